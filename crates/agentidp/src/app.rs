@@ -1,0 +1,113 @@
+//! Wiring: builds the domain service from the configuration and the HTTP router around it.
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::domain::keys::KeyRing;
+use crate::domain::signing::{self, KeySettings};
+use crate::domain::{DomainError, Idp, QuotaCounter, Settings};
+use crate::store::{Db, StoreError};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be reached or migrated.
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    /// Keys could not be loaded or created.
+    #[error("signing keys: {0}")]
+    Domain(#[from] DomainError),
+}
+
+/// Everything a request needs, shared behind one `Arc`.
+#[derive(Debug)]
+pub struct App {
+    /// The configuration the server started with.
+    pub config: Config,
+    /// The domain service.
+    pub idp: Idp,
+}
+
+/// Axum state: a cheap handle on [`App`].
+#[derive(Debug, Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl App {
+    /// Connects to the database, applies migrations and loads (or creates) signing keys.
+    pub async fn init(config: Config) -> Result<Self, StartupError> {
+        let db = Db::connect(&config.database_url, &config.pool()).await?;
+        db.migrate().await?;
+        Self::with_db(config, db).await
+    }
+
+    /// Builds the app on an already migrated database.
+    pub async fn with_db(config: Config, db: Db) -> Result<Self, StartupError> {
+        let key_settings = KeySettings {
+            algorithm: config.jwt_algorithm.into(),
+            pem_file: config.jwt_private_key_file.clone(),
+            token_ttl_secs: config.token_ttl_seconds,
+        };
+        let keys = signing::load(&db, &key_settings, None).await?;
+        let settings = Settings {
+            issuer: config.issuer(),
+            token_ttl_secs: config.token_ttl_seconds,
+            max_agents_per_tenant: config.max_agents_per_tenant,
+            max_tokens_per_month: config.max_tokens_per_month,
+            signup_enabled: config.signup_enabled,
+            secret_pepper: config.secret_pepper.clone(),
+        };
+        let idp = Idp {
+            quota: Arc::new(QuotaCounter::new(db.clone())),
+            db,
+            keys: Arc::new(KeyRing::new(keys)),
+            settings: Arc::new(settings),
+            key_settings: Arc::new(key_settings),
+        };
+        Ok(Self { config, idp })
+    }
+
+    /// Starts the periodic jobs: quota flush (5 s), key refresh (60 s), expired-revocation
+    /// purge (1 h). They stop when the returned handle is aborted.
+    pub fn spawn_background_jobs(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let app = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            let mut n: u64 = 0;
+            loop {
+                tick.tick().await;
+                n += 1;
+                if let Err(e) = app.idp.quota.flush().await {
+                    tracing::warn!(error = %e, "could not flush usage counters; will retry");
+                }
+                if n % 12 == 0 {
+                    if let Err(e) = app.idp.refresh_keys().await {
+                        tracing::warn!(error = %e, "could not refresh signing keys");
+                    }
+                }
+                if n % 720 == 1 {
+                    match app
+                        .idp
+                        .db
+                        .purge_expired_revocations(crate::domain::time::Timestamp::now())
+                        .await
+                    {
+                        Ok(n) if n > 0 => {
+                            tracing::info!(purged = n, "purged expired token revocations")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "could not purge expired revocations"),
+                    }
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,170 @@
+//! The one typed configuration, read from flags and environment variables (`.env` honoured).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use secrecy::SecretString;
+
+use crate::domain::keys::Algorithm;
+use crate::store::PoolSettings;
+
+/// Token signing algorithm choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SigningAlgorithm {
+    /// RSASSA-PKCS1-v1_5 SHA-256 (default; widest verifier support).
+    #[value(name = "RS256")]
+    Rs256,
+    /// ECDSA P-256 SHA-256.
+    #[value(name = "ES256")]
+    Es256,
+    /// Ed25519.
+    #[value(name = "EdDSA")]
+    EdDsa,
+}
+
+impl From<SigningAlgorithm> for Algorithm {
+    fn from(a: SigningAlgorithm) -> Self {
+        match a {
+            SigningAlgorithm::Rs256 => Algorithm::Rs256,
+            SigningAlgorithm::Es256 => Algorithm::Es256,
+            SigningAlgorithm::EdDsa => Algorithm::EdDsa,
+        }
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Server configuration. Every flag has an environment variable of the same meaning.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "BIND_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub bind_addr: SocketAddr,
+    /// Public base URL: the token issuer (`iss`) and the audience of management tokens.
+    /// Defaults to http://BIND_ADDR.
+    #[arg(long, env = "PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// `sqlite://PATH` (default, created on first start) or `postgres://…`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://./data/agentidp.db",
+        global = true
+    )]
+    pub database_url: String,
+    /// Maximum database connections.
+    #[arg(long, env = "DB_POOL_MAX", default_value_t = 20, global = true)]
+    pub db_pool_max: u32,
+    /// Idle database connections kept open.
+    #[arg(long, env = "DB_POOL_MIN", default_value_t = 2, global = true)]
+    pub db_pool_min: u32,
+    /// Milliseconds before an idle connection is closed.
+    #[arg(
+        long,
+        env = "DB_POOL_IDLE_TIMEOUT_MS",
+        default_value_t = 30_000,
+        global = true
+    )]
+    pub db_pool_idle_timeout_ms: u64,
+    /// Milliseconds a request waits for a database connection.
+    #[arg(
+        long,
+        env = "DB_POOL_CONNECTION_TIMEOUT_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub db_pool_connection_timeout_ms: u64,
+    /// Algorithm of newly signed tokens.
+    #[arg(
+        long,
+        env = "JWT_ALGORITHM",
+        value_enum,
+        default_value = "RS256",
+        global = true
+    )]
+    pub jwt_algorithm: SigningAlgorithm,
+    /// PEM private key to sign with instead of a generated, database-stored key.
+    #[arg(long, env = "JWT_PRIVATE_KEY_FILE", global = true)]
+    pub jwt_private_key_file: Option<PathBuf>,
+    /// Access-token lifetime in seconds (60–86400).
+    #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 3600,
+          value_parser = clap::value_parser!(i64).range(60..=86_400), global = true)]
+    pub token_ttl_seconds: i64,
+    /// Live agents per tenant (0 = no limit).
+    #[arg(
+        long,
+        env = "MAX_AGENTS_PER_TENANT",
+        default_value_t = 100,
+        global = true
+    )]
+    pub max_agents_per_tenant: u32,
+    /// Tokens per tenant per calendar month (0 = no limit).
+    #[arg(
+        long,
+        env = "MAX_TOKENS_PER_MONTH",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub max_tokens_per_month: u64,
+    /// Open `POST /v1/tenants` self-service sign-up.
+    #[arg(long, env = "SIGNUP_ENABLED", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub signup_enabled: bool,
+    /// Server-side key mixed into client-secret digests (HMAC-SHA-256). Changing it
+    /// invalidates every existing secret.
+    #[arg(long, env = "SECRET_PEPPER", hide_env_values = true, global = true)]
+    pub secret_pepper: Option<SecretString>,
+    /// Name of the tenant created on first start.
+    #[arg(
+        long,
+        env = "BOOTSTRAP_TENANT",
+        default_value = "default",
+        global = true
+    )]
+    pub bootstrap_tenant: String,
+    /// Largest accepted request body in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
+    pub max_body_bytes: usize,
+    /// Log format.
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value = "pretty",
+        global = true
+    )]
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// The issuer: `PUBLIC_URL` without a trailing slash, or `http://BIND_ADDR`.
+    pub fn issuer(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind_addr),
+        }
+    }
+
+    /// The pool settings.
+    pub fn pool(&self) -> PoolSettings {
+        PoolSettings {
+            max: self.db_pool_max.max(1),
+            min: self.db_pool_min,
+            idle_timeout: Duration::from_millis(self.db_pool_idle_timeout_ms),
+            connection_timeout: Duration::from_millis(self.db_pool_connection_timeout_ms),
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Agent registry use cases: register, read, list, update, decommission.
+
+use super::agent::{Agent, AgentFilter, AgentPatch, AgentStatus, NewAgent};
+use super::ids::AgentId;
+use super::scope::ScopeSet;
+use super::time::Timestamp;
+use super::token::Principal;
+use super::{DomainError, DomainResult, Idp};
+use crate::store::StoreError;
+
+/// A page of agents and the cursor of the next page.
+#[derive(Debug)]
+pub struct AgentPage {
+    /// The agents, in creation order.
+    pub agents: Vec<Agent>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<AgentId>,
+}
+
+/// A caller may only grant the management scopes it holds itself (no privilege escalation).
+fn check_grantable(caller: &Principal, scopes: &ScopeSet) -> DomainResult<()> {
+    match scopes
+        .iter()
+        .find(|s| s.is_management() && !caller.scopes.contains(s.as_str()))
+    {
+        Some(s) => Err(DomainError::ScopeNotGrantable(s.as_str().to_owned())),
+        None => Ok(()),
+    }
+}
+
+impl Idp {
+    /// Registers an agent in the caller's tenant.
+    pub async fn create_agent(&self, caller: &Principal, new: NewAgent) -> DomainResult<Agent> {
+        caller.require("agents:write")?;
+        check_grantable(caller, &new.allowed_scopes)?;
+        let now = Timestamp::now();
+        let agent = Agent {
+            id: AgentId::new(),
+            tenant_id: caller.tenant_id,
+            email: new.email.as_str().to_owned(),
+            name: new.name,
+            description: new.description,
+            agent_type: new.agent_type,
+            version: new.version,
+            capabilities: new.capabilities,
+            owner: new.owner,
+            deployment_env: new.deployment_env,
+            status: AgentStatus::Active,
+            is_public: new.is_public,
+            metadata: new.metadata,
+            allowed_scopes: new.allowed_scopes,
+            created_at: now,
+            updated_at: now,
+            last_auth_at: None,
+        };
+        let limit = self.settings.max_agents_per_tenant;
+        match self.db.insert_agent(&agent, limit).await {
+            Ok(()) => Ok(agent),
+            Err(StoreError::LimitReached) => Err(DomainError::AgentLimitReached { limit }),
+            Err(StoreError::UniqueViolation(_)) => Err(DomainError::EmailTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Loads an agent of the caller's tenant (404 for other tenants' ids).
+    pub(crate) async fn tenant_agent(
+        &self,
+        caller: &Principal,
+        id: AgentId,
+    ) -> DomainResult<Agent> {
+        self.db
+            .get_agent(caller.tenant_id, id)
+            .await?
+            .ok_or(DomainError::AgentNotFound)
+    }
+
+    /// Reads one agent.
+    pub async fn get_agent(&self, caller: &Principal, id: AgentId) -> DomainResult<Agent> {
+        caller.require("agents:read")?;
+        self.tenant_agent(caller, id).await
+    }
+
+    /// Lists the caller's agents, `limit` per page, after the cursor.
+    pub async fn list_agents(
+        &self,
+        caller: &Principal,
+        filter: &AgentFilter,
+        after: Option<AgentId>,
+        limit: u32,
+    ) -> DomainResult<AgentPage> {
+        caller.require("agents:read")?;
+        let mut agents = self
+            .db
+            .list_agents(caller.tenant_id, filter, after, limit + 1)
+            .await?;
+        let next = if agents.len() > limit as usize {
+            agents.truncate(limit as usize);
+            agents.last().map(|a| a.id)
+        } else {
+            None
+        };
+        Ok(AgentPage { agents, next })
+    }
+
+    /// Applies a partial update. Moving to `revoked` also revokes every credential.
+    pub async fn update_agent(
+        &self,
+        caller: &Principal,
+        id: AgentId,
+        patch: AgentPatch,
+    ) -> DomainResult<Agent> {
+        caller.require("agents:write")?;
+        let mut agent = self.tenant_agent(caller, id).await?;
+        if agent.status == AgentStatus::Decommissioned {
+            return Err(DomainError::AgentNotActive(
+                AgentStatus::Decommissioned.as_str(),
+            ));
+        }
+        let before = agent.status;
+        if let Some(status) = patch.status {
+            agent.status = before.transition(status)?;
+        }
+        if let Some(scopes) = patch.allowed_scopes {
+            check_grantable(caller, &scopes)?;
+            agent.allowed_scopes = scopes;
+        }
+        macro_rules! set {
+            ($($field:ident),+) => { $(if let Some(v) = patch.$field { agent.$field = v; })+ };
+        }
+        set!(
+            name,
+            description,
+            agent_type,
+            version,
+            capabilities,
+            owner,
+            deployment_env,
+            is_public,
+            metadata
+        );
+        agent.updated_at = Timestamp::now();
+        let revoke = before != AgentStatus::Revoked && agent.status == AgentStatus::Revoked;
+        self.db.update_agent(&agent, revoke, false).await?;
+        Ok(agent)
+    }
+
+    /// Soft-deletes an agent: it becomes `decommissioned`, its credentials are revoked and its
+    /// tokens stop validating; the record stays for the audit trail. Idempotent.
+    pub async fn decommission_agent(&self, caller: &Principal, id: AgentId) -> DomainResult<()> {
+        caller.require("agents:write")?;
+        let mut agent = self.tenant_agent(caller, id).await?;
+        if agent.status == AgentStatus::Decommissioned {
+            return Ok(());
+        }
+        agent.status = AgentStatus::Decommissioned;
+        agent.updated_at = Timestamp::now();
+        self.db.update_agent(&agent, true, true).await?;
+        Ok(())
+    }
+}

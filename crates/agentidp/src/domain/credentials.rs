@@ -1,0 +1,150 @@
+//! Credential use cases: issue, list, rotate with a grace period, revoke.
+
+use super::agent::AgentStatus;
+use super::credential::{ClientSecret, Credential, CredentialStatus};
+use super::ids::{AgentId, CredentialId};
+use super::time::Timestamp;
+use super::token::Principal;
+use super::{DomainError, DomainResult, Idp};
+
+/// Longest grace period a rotation may leave the old secret valid for (7 days).
+pub const MAX_GRACE_PERIOD_SECS: i64 = 7 * 24 * 3600;
+
+fn check_expiry(expires_at: Option<Timestamp>, now: Timestamp) -> DomainResult<()> {
+    match expires_at {
+        Some(t) if t <= now => Err(DomainError::Validation {
+            field: "expiresAt",
+            message: "must be in the future".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+impl Idp {
+    async fn active_agent(&self, caller: &Principal, agent_id: AgentId) -> DomainResult<()> {
+        let agent = self.tenant_agent(caller, agent_id).await?;
+        if agent.status != AgentStatus::Active {
+            return Err(DomainError::AgentNotActive(agent.status.as_str()));
+        }
+        Ok(())
+    }
+
+    /// Creates a credential; the secret is returned once and only its digest is stored.
+    pub async fn create_credential(
+        &self,
+        caller: &Principal,
+        agent_id: AgentId,
+        expires_at: Option<Timestamp>,
+    ) -> DomainResult<(Credential, ClientSecret)> {
+        caller.require("credentials:write")?;
+        let now = Timestamp::now();
+        check_expiry(expires_at, now)?;
+        self.active_agent(caller, agent_id).await?;
+        let secret = ClientSecret::generate()?;
+        let credential = Credential {
+            id: CredentialId::new(),
+            agent_id,
+            secret_hash: self.hasher().digest(secret.expose()),
+            previous_secret_hash: None,
+            previous_expires_at: None,
+            status: CredentialStatus::Active,
+            created_at: now,
+            expires_at,
+            rotated_at: None,
+            revoked_at: None,
+            last_used_at: None,
+        };
+        self.db
+            .insert_credential(caller.tenant_id, &credential)
+            .await?;
+        Ok((credential, secret))
+    }
+
+    /// Lists an agent's credentials (never their secrets).
+    pub async fn list_credentials(
+        &self,
+        caller: &Principal,
+        agent_id: AgentId,
+    ) -> DomainResult<Vec<Credential>> {
+        caller.require("credentials:read")?;
+        self.tenant_agent(caller, agent_id).await?;
+        Ok(self.db.list_credentials(caller.tenant_id, agent_id).await?)
+    }
+
+    async fn tenant_credential(
+        &self,
+        caller: &Principal,
+        agent_id: AgentId,
+        id: CredentialId,
+    ) -> DomainResult<Credential> {
+        self.tenant_agent(caller, agent_id).await?;
+        self.db
+            .get_credential(caller.tenant_id, agent_id, id)
+            .await?
+            .ok_or(DomainError::CredentialNotFound)
+    }
+
+    /// Replaces a credential's secret. The old secret keeps working for `grace_secs`
+    /// (0 = stops at once); `expires_at` sets the new secret's expiry (`None` = never).
+    pub async fn rotate_credential(
+        &self,
+        caller: &Principal,
+        agent_id: AgentId,
+        id: CredentialId,
+        grace_secs: i64,
+        expires_at: Option<Timestamp>,
+    ) -> DomainResult<(Credential, ClientSecret)> {
+        caller.require("credentials:write")?;
+        if !(0..=MAX_GRACE_PERIOD_SECS).contains(&grace_secs) {
+            return Err(DomainError::Validation {
+                field: "gracePeriodSeconds",
+                message: format!("must be between 0 and {MAX_GRACE_PERIOD_SECS}"),
+            });
+        }
+        let now = Timestamp::now();
+        check_expiry(expires_at, now)?;
+        let mut credential = self.tenant_credential(caller, agent_id, id).await?;
+        self.active_agent(caller, agent_id).await?;
+        if credential.status == CredentialStatus::Revoked {
+            return Err(DomainError::CredentialRevoked);
+        }
+        let secret = ClientSecret::generate()?;
+        let old = std::mem::replace(
+            &mut credential.secret_hash,
+            self.hasher().digest(secret.expose()),
+        );
+        let old_still_valid = credential.expires_at.is_none_or(|e| e > now);
+        (
+            credential.previous_secret_hash,
+            credential.previous_expires_at,
+        ) = if grace_secs > 0 && old_still_valid {
+            (Some(old), Some(now.plus_seconds(grace_secs)))
+        } else {
+            (None, None)
+        };
+        credential.rotated_at = Some(now);
+        credential.expires_at = expires_at;
+        self.db.update_credential(&credential).await?;
+        Ok((credential, secret))
+    }
+
+    /// Revokes a credential at once (including any secret in its grace period). Idempotent.
+    pub async fn revoke_credential(
+        &self,
+        caller: &Principal,
+        agent_id: AgentId,
+        id: CredentialId,
+    ) -> DomainResult<()> {
+        caller.require("credentials:write")?;
+        let mut credential = self.tenant_credential(caller, agent_id, id).await?;
+        if credential.status == CredentialStatus::Revoked {
+            return Ok(());
+        }
+        credential.status = CredentialStatus::Revoked;
+        credential.revoked_at = Some(Timestamp::now());
+        credential.previous_secret_hash = None;
+        credential.previous_expires_at = None;
+        self.db.update_credential(&credential).await?;
+        Ok(())
+    }
+}

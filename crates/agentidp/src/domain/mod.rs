@@ -1,0 +1,147 @@
+//! The rules of the identity provider: no HTTP and no SQL here.
+//!
+//! [`Idp`] is the domain service; its methods are spread over one file per resource.
+
+pub mod agent;
+pub mod agents;
+pub mod credential;
+pub mod credentials;
+pub mod ids;
+pub mod keys;
+mod quota;
+pub mod scope;
+pub mod signing;
+pub mod tenant;
+pub mod tenants;
+pub mod time;
+pub mod token;
+pub mod tokens;
+
+use std::sync::Arc;
+
+pub use quota::QuotaCounter;
+
+use crate::store::{Db, StoreError};
+use keys::KeyRing;
+
+/// Settings the domain rules depend on (a slice of the full configuration).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The `iss` of every token and the default audience of management tokens.
+    pub issuer: String,
+    /// Access-token lifetime in seconds.
+    pub token_ttl_secs: i64,
+    /// Live agents a tenant may have; 0 means no limit.
+    pub max_agents_per_tenant: u32,
+    /// Tokens a tenant may obtain per calendar month; 0 means no limit.
+    pub max_tokens_per_month: u64,
+    /// Whether `POST /v1/tenants` self-service sign-up is open.
+    pub signup_enabled: bool,
+    /// Optional server-side key mixed into secret digests.
+    pub secret_pepper: Option<secrecy::SecretString>,
+}
+
+/// The domain service: every use case of the product is a method on it.
+#[derive(Debug, Clone)]
+pub struct Idp {
+    /// The storage port.
+    pub db: Db,
+    /// Signing and verification keys.
+    pub keys: Arc<KeyRing>,
+    /// Rule settings.
+    pub settings: Arc<Settings>,
+    /// Monthly token counters per tenant.
+    pub quota: Arc<QuotaCounter>,
+    /// Where signing keys come from (for reloads).
+    pub key_settings: Arc<signing::KeySettings>,
+}
+
+/// Everything that can go wrong in a use case; the HTTP layer maps each to a status.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// A field failed validation.
+    #[error("{field}: {message}")]
+    Validation {
+        /// The JSON name of the field.
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A scope token is not valid RFC 6749 syntax.
+    #[error("invalid scope {0:?}")]
+    InvalidScope(String),
+    /// A PATCH tried to change a field that never changes.
+    #[error("field `{0}` is immutable")]
+    ImmutableField(String),
+    /// No agent with that id in the caller's tenant.
+    #[error("agent not found")]
+    AgentNotFound,
+    /// No credential with that id on that agent.
+    #[error("credential not found")]
+    CredentialNotFound,
+    /// The email is already used by another agent of the tenant.
+    #[error("an agent with this email already exists in the tenant")]
+    EmailTaken,
+    /// The tenant name is taken.
+    #[error("a tenant with this name already exists")]
+    TenantExists,
+    /// No tenant by that name.
+    #[error("tenant not found")]
+    TenantNotFound,
+    /// The tenant already has as many agents as its plan allows.
+    #[error("the tenant has reached its limit of {limit} agents")]
+    AgentLimitReached {
+        /// The configured limit.
+        limit: u32,
+    },
+    /// The tenant used its monthly token allowance.
+    #[error("the tenant has used its {limit} tokens for this month")]
+    TokenQuotaExceeded {
+        /// The configured limit.
+        limit: u64,
+    },
+    /// A status change that the lifecycle does not allow.
+    #[error("cannot change status from {from} to {to}")]
+    InvalidStatusTransition {
+        /// Current status.
+        from: &'static str,
+        /// Requested status.
+        to: &'static str,
+    },
+    /// The agent is not active, so it cannot get new credentials or tokens.
+    #[error("agent is {0}")]
+    AgentNotActive(&'static str),
+    /// The credential is revoked and cannot be rotated.
+    #[error("credential is revoked")]
+    CredentialRevoked,
+    /// The caller tried to grant a management scope it does not hold itself.
+    #[error("scope {0:?} cannot be granted by this caller")]
+    ScopeNotGrantable(String),
+    /// The token request asked for scopes the agent is not allowed.
+    #[error("requested scope is not allowed for this client: {0}")]
+    ScopeNotAllowed(String),
+    /// Client authentication failed (unknown client, wrong or expired secret, inactive agent).
+    #[error("client authentication failed")]
+    InvalidClient,
+    /// A bearer token is not acceptable; the reason is for logs, not for the client.
+    #[error("invalid token: {0}")]
+    InvalidToken(&'static str),
+    /// The token lacks the scope a route needs.
+    #[error("the token lacks scope {0}")]
+    InsufficientScope(&'static str),
+    /// The caller may not act on this token (RFC 7009 ownership check).
+    #[error("the client may not revoke this token")]
+    NotTokenOwner,
+    /// Self-service sign-up is turned off.
+    #[error("sign-up is disabled on this server")]
+    SignupDisabled,
+    /// Storage failed.
+    #[error("storage error")]
+    Store(#[from] StoreError),
+    /// A cryptographic operation failed (key generation, signing).
+    #[error("cryptographic failure: {0}")]
+    Crypto(String),
+}
+
+/// Result alias for domain operations.
+pub type DomainResult<T> = Result<T, DomainError>;

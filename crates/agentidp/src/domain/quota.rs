@@ -1,0 +1,102 @@
+//! Monthly token counters per tenant, kept in memory and flushed to storage in batches.
+//!
+//! Counting in memory keeps a database write off the token endpoint's hot path. The counts
+//! are flushed every few seconds and at shutdown; a flush reads back the stored total, so
+//! nodes sharing a database converge on each other's counts within one flush interval.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::ids::TenantId;
+use super::time::Timestamp;
+use super::{DomainError, DomainResult};
+use crate::store::{Db, StoreResult};
+
+/// The usage metric name for issued tokens.
+pub const TOKENS_METRIC: &str = "tokens";
+
+#[derive(Debug, Clone, Copy)]
+struct Count {
+    total: u64,
+    pending: u64,
+}
+
+/// Per-tenant, per-month token counters.
+#[derive(Debug)]
+pub struct QuotaCounter {
+    db: Db,
+    counts: Mutex<HashMap<(TenantId, String), Count>>,
+}
+
+impl QuotaCounter {
+    /// A counter backed by `db`.
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(TenantId, String), Count>> {
+        self.counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Counts one token for `tenant`, refusing once `limit` (0 = none) is used this month.
+    pub async fn acquire(&self, tenant: TenantId, limit: u64, now: Timestamp) -> DomainResult<()> {
+        let key = (tenant, now.month());
+        loop {
+            if let Some(c) = self.lock().get_mut(&key) {
+                if limit > 0 && c.total >= limit {
+                    return Err(DomainError::TokenQuotaExceeded { limit });
+                }
+                c.total += 1;
+                c.pending += 1;
+                return Ok(());
+            }
+            let stored = self.db.usage(tenant, &key.1, TOKENS_METRIC).await?;
+            self.lock().entry(key.clone()).or_insert(Count {
+                total: u64::try_from(stored).unwrap_or(0),
+                pending: 0,
+            });
+        }
+    }
+
+    /// Writes pending counts to storage and forgets counters of past months.
+    pub async fn flush(&self) -> StoreResult<()> {
+        let pending: Vec<((TenantId, String), u64)> = {
+            let mut counts = self.lock();
+            counts
+                .iter_mut()
+                .filter(|(_, c)| c.pending > 0)
+                .map(|(k, c)| (k.clone(), std::mem::replace(&mut c.pending, 0)))
+                .collect()
+        };
+        let month = Timestamp::now().month();
+        let mut first_error = None;
+        for ((tenant, period), delta) in pending {
+            let delta_i64 = i64::try_from(delta).unwrap_or(i64::MAX);
+            match self
+                .db
+                .add_usage(tenant, &period, TOKENS_METRIC, delta_i64)
+                .await
+            {
+                Ok(stored) => {
+                    if let Some(c) = self.lock().get_mut(&(tenant, period)) {
+                        c.total = u64::try_from(stored).unwrap_or(0) + c.pending;
+                    }
+                }
+                Err(e) => {
+                    if let Some(c) = self.lock().get_mut(&(tenant, period)) {
+                        c.pending += delta;
+                    }
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        self.lock()
+            .retain(|(_, period), c| *period == month || c.pending > 0);
+        first_error.map_or(Ok(()), Err)
+    }
+}

@@ -1,0 +1,114 @@
+//! Loading, refreshing and rotating the signing key set from storage (or a PEM file).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::keys::{Algorithm, KeySet, SigningKey, VerifyingKey};
+use super::time::Timestamp;
+use super::{DomainError, DomainResult};
+use crate::store::{Db, StoredKey};
+
+/// Where signing keys come from.
+#[derive(Debug, Clone)]
+pub struct KeySettings {
+    /// The algorithm new tokens are signed with.
+    pub algorithm: Algorithm,
+    /// A PEM private key to sign with instead of generated keys.
+    pub pem_file: Option<PathBuf>,
+    /// Token lifetime: retired keys stay published this long (plus a minute of slack).
+    pub token_ttl_secs: i64,
+}
+
+fn stored(key: &SigningKey, private_key: Option<Vec<u8>>) -> StoredKey {
+    StoredKey {
+        kid: key.kid().to_owned(),
+        algorithm: key.alg().as_str().to_owned(),
+        private_key,
+        public_jwk: key.jwk().to_string(),
+        status: "active".into(),
+        created_at: Timestamp::now(),
+        retired_at: None,
+    }
+}
+
+/// Generates a new key of the configured algorithm and makes it the active one; the old
+/// keys stay published until their tokens have expired. Returns the new `kid`.
+pub async fn rotate(db: &Db, settings: &KeySettings) -> DomainResult<String> {
+    if settings.pem_file.is_some() {
+        return Err(DomainError::Crypto(
+            "the signing key comes from JWT_PRIVATE_KEY_FILE: replace that file and restart to rotate".into(),
+        ));
+    }
+    let (key, der) = SigningKey::generate(settings.algorithm)?;
+    db.activate_key(&stored(&key, Some(der))).await?;
+    Ok(key.kid().to_owned())
+}
+
+/// Loads the key set. On first use it creates (or imports from PEM) the active key;
+/// `current` lets a refresh keep the already-parsed signer when it is unchanged.
+pub async fn load(
+    db: &Db,
+    settings: &KeySettings,
+    current: Option<Arc<SigningKey>>,
+) -> DomainResult<KeySet> {
+    let now = Timestamp::now();
+    let retired_since = now.plus_seconds(-(settings.token_ttl_secs + 60));
+    let mut rows = db.published_keys(retired_since).await?;
+
+    let pem_key = match &settings.pem_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| DomainError::Crypto(format!("cannot read {}: {e}", path.display())))?;
+            let key = SigningKey::from_pem(settings.algorithm, &text)?;
+            if !rows
+                .iter()
+                .any(|r| r.kid == key.kid() && r.status == "active")
+            {
+                db.activate_key(&stored(&key, None)).await?;
+                rows = db.published_keys(retired_since).await?;
+            }
+            Some(Arc::new(key))
+        }
+        None => None,
+    };
+
+    let wanted = settings.algorithm.as_str();
+    let newest_generated = rows
+        .iter()
+        .find(|r| r.status == "active" && r.algorithm == wanted && r.private_key.is_some());
+    let active = match (pem_key, newest_generated, current) {
+        (Some(pem), _, _) => pem,
+        (None, Some(row), Some(cur)) if cur.kid() == row.kid => cur,
+        (None, Some(row), _) => Arc::new(SigningKey::from_pkcs8(
+            settings.algorithm,
+            row.private_key.as_deref().unwrap_or_default(),
+        )?),
+        (None, None, Some(cur)) => cur,
+        (None, None, None) => {
+            let (key, der) = SigningKey::generate(settings.algorithm)?;
+            db.activate_key(&stored(&key, Some(der))).await?;
+            tracing::info!(kid = key.kid(), alg = wanted, "generated a new signing key");
+            rows = db.published_keys(retired_since).await?;
+            Arc::new(key)
+        }
+    };
+
+    let mut verifiers = HashMap::new();
+    let mut jwks = Vec::new();
+    for row in &rows {
+        let jwk: Value = serde_json::from_str(&row.public_jwk)
+            .map_err(|e| DomainError::Crypto(format!("stored JWK {} is not JSON: {e}", row.kid)))?;
+        let (kid, verifier) = VerifyingKey::from_jwk(&jwk)?;
+        verifiers.insert(kid, verifier);
+        jwks.push(jwk);
+    }
+    Ok(KeySet {
+        active,
+        verifiers,
+        jwks: Arc::new(json!({ "keys": jwks })),
+        loaded_at: now,
+    })
+}

@@ -1,0 +1,132 @@
+//! Tenant use cases: first-start bootstrap, operator bootstrap, self-service sign-up.
+
+use super::agent::{Agent, AgentStatus, DeploymentEnv};
+use super::credential::{ClientSecret, Credential, CredentialStatus};
+use super::ids::{AgentId, CredentialId, TenantId};
+use super::scope::ScopeSet;
+use super::tenant::{Tenant, TenantAdmin, parse_tenant_name};
+use super::time::Timestamp;
+use super::{DomainError, DomainResult, Idp};
+use crate::store::StoreError;
+
+/// The e-mail of every tenant's bootstrap administrator agent.
+pub const ADMIN_EMAIL: &str = "admin@agentidp.local";
+
+/// The outcome of `agentidp bootstrap`.
+#[derive(Debug)]
+pub enum Bootstrap {
+    /// A new tenant with its admin.
+    Created(TenantAdmin),
+    /// The tenant existed: its admin agent got an additional credential.
+    NewCredential(TenantAdmin),
+}
+
+impl Idp {
+    fn new_credential(
+        &self,
+        agent_id: AgentId,
+        now: Timestamp,
+    ) -> DomainResult<(Credential, ClientSecret)> {
+        let secret = ClientSecret::generate()?;
+        let credential = Credential {
+            id: CredentialId::new(),
+            agent_id,
+            secret_hash: self.hasher().digest(secret.expose()),
+            previous_secret_hash: None,
+            previous_expires_at: None,
+            status: CredentialStatus::Active,
+            created_at: now,
+            expires_at: None,
+            rotated_at: None,
+            revoked_at: None,
+            last_used_at: None,
+        };
+        Ok((credential, secret))
+    }
+
+    /// Creates a tenant with an admin agent holding every management scope.
+    pub async fn create_tenant(&self, name: &str) -> DomainResult<TenantAdmin> {
+        let name = parse_tenant_name(name)?;
+        let now = Timestamp::now();
+        let tenant = Tenant {
+            id: TenantId::new(),
+            name,
+            plan: "free".into(),
+            created_at: now,
+        };
+        let admin = Agent {
+            id: AgentId::new(),
+            tenant_id: tenant.id,
+            email: ADMIN_EMAIL.into(),
+            name: format!("{} administrator", tenant.name),
+            description: "Tenant administrator created at bootstrap".into(),
+            agent_type: "admin".into(),
+            version: "1.0.0".into(),
+            capabilities: vec![],
+            owner: tenant.name.clone(),
+            deployment_env: DeploymentEnv::Production,
+            status: AgentStatus::Active,
+            is_public: false,
+            metadata: serde_json::Map::new(),
+            allowed_scopes: ScopeSet::all_management(),
+            created_at: now,
+            updated_at: now,
+            last_auth_at: None,
+        };
+        let (credential, secret) = self.new_credential(admin.id, now)?;
+        match self
+            .db
+            .create_tenant_with_admin(&tenant, &admin, &credential)
+            .await
+        {
+            Ok(()) => Ok(TenantAdmin {
+                tenant,
+                admin,
+                credential_id: credential.id,
+                secret,
+            }),
+            Err(StoreError::UniqueViolation(_)) => Err(DomainError::TenantExists),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Creates the first tenant when the database has none; `None` when one exists.
+    pub async fn bootstrap_if_empty(&self, name: &str) -> DomainResult<Option<TenantAdmin>> {
+        if self.db.count_tenants().await? > 0 {
+            return Ok(None);
+        }
+        self.create_tenant(name).await.map(Some)
+    }
+
+    /// Operator bootstrap: creates the tenant, or gives its admin agent a new credential
+    /// when the tenant exists (a lost admin secret).
+    pub async fn bootstrap(&self, name: &str) -> DomainResult<Bootstrap> {
+        let Some(tenant) = self.db.tenant_by_name(name).await? else {
+            return self.create_tenant(name).await.map(Bootstrap::Created);
+        };
+        let admin = self
+            .db
+            .agent_by_email(tenant.id, ADMIN_EMAIL)
+            .await?
+            .ok_or(DomainError::AgentNotFound)?;
+        if admin.status != AgentStatus::Active {
+            return Err(DomainError::AgentNotActive(admin.status.as_str()));
+        }
+        let (credential, secret) = self.new_credential(admin.id, Timestamp::now())?;
+        self.db.insert_credential(tenant.id, &credential).await?;
+        Ok(Bootstrap::NewCredential(TenantAdmin {
+            tenant,
+            admin,
+            credential_id: credential.id,
+            secret,
+        }))
+    }
+
+    /// Self-service sign-up (`POST /v1/tenants`), refused unless enabled.
+    pub async fn sign_up(&self, name: &str) -> DomainResult<TenantAdmin> {
+        if !self.settings.signup_enabled {
+            return Err(DomainError::SignupDisabled);
+        }
+        self.create_tenant(name).await
+    }
+}

@@ -1,0 +1,104 @@
+//! UTC timestamps that store natively on both backends.
+//!
+//! PostgreSQL gets a real `TIMESTAMPTZ`; SQLite gets integer microseconds since the epoch so
+//! that comparisons and ordering in SQL stay exact (text timestamps would not sort reliably).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{PgTypeInfo, PgValueRef, Postgres};
+use sqlx::sqlite::{Sqlite, SqliteTypeInfo, SqliteValueRef};
+use sqlx::{Database, Decode, Encode, Type};
+
+/// A point in time, microsecond precision, always UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(DateTime<Utc>);
+
+impl Timestamp {
+    /// The current time, truncated to microseconds so that it round-trips through storage.
+    pub fn now() -> Self {
+        Self::from_micros(Utc::now().timestamp_micros())
+    }
+
+    /// Builds a timestamp from microseconds since the Unix epoch (saturating on overflow).
+    pub fn from_micros(micros: i64) -> Self {
+        Self(DateTime::from_timestamp_micros(micros).unwrap_or(DateTime::<Utc>::MAX_UTC))
+    }
+
+    /// Microseconds since the Unix epoch.
+    pub fn micros(self) -> i64 {
+        self.0.timestamp_micros()
+    }
+
+    /// Whole seconds since the Unix epoch, as JWT NumericDate claims use.
+    pub fn unix_seconds(self) -> i64 {
+        self.0.timestamp()
+    }
+
+    /// This time shifted by a number of seconds (saturating).
+    pub fn plus_seconds(self, seconds: i64) -> Self {
+        Self::from_micros(
+            self.micros()
+                .saturating_add(seconds.saturating_mul(1_000_000)),
+        )
+    }
+
+    /// The month this time falls in, as `YYYY-MM`, used for monthly quotas.
+    pub fn month(self) -> String {
+        self.0.format("%Y-%m").to_string()
+    }
+
+    /// RFC 3339 with millisecond precision and a `Z` suffix.
+    pub fn to_rfc3339(self) -> String {
+        self.0.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl Type<Postgres> for Timestamp {
+    fn type_info() -> PgTypeInfo {
+        <DateTime<Utc> as Type<Postgres>>::type_info()
+    }
+}
+
+impl Encode<'_, Postgres> for Timestamp {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Postgres as Database>::ArgumentBuffer,
+    ) -> Result<IsNull, BoxDynError> {
+        <DateTime<Utc> as Encode<Postgres>>::encode_by_ref(&self.0, buf)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Timestamp {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Self(<DateTime<Utc> as Decode<Postgres>>::decode(value)?))
+    }
+}
+
+impl Type<Sqlite> for Timestamp {
+    fn type_info() -> SqliteTypeInfo {
+        <i64 as Type<Sqlite>>::type_info()
+    }
+}
+
+impl Encode<'_, Sqlite> for Timestamp {
+    fn encode_by_ref(
+        &self,
+        buf: &mut <Sqlite as Database>::ArgumentBuffer,
+    ) -> Result<IsNull, BoxDynError> {
+        <i64 as Encode<Sqlite>>::encode_by_ref(&self.micros(), buf)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Timestamp {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Self::from_micros(<i64 as Decode<Sqlite>>::decode(value)?))
+    }
+}

@@ -1,0 +1,97 @@
+//! Access-token claims (RFC 9068) and the authenticated caller they describe.
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{AgentId, TenantId, TokenId};
+use super::scope::ScopeSet;
+use super::time::Timestamp;
+use super::{DomainError, DomainResult};
+
+/// The `aud` claim: one audience or several.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Audience {
+    /// A single audience (how this server issues tokens).
+    One(String),
+    /// Several audiences.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Whether `aud` is among the audiences.
+    pub fn contains(&self, aud: &str) -> bool {
+        match self {
+            Self::One(a) => a == aud,
+            Self::Many(all) => all.iter().any(|a| a == aud),
+        }
+    }
+}
+
+/// The claims of every access token this server issues.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    /// Issuer: this server's public base URL.
+    pub iss: String,
+    /// Subject: the agent id.
+    pub sub: String,
+    /// Audience: the resource the token is for.
+    pub aud: Audience,
+    /// Expiry (seconds since the epoch).
+    pub exp: i64,
+    /// Issued-at (seconds since the epoch).
+    pub iat: i64,
+    /// Not-before (seconds since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// Unique token id.
+    pub jti: String,
+    /// The OAuth client (same as `sub` for client-credentials tokens).
+    pub client_id: String,
+    /// Granted scopes, space separated.
+    #[serde(default)]
+    pub scope: String,
+    /// The tenant the agent belongs to.
+    pub tenant_id: String,
+}
+
+/// An authenticated caller of the management API.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The caller's tenant; every query it makes is scoped to it.
+    pub tenant_id: TenantId,
+    /// The calling agent.
+    pub agent_id: AgentId,
+    /// What it may do.
+    pub scopes: ScopeSet,
+    /// The token it presented, when it came with a bearer token.
+    pub token: Option<(TokenId, Timestamp)>,
+}
+
+impl Principal {
+    /// Fails with `insufficient_scope` unless the caller holds `scope`.
+    pub fn require(&self, scope: &'static str) -> DomainResult<()> {
+        if self.scopes.contains(scope) {
+            Ok(())
+        } else {
+            Err(DomainError::InsufficientScope(scope))
+        }
+    }
+}
+
+/// A freshly signed access token.
+#[derive(Debug)]
+pub struct IssuedToken {
+    /// The compact JWS.
+    pub access_token: String,
+    /// Lifetime in seconds.
+    pub expires_in: i64,
+    /// Granted scopes.
+    pub scope: ScopeSet,
+}
+
+/// The facts RFC 7662 introspection reports for an active token.
+#[derive(Debug, Clone)]
+pub struct Introspection {
+    /// The verified claims.
+    pub claims: AccessClaims,
+}

@@ -1,0 +1,294 @@
+//! Use cases of the OAuth endpoints: client authentication, token issuance, bearer
+//! verification, introspection (RFC 7662) and revocation (RFC 7009).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use serde::Deserialize;
+
+use super::agent::{Agent, AgentStatus};
+use super::credential::{Credential, SecretHasher};
+use super::ids::{AgentId, TenantId, TokenId};
+use super::keys::Algorithm;
+use super::scope::ScopeSet;
+use super::time::Timestamp;
+use super::token::{AccessClaims, Audience, Introspection, IssuedToken, Principal};
+use super::{DomainError, DomainResult, Idp, signing};
+
+/// How often a credential's `last_used_at` is written at most (keeps writes off the hot path).
+const TOUCH_INTERVAL_SECS: i64 = 60;
+/// Unknown `kid`s trigger a key reload at most this often.
+const KEY_RELOAD_MIN_SECS: i64 = 5;
+/// Longest token we bother to parse.
+const MAX_TOKEN_LEN: usize = 8 * 1024;
+
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default)]
+    typ: Option<String>,
+}
+
+/// What a client sends to `/oauth2/token` after the transport details are parsed.
+#[derive(Debug)]
+pub struct TokenRequest {
+    /// Requested scopes; `None` means every allowed scope.
+    pub scope: Option<ScopeSet>,
+    /// Requested audience (`resource` or `audience` parameter).
+    pub audience: Option<String>,
+}
+
+impl Idp {
+    pub(crate) fn hasher(&self) -> SecretHasher {
+        SecretHasher::new(self.settings.secret_pepper.as_ref())
+    }
+
+    /// Authenticates a client by id and secret. Every failure is the same `InvalidClient`.
+    pub async fn authenticate_client(
+        &self,
+        client_id: &str,
+        secret: &str,
+    ) -> DomainResult<(Agent, Credential)> {
+        let hasher = self.hasher();
+        let digest = hasher.digest(secret);
+        let id: AgentId = client_id.parse().map_err(|_| DomainError::InvalidClient)?;
+        let (agent, credentials) = self
+            .db
+            .client_with_credentials(id)
+            .await?
+            .ok_or(DomainError::InvalidClient)?;
+        let now = Timestamp::now();
+        let credential = credentials
+            .into_iter()
+            .find(|c| c.accepts(&hasher, &digest, now))
+            .ok_or(DomainError::InvalidClient)?;
+        if agent.status != AgentStatus::Active {
+            return Err(DomainError::InvalidClient);
+        }
+        if credential
+            .last_used_at
+            .is_none_or(|t| t.plus_seconds(TOUCH_INTERVAL_SECS) < now)
+        {
+            self.db
+                .touch_credential(agent.id, credential.id, now)
+                .await?;
+        }
+        Ok((agent, credential))
+    }
+
+    /// Issues an access token to an authenticated agent (client-credentials grant).
+    pub async fn issue_token(
+        &self,
+        agent: &Agent,
+        request: TokenRequest,
+    ) -> DomainResult<IssuedToken> {
+        let scope = match request.scope {
+            Some(requested) => {
+                if let Some(extra) = requested.missing_from(&agent.allowed_scopes).next() {
+                    return Err(DomainError::ScopeNotAllowed(extra.as_str().to_owned()));
+                }
+                requested
+            }
+            None => agent.allowed_scopes.clone(),
+        };
+        let audience = match request.audience {
+            Some(aud) => parse_audience(&aud)?,
+            None => self.settings.issuer.clone(),
+        };
+        let now = Timestamp::now();
+        self.quota
+            .acquire(agent.tenant_id, self.settings.max_tokens_per_month, now)
+            .await?;
+        let iat = now.unix_seconds();
+        let claims = AccessClaims {
+            iss: self.settings.issuer.clone(),
+            sub: agent.id.to_string(),
+            aud: Audience::One(audience),
+            exp: iat + self.settings.token_ttl_secs,
+            iat,
+            nbf: Some(iat),
+            jti: TokenId::new().to_string(),
+            client_id: agent.id.to_string(),
+            scope: scope.to_string(),
+            tenant_id: agent.tenant_id.to_string(),
+        };
+        let payload =
+            serde_json::to_vec(&claims).map_err(|e| DomainError::Crypto(e.to_string()))?;
+        let access_token = self.keys.current().active.sign_jws(&payload)?;
+        Ok(IssuedToken {
+            access_token,
+            expires_in: self.settings.token_ttl_secs,
+            scope,
+        })
+    }
+
+    /// Verifies a JWT issued by this server: structure, `typ`, a known `kid` whose pinned
+    /// algorithm equals the header's, the signature, issuer and (when given) audience and
+    /// expiry. Storage is not consulted.
+    pub async fn verify_jwt(
+        &self,
+        token: &str,
+        audience: Option<&str>,
+        check_expiry: bool,
+    ) -> DomainResult<AccessClaims> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(DomainError::InvalidToken("too long"));
+        }
+        let mut parts = token.split('.');
+        let (Some(h), Some(p), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(DomainError::InvalidToken("not a compact JWS"));
+        };
+        let header: Header = decode_json(h).ok_or(DomainError::InvalidToken("bad header"))?;
+        let alg = Algorithm::parse(&header.alg)
+            .ok_or(DomainError::InvalidToken("algorithm not accepted"))?;
+        if !header.typ.as_deref().is_some_and(|t| {
+            t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
+        }) {
+            return Err(DomainError::InvalidToken("typ is not at+jwt"));
+        }
+        let kid = header.kid.ok_or(DomainError::InvalidToken("no kid"))?;
+        let mut set = self.keys.current();
+        if !set.verifiers.contains_key(&kid)
+            && set.loaded_at.plus_seconds(KEY_RELOAD_MIN_SECS) < Timestamp::now()
+        {
+            self.refresh_keys().await?;
+            set = self.keys.current();
+        }
+        let verifier = set
+            .verifiers
+            .get(&kid)
+            .ok_or(DomainError::InvalidToken("unknown kid"))?;
+        if verifier.alg() != alg {
+            return Err(DomainError::InvalidToken(
+                "algorithm does not match the key",
+            ));
+        }
+        let signature = B64
+            .decode(s)
+            .map_err(|_| DomainError::InvalidToken("bad signature encoding"))?;
+        let signed_len = h.len() + 1 + p.len();
+        if !verifier.verify(&token.as_bytes()[..signed_len], &signature) {
+            return Err(DomainError::InvalidToken("bad signature"));
+        }
+        let claims: AccessClaims = decode_json(p).ok_or(DomainError::InvalidToken("bad claims"))?;
+        if claims.iss != self.settings.issuer {
+            return Err(DomainError::InvalidToken("wrong issuer"));
+        }
+        if let Some(aud) = audience {
+            if !claims.aud.contains(aud) {
+                return Err(DomainError::InvalidToken("wrong audience"));
+            }
+        }
+        let now = Timestamp::now().unix_seconds();
+        if check_expiry && (claims.exp <= now || claims.nbf.is_some_and(|nbf| nbf > now + 60)) {
+            return Err(DomainError::InvalidToken("expired or not yet valid"));
+        }
+        Ok(claims)
+    }
+
+    /// Authenticates a bearer token for the management API: a valid token for this server's
+    /// API audience, not revoked, whose agent is still active.
+    pub async fn authenticate_bearer(&self, token: &str) -> DomainResult<Principal> {
+        let audience = self.settings.issuer.clone();
+        let claims = self.verify_jwt(token, Some(&audience), true).await?;
+        let (tenant, agent, jti) = ids(&claims)?;
+        match self.db.token_liveness(tenant, agent, jti).await? {
+            Some((status, revoked)) if status == AgentStatus::Active.as_str() && !revoked => {
+                Ok(Principal {
+                    tenant_id: tenant,
+                    agent_id: agent,
+                    scopes: ScopeSet::parse(&claims.scope)
+                        .map_err(|_| DomainError::InvalidToken("bad scope"))?,
+                    token: Some((
+                        jti,
+                        Timestamp::from_micros(claims.exp.saturating_mul(1_000_000)),
+                    )),
+                })
+            }
+            Some((_, true)) => Err(DomainError::InvalidToken("revoked")),
+            Some(_) => Err(DomainError::InvalidToken("agent is not active")),
+            None => Err(DomainError::InvalidToken("unknown subject")),
+        }
+    }
+
+    /// RFC 7662: the token's claims when it is active and belongs to the caller's tenant.
+    pub async fn introspect(
+        &self,
+        caller: &Principal,
+        token: &str,
+    ) -> DomainResult<Option<Introspection>> {
+        let Ok(claims) = self.verify_jwt(token, None, true).await else {
+            return Ok(None);
+        };
+        let Ok((tenant, agent, jti)) = ids(&claims) else {
+            return Ok(None);
+        };
+        if tenant != caller.tenant_id {
+            return Ok(None);
+        }
+        Ok(match self.db.token_liveness(tenant, agent, jti).await? {
+            Some((status, false)) if status == AgentStatus::Active.as_str() => {
+                Some(Introspection { claims })
+            }
+            _ => None,
+        })
+    }
+
+    /// RFC 7009: revokes a token of the caller's tenant. Tokens that are invalid, expired or
+    /// of another tenant are ignored (the endpoint answers 200 either way); revoking another
+    /// agent's token needs `tokens:revoke`.
+    pub async fn revoke(&self, caller: &Principal, token: &str) -> DomainResult<()> {
+        let Ok(claims) = self.verify_jwt(token, None, true).await else {
+            return Ok(());
+        };
+        let Ok((tenant, agent, jti)) = ids(&claims) else {
+            return Ok(());
+        };
+        if tenant != caller.tenant_id {
+            return Ok(());
+        }
+        if agent != caller.agent_id && !caller.scopes.contains("tokens:revoke") {
+            return Err(DomainError::NotTokenOwner);
+        }
+        let expires = Timestamp::from_micros(claims.exp.saturating_mul(1_000_000));
+        self.db
+            .revoke_token(jti, tenant, expires, Timestamp::now())
+            .await?;
+        Ok(())
+    }
+
+    /// Reloads the key set from storage (after a rotation elsewhere).
+    pub async fn refresh_keys(&self) -> DomainResult<()> {
+        let current = self.keys.current().active.clone();
+        let set = signing::load(&self.db, &self.key_settings, Some(current)).await?;
+        self.keys.replace(set);
+        Ok(())
+    }
+}
+
+fn decode_json<T: for<'de> Deserialize<'de>>(part: &str) -> Option<T> {
+    serde_json::from_slice(&B64.decode(part).ok()?).ok()
+}
+
+fn ids(claims: &AccessClaims) -> DomainResult<(TenantId, AgentId, TokenId)> {
+    let bad = |_| DomainError::InvalidToken("malformed identifiers");
+    Ok((
+        claims.tenant_id.parse().map_err(bad)?,
+        claims.sub.parse().map_err(bad)?,
+        claims.jti.parse().map_err(bad)?,
+    ))
+}
+
+/// An audience: an absolute URI or a plain identifier, 1–256 visible characters.
+fn parse_audience(s: &str) -> DomainResult<String> {
+    if s.is_empty() || s.len() > 256 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(DomainError::Validation {
+            field: "audience",
+            message: "must be 1 to 256 visible ASCII characters".into(),
+        });
+    }
+    Ok(s.to_owned())
+}

@@ -1,0 +1,250 @@
+//! The only place that knows status codes: REST errors `{code, message, details}` and
+//! OAuth errors `{error, error_description}` (RFC 6749 §5.2).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use crate::domain::DomainError;
+
+/// The body of every REST error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Machine-readable code, e.g. `AGENT_NOT_FOUND`.
+    #[schema(example = "AGENT_NOT_FOUND")]
+    pub code: &'static str,
+    /// Human-readable explanation.
+    pub message: String,
+    /// Structured context (the offending field, a limit…); `{}` when there is none.
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
+/// A REST API error response.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+    challenge: Option<String>,
+}
+
+impl ApiError {
+    /// An error with an explicit status and code.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                code,
+                message: message.into(),
+                details: json!({}),
+            },
+            challenge: None,
+        }
+    }
+
+    /// Adds structured details.
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.body.details = details;
+        self
+    }
+
+    /// A 400 `VALIDATION_ERROR` naming the field.
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", message)
+            .with_details(json!({ "field": field }))
+    }
+
+    /// The HTTP status (for tests and logs).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+/// Logs an unexpected error with its full cause chain; the client sees an opaque body.
+pub(crate) fn log_internal(e: &(dyn std::error::Error + 'static)) {
+    let mut chain = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        chain.push_str(": ");
+        chain.push_str(&s.to_string());
+        source = s.source();
+    }
+    tracing::error!(error = %chain, "internal error");
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        use DomainError as D;
+        use StatusCode as S;
+        let msg = e.to_string();
+        match e {
+            D::Validation { field, message } => {
+                Self::validation(field, format!("{field}: {message}"))
+            }
+            D::InvalidScope(s) => Self::validation("allowedScopes", msg)
+                .with_details(json!({"field": "allowedScopes", "scope": s})),
+            D::ImmutableField(f) => Self::new(S::BAD_REQUEST, "IMMUTABLE_FIELD", msg)
+                .with_details(json!({ "field": f })),
+            D::AgentNotFound => Self::new(S::NOT_FOUND, "AGENT_NOT_FOUND", msg),
+            D::CredentialNotFound => Self::new(S::NOT_FOUND, "CREDENTIAL_NOT_FOUND", msg),
+            D::TenantNotFound => Self::new(S::NOT_FOUND, "TENANT_NOT_FOUND", msg),
+            D::EmailTaken => Self::new(S::CONFLICT, "AGENT_EMAIL_CONFLICT", msg)
+                .with_details(json!({"field": "email"})),
+            D::TenantExists => {
+                Self::new(S::CONFLICT, "TENANT_EXISTS", msg).with_details(json!({"field": "name"}))
+            }
+            D::AgentLimitReached { limit } => Self::new(S::FORBIDDEN, "AGENT_LIMIT_REACHED", msg)
+                .with_details(json!({ "limit": limit })),
+            D::TokenQuotaExceeded { limit } => {
+                Self::new(S::TOO_MANY_REQUESTS, "TOKEN_QUOTA_EXCEEDED", msg)
+                    .with_details(json!({ "limit": limit }))
+            }
+            D::InvalidStatusTransition { from, to } => {
+                Self::new(S::CONFLICT, "INVALID_STATUS_TRANSITION", msg)
+                    .with_details(json!({ "from": from, "to": to }))
+            }
+            D::AgentNotActive(status) => Self::new(S::CONFLICT, "AGENT_NOT_ACTIVE", msg)
+                .with_details(json!({ "status": status })),
+            D::CredentialRevoked => Self::new(S::CONFLICT, "CREDENTIAL_REVOKED", msg),
+            D::ScopeNotGrantable(s) => Self::new(S::FORBIDDEN, "SCOPE_NOT_GRANTABLE", msg)
+                .with_details(json!({ "scope": s })),
+            D::ScopeNotAllowed(s) => Self::new(S::BAD_REQUEST, "SCOPE_NOT_ALLOWED", msg)
+                .with_details(json!({ "scope": s })),
+            D::InvalidClient => Self::new(S::UNAUTHORIZED, "INVALID_CLIENT", msg),
+            D::InvalidToken(reason) => {
+                tracing::debug!(reason, "bearer token rejected");
+                let mut err = Self::new(
+                    S::UNAUTHORIZED,
+                    "INVALID_TOKEN",
+                    "the access token is missing, invalid, expired or revoked",
+                );
+                err.challenge = Some(r#"Bearer error="invalid_token""#.into());
+                err
+            }
+            D::InsufficientScope(scope) => {
+                let mut err = Self::new(S::FORBIDDEN, "INSUFFICIENT_SCOPE", msg)
+                    .with_details(json!({ "requiredScope": scope }));
+                err.challenge = Some(format!(
+                    r#"Bearer error="insufficient_scope", scope="{scope}""#
+                ));
+                err
+            }
+            D::NotTokenOwner => Self::new(S::FORBIDDEN, "NOT_TOKEN_OWNER", msg),
+            D::SignupDisabled => Self::new(S::FORBIDDEN, "SIGNUP_DISABLED", msg),
+            D::Store(_) | D::Crypto(_) => {
+                log_internal(&e);
+                Self::new(
+                    S::INTERNAL_SERVER_ERROR,
+                    "INTERNAL_ERROR",
+                    "an internal error occurred",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(self.body)).into_response();
+        if let Some(challenge) = self.challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        response
+    }
+}
+
+/// The body of an OAuth error (RFC 6749 §5.2).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OAuthErrorBody {
+    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`,
+    /// `unsupported_grant_type`, `invalid_scope`, `quota_exceeded` or `server_error`.
+    #[schema(example = "invalid_client")]
+    pub error: &'static str,
+    /// Human-readable explanation.
+    pub error_description: String,
+}
+
+/// An OAuth endpoint error response.
+#[derive(Debug)]
+pub struct OAuthError {
+    status: StatusCode,
+    body: OAuthErrorBody,
+}
+
+impl OAuthError {
+    /// A 400 error with the given code.
+    pub fn bad_request(error: &'static str, description: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            body: OAuthErrorBody {
+                error,
+                error_description: description.into(),
+            },
+        }
+    }
+
+    /// A 401 `invalid_client`.
+    pub fn invalid_client(description: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::UNAUTHORIZED,
+            body: OAuthErrorBody {
+                error: "invalid_client",
+                error_description: description.into(),
+            },
+        }
+    }
+}
+
+impl From<DomainError> for OAuthError {
+    fn from(e: DomainError) -> Self {
+        use DomainError as D;
+        let msg = e.to_string();
+        match e {
+            D::InvalidClient => Self::invalid_client("client authentication failed"),
+            D::InvalidScope(_) | D::ScopeNotAllowed(_) => Self::bad_request("invalid_scope", msg),
+            D::Validation { .. } => Self::bad_request("invalid_request", msg),
+            D::NotTokenOwner => Self::bad_request("unauthorized_client", msg),
+            D::TokenQuotaExceeded { .. } => Self {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                body: OAuthErrorBody {
+                    error: "quota_exceeded",
+                    error_description: msg,
+                },
+            },
+            D::InvalidToken(_) => Self::invalid_client("the bearer token is invalid"),
+            other => {
+                let api = ApiError::from(other);
+                if api.status().is_server_error() {
+                    Self {
+                        status: StatusCode::INTERNAL_SERVER_ERROR,
+                        body: OAuthErrorBody {
+                            error: "server_error",
+                            error_description: "an internal error occurred".into(),
+                        },
+                    }
+                } else {
+                    Self::bad_request("invalid_request", api.body.message)
+                }
+            }
+        }
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(self.body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Basic realm="agentidp", charset="UTF-8""#),
+            );
+        }
+        response
+    }
+}

@@ -1,0 +1,377 @@
+//! OAuth 2.0 endpoints: token (client credentials), introspection (RFC 7662) and
+//! revocation (RFC 7009). Errors use the RFC 6749 §5.2 shape.
+
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use percent_encoding::percent_decode_str;
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{OAuthError, OAuthErrorBody};
+use super::extract::bearer_token;
+use crate::app::AppState;
+use crate::domain::DomainError;
+use crate::domain::scope::ScopeSet;
+use crate::domain::token::{Audience, Principal};
+use crate::domain::tokens::TokenRequest;
+
+/// The routes of this module.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(token))
+        .routes(routes!(introspect))
+        .routes(routes!(revoke))
+}
+
+/// A form body (`application/x-www-form-urlencoded`) with OAuth-shaped rejections.
+/// Repeated parameters are rejected, as RFC 6749 §3.2 requires.
+pub struct OAuthForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OAuthForm<T> {
+    type Rejection = OAuthError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, OAuthError> {
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(OAuthError::bad_request(
+                "invalid_request",
+                "expected Content-Type: application/x-www-form-urlencoded",
+            ));
+        }
+        axum::Form::<T>::from_request(req, state)
+            .await
+            .map(|axum::Form(v)| Self(v))
+            .map_err(|e| OAuthError::bad_request("invalid_request", e.body_text()))
+    }
+}
+
+/// Parameters of `POST /oauth2/token`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenForm {
+    /// Must be `client_credentials`.
+    grant_type: Option<String>,
+    /// Space-separated subset of the agent's allowed scopes; default all of them.
+    scope: Option<String>,
+    /// Target resource (RFC 8707); becomes the `aud` claim.
+    resource: Option<String>,
+    /// Target audience; same as `resource`.
+    audience: Option<String>,
+    /// client_secret_post: the client id.
+    client_id: Option<String>,
+    /// client_secret_post: the client secret.
+    #[schema(value_type = Option<String>)]
+    client_secret: Option<SecretString>,
+}
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// The JWT access token (RFC 9068).
+    access_token: String,
+    /// Always `Bearer`.
+    token_type: &'static str,
+    /// Lifetime in seconds.
+    expires_in: i64,
+    /// Granted scopes, space separated.
+    scope: String,
+}
+
+/// Client credentials from `client_secret_basic` or `client_secret_post` (exactly one).
+fn client_credentials(
+    headers: &HeaderMap,
+    id: Option<&str>,
+    secret: Option<&SecretString>,
+) -> Result<(String, SecretString), OAuthError> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"));
+    match (basic, id, secret) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(OAuthError::bad_request(
+            "invalid_request",
+            "use exactly one client authentication method",
+        )),
+        (Some((_, encoded)), None, None) => {
+            let bad = || OAuthError::invalid_client("malformed Basic credentials");
+            let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
+            let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
+            let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
+            // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64.
+            let unescape = |s: &str| {
+                percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8()
+                    .map(|c| c.into_owned())
+            };
+            Ok((
+                unescape(id).map_err(|_| bad())?,
+                SecretString::from(unescape(secret).map_err(|_| bad())?),
+            ))
+        }
+        (None, Some(id), Some(secret)) => Ok((id.to_owned(), secret.clone())),
+        _ => Err(OAuthError::invalid_client(
+            "client authentication is required",
+        )),
+    }
+}
+
+/// Authenticates the caller of introspection or revocation: client credentials, or a bearer
+/// token of the same tenant.
+async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: Option<&str>,
+    secret: Option<&SecretString>,
+) -> Result<Principal, OAuthError> {
+    if let Some(token) = bearer_token(headers) {
+        return state
+            .idp
+            .authenticate_bearer(token)
+            .await
+            .map_err(|_| OAuthError::invalid_client("the bearer token is invalid"));
+    }
+    let (id, secret) = client_credentials(headers, id, secret)?;
+    let (agent, _) = state
+        .idp
+        .authenticate_client(&id, secret.expose_secret())
+        .await?;
+    Ok(Principal {
+        tenant_id: agent.tenant_id,
+        agent_id: agent.id,
+        scopes: agent.allowed_scopes,
+        token: None,
+    })
+}
+
+fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// Obtain an access token with the client-credentials grant.
+#[utoipa::path(post, path = "/oauth2/token", tag = "oauth2",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    security((), ("clientBasic" = [])),
+    responses(
+        (status = 200, description = "Token issued", body = TokenResponse),
+        (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = OAuthErrorBody),
+        (status = 401, description = "invalid_client", body = OAuthErrorBody),
+        (status = 429, description = "quota_exceeded: the tenant's monthly token quota is used up", body = OAuthErrorBody),
+    ))]
+async fn token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OAuthForm(form): OAuthForm<TokenForm>,
+) -> Result<Response, OAuthError> {
+    match form.grant_type.as_deref() {
+        Some("client_credentials") => {}
+        Some(other) => {
+            return Err(OAuthError::bad_request(
+                "unsupported_grant_type",
+                format!("grant_type {other:?} is not supported"),
+            ));
+        }
+        None => {
+            return Err(OAuthError::bad_request(
+                "invalid_request",
+                "grant_type is required",
+            ));
+        }
+    }
+    let audience = match (form.resource, form.audience) {
+        (Some(r), Some(a)) if r != a => {
+            return Err(OAuthError::bad_request(
+                "invalid_request",
+                "resource and audience disagree",
+            ));
+        }
+        (r, a) => r.or(a),
+    };
+    let scope = form
+        .scope
+        .as_deref()
+        .map(ScopeSet::parse)
+        .transpose()
+        .map_err(|e| OAuthError::bad_request("invalid_scope", e.to_string()))?;
+    let (id, secret) = client_credentials(
+        &headers,
+        form.client_id.as_deref(),
+        form.client_secret.as_ref(),
+    )?;
+    let (agent, _) = state
+        .idp
+        .authenticate_client(&id, secret.expose_secret())
+        .await?;
+    let issued = state
+        .idp
+        .issue_token(&agent, TokenRequest { scope, audience })
+        .await?;
+    let body = TokenResponse {
+        access_token: issued.access_token,
+        token_type: "Bearer",
+        expires_in: issued.expires_in,
+        scope: issued.scope.to_string(),
+    };
+    Ok(no_store(axum::Json(body).into_response()))
+}
+
+/// Parameters of introspection and revocation.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenParam {
+    /// The token to inspect or revoke.
+    token: Option<String>,
+    /// Ignored hint (`access_token`).
+    token_type_hint: Option<String>,
+    /// client_secret_post: the caller's client id.
+    client_id: Option<String>,
+    /// client_secret_post: the caller's client secret.
+    #[schema(value_type = Option<String>)]
+    client_secret: Option<SecretString>,
+}
+
+/// RFC 7662 response; an inactive token shows only `{"active": false}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntrospectionResponse {
+    active: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exp: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iat: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nbf: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    aud: Option<Audience>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iss: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jti: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tenant_id: Option<String>,
+}
+
+fn inactive() -> IntrospectionResponse {
+    IntrospectionResponse {
+        active: false,
+        scope: None,
+        client_id: None,
+        token_type: None,
+        exp: None,
+        iat: None,
+        nbf: None,
+        sub: None,
+        aud: None,
+        iss: None,
+        jti: None,
+        tenant_id: None,
+    }
+}
+
+/// Introspect a token (RFC 7662). The caller authenticates with client credentials or a
+/// bearer token; only tokens of the caller's tenant can be active.
+#[utoipa::path(post, path = "/oauth2/introspect", tag = "oauth2",
+    request_body(content = TokenParam, content_type = "application/x-www-form-urlencoded"),
+    security(("clientBasic" = []), ("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "Token state", body = IntrospectionResponse),
+        (status = 400, description = "invalid_request", body = OAuthErrorBody),
+        (status = 401, description = "invalid_client", body = OAuthErrorBody),
+    ))]
+async fn introspect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OAuthForm(form): OAuthForm<TokenParam>,
+) -> Result<Response, OAuthError> {
+    let principal = caller(
+        &state,
+        &headers,
+        form.client_id.as_deref(),
+        form.client_secret.as_ref(),
+    )
+    .await?;
+    let _ = form.token_type_hint;
+    let token = form
+        .token
+        .ok_or_else(|| OAuthError::bad_request("invalid_request", "token is required"))?;
+    let response = match state.idp.introspect(&principal, &token).await? {
+        None => inactive(),
+        Some(found) => {
+            let c = found.claims;
+            IntrospectionResponse {
+                active: true,
+                scope: Some(c.scope),
+                client_id: Some(c.client_id),
+                token_type: Some("Bearer"),
+                exp: Some(c.exp),
+                iat: Some(c.iat),
+                nbf: c.nbf,
+                sub: Some(c.sub),
+                aud: Some(c.aud),
+                iss: Some(c.iss),
+                jti: Some(c.jti),
+                tenant_id: Some(c.tenant_id),
+            }
+        }
+    };
+    Ok(no_store(axum::Json(response).into_response()))
+}
+
+/// Revoke a token (RFC 7009). Answers 200 for unknown, invalid or already revoked tokens;
+/// revoking another agent's token needs `tokens:revoke`.
+#[utoipa::path(post, path = "/oauth2/revoke", tag = "oauth2",
+    request_body(content = TokenParam, content_type = "application/x-www-form-urlencoded"),
+    security(("clientBasic" = []), ("bearerAuth" = ["tokens:revoke"])),
+    responses(
+        (status = 200, description = "Revoked (or nothing to revoke)"),
+        (status = 400, description = "invalid_request or unauthorized_client", body = OAuthErrorBody),
+        (status = 401, description = "invalid_client", body = OAuthErrorBody),
+    ))]
+async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    OAuthForm(form): OAuthForm<TokenParam>,
+) -> Result<Response, OAuthError> {
+    let principal = caller(
+        &state,
+        &headers,
+        form.client_id.as_deref(),
+        form.client_secret.as_ref(),
+    )
+    .await?;
+    let token = form
+        .token
+        .ok_or_else(|| OAuthError::bad_request("invalid_request", "token is required"))?;
+    state
+        .idp
+        .revoke(&principal, &token)
+        .await
+        .map_err(|e| match e {
+            DomainError::NotTokenOwner => OAuthError::bad_request(
+                "unauthorized_client",
+                "this client may not revoke that token",
+            ),
+            other => other.into(),
+        })?;
+    Ok(no_store(axum::http::StatusCode::OK.into_response()))
+}

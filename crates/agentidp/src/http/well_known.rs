@@ -1,0 +1,73 @@
+//! Discovery documents: the JWKS and RFC 8414 authorization-server metadata.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use crate::domain::scope::MANAGEMENT_SCOPES;
+
+/// The routes of this module.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(jwks))
+        .routes(routes!(metadata))
+}
+
+/// The public signing keys, including retired keys whose tokens may still be live.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "discovery",
+    responses((status = 200, description = "JSON Web Key Set (RFC 7517)", content_type = "application/json", body = Object)))]
+async fn jwks(State(state): State<AppState>) -> Response {
+    let set = state.idp.keys.current();
+    let mut response = axum::Json(set.jwks.as_ref().clone()).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
+/// RFC 8414 authorization-server metadata.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServerMetadata {
+    issuer: String,
+    token_endpoint: String,
+    jwks_uri: String,
+    introspection_endpoint: String,
+    revocation_endpoint: String,
+    /// Empty: this server has no authorization endpoint (no redirect-based flows).
+    response_types_supported: Vec<&'static str>,
+    grant_types_supported: Vec<&'static str>,
+    scopes_supported: Vec<&'static str>,
+    token_endpoint_auth_methods_supported: Vec<&'static str>,
+    introspection_endpoint_auth_methods_supported: Vec<&'static str>,
+    revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    service_documentation: String,
+}
+
+/// Discovery metadata (RFC 8414).
+#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "discovery",
+    responses((status = 200, description = "Server metadata", body = ServerMetadata)))]
+async fn metadata(State(state): State<AppState>) -> axum::Json<ServerMetadata> {
+    let issuer = state.idp.settings.issuer.clone();
+    let auth_methods = vec!["client_secret_basic", "client_secret_post"];
+    let introspection_methods = vec!["client_secret_basic", "client_secret_post", "bearer"];
+    axum::Json(ServerMetadata {
+        token_endpoint: format!("{issuer}/oauth2/token"),
+        jwks_uri: format!("{issuer}/.well-known/jwks.json"),
+        introspection_endpoint: format!("{issuer}/oauth2/introspect"),
+        revocation_endpoint: format!("{issuer}/oauth2/revoke"),
+        response_types_supported: vec![],
+        grant_types_supported: vec!["client_credentials"],
+        scopes_supported: MANAGEMENT_SCOPES.to_vec(),
+        token_endpoint_auth_methods_supported: auth_methods,
+        introspection_endpoint_auth_methods_supported: introspection_methods.clone(),
+        revocation_endpoint_auth_methods_supported: introspection_methods,
+        service_documentation: format!("{issuer}/api-docs"),
+        issuer,
+    })
+}

@@ -1,0 +1,163 @@
+//! `agentidp`: the server's command line (serve, migrate, bootstrap, keys rotate).
+
+use std::sync::Arc;
+
+use agentidp::app::App;
+use agentidp::config::{Config, LogFormat};
+use agentidp::domain::signing::{self, KeySettings};
+use agentidp::domain::tenant::TenantAdmin;
+use agentidp::domain::tenants::Bootstrap;
+use agentidp::store::Db;
+use agentidp::{AppState, http};
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "agentidp",
+    version,
+    about = "AgentIdP: identity provider for AI agents"
+)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default): migrates, bootstraps an empty database, serves.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a tenant with an admin agent, or issue a new admin credential for an existing one.
+    Bootstrap {
+        /// Tenant name (3–63 characters of a-z, 0-9, '-').
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Signing-key management.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Generate a new active signing key; the old one stays in the JWKS until its tokens expire.
+    Rotate,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+fn print_admin(heading: &str, admin: &TenantAdmin) {
+    println!("\n==================== {heading} ====================");
+    println!("tenant:        {} ({})", admin.tenant.name, admin.tenant.id);
+    println!("client_id:     {}", admin.admin.id);
+    println!("client_secret: {}", admin.secret.expose());
+    println!("scopes:        {}", admin.admin.allowed_scopes);
+    println!("Store the secret now: it is shown only once.");
+    println!("==========================================================\n");
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    init_logging(cli.config.log_format);
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await?,
+        Command::Migrate => {
+            let db = Db::connect(&config.database_url, &config.pool()).await?;
+            let applied = db.migrate().await?;
+            println!(
+                "{applied} migration(s) applied to the {} database",
+                db.backend()
+            );
+        }
+        Command::Bootstrap { tenant } => {
+            let app = App::init(config).await?;
+            match app.idp.bootstrap(&tenant).await? {
+                Bootstrap::Created(admin) => print_admin("tenant created", &admin),
+                Bootstrap::NewCredential(admin) => print_admin("new admin credential", &admin),
+            }
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let db = Db::connect(&config.database_url, &config.pool()).await?;
+            db.migrate().await?;
+            let settings = KeySettings {
+                algorithm: config.jwt_algorithm.into(),
+                pem_file: config.jwt_private_key_file.clone(),
+                token_ttl_secs: config.token_ttl_seconds,
+            };
+            let kid = signing::rotate(&db, &settings).await?;
+            println!("new active signing key {kid}; running servers pick it up within 60 s");
+        }
+    }
+    Ok(())
+}
+
+async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let bind = config.bind_addr;
+    let tenant = config.bootstrap_tenant.clone();
+    let app = Arc::new(App::init(config).await?);
+    if let Some(admin) = app.idp.bootstrap_if_empty(&tenant).await? {
+        print_admin("first start: admin credentials", &admin);
+    }
+    let jobs = app.spawn_background_jobs();
+    let listener = tokio::net::TcpListener::bind(bind).await?;
+    tracing::info!(
+        addr = %listener.local_addr()?,
+        issuer = %app.idp.settings.issuer,
+        database = app.idp.db.backend(),
+        alg = app.idp.keys.current().active.alg().as_str(),
+        "agentidp listening"
+    );
+    axum::serve(listener, http::router(AppState(Arc::clone(&app))))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    jobs.abort();
+    if let Err(e) = app.idp.quota.flush().await {
+        tracing::warn!(error = %e, "could not flush usage counters at shutdown");
+    }
+    app.idp.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: draining requests");
+}

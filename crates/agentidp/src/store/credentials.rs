@@ -1,0 +1,225 @@
+//! Credential rows, and the one indexed query the token endpoint needs to authenticate.
+
+use uuid::Uuid;
+
+use super::agents::AgentRow;
+use super::{Db, StoreError, StoreResult, from_row, on_pool, parse_stored};
+use crate::domain::agent::Agent;
+use crate::domain::credential::{Credential, CredentialStatus};
+use crate::domain::ids::{AgentId, CredentialId, TenantId};
+use crate::domain::time::Timestamp;
+
+macro_rules! credential_columns {
+    () => {
+        "id, agent_id, secret_hash, previous_secret_hash, previous_expires_at, status, created_at, \
+         expires_at, rotated_at, revoked_at, last_used_at"
+    };
+}
+
+pub(crate) struct CredentialRow {
+    id: Uuid,
+    agent_id: Uuid,
+    secret_hash: Vec<u8>,
+    previous_secret_hash: Option<Vec<u8>>,
+    previous_expires_at: Option<Timestamp>,
+    status: String,
+    created_at: Timestamp,
+    expires_at: Option<Timestamp>,
+    rotated_at: Option<Timestamp>,
+    revoked_at: Option<Timestamp>,
+    last_used_at: Option<Timestamp>,
+}
+
+from_row!(CredentialRow {
+    id,
+    agent_id,
+    secret_hash,
+    previous_secret_hash,
+    previous_expires_at,
+    status,
+    created_at,
+    expires_at,
+    rotated_at,
+    revoked_at,
+    last_used_at
+});
+
+impl TryFrom<CredentialRow> for Credential {
+    type Error = StoreError;
+
+    fn try_from(r: CredentialRow) -> StoreResult<Self> {
+        Ok(Credential {
+            id: CredentialId::from_uuid(r.id),
+            agent_id: AgentId::from_uuid(r.agent_id),
+            status: parse_stored("credential status", &r.status, CredentialStatus::parse)?,
+            secret_hash: r.secret_hash,
+            previous_secret_hash: r.previous_secret_hash,
+            previous_expires_at: r.previous_expires_at,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            rotated_at: r.rotated_at,
+            revoked_at: r.revoked_at,
+            last_used_at: r.last_used_at,
+        })
+    }
+}
+
+/// An agent row joined with one of its credentials (the token endpoint's look-up).
+struct ClientRow {
+    agent: AgentRow,
+    credential: CredentialRow,
+}
+
+macro_rules! client_row_impl {
+    ($row:ty) => {
+        impl<'r> sqlx::FromRow<'r, $row> for ClientRow {
+            fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
+                use sqlx::Row as _;
+                Ok(Self {
+                    agent: AgentRow::from_row(row)?,
+                    credential: CredentialRow {
+                        id: row.try_get("c_id")?,
+                        agent_id: row.try_get("id")?,
+                        secret_hash: row.try_get("c_secret_hash")?,
+                        previous_secret_hash: row.try_get("c_previous_secret_hash")?,
+                        previous_expires_at: row.try_get("c_previous_expires_at")?,
+                        status: row.try_get("c_status")?,
+                        created_at: row.try_get("c_created_at")?,
+                        expires_at: row.try_get("c_expires_at")?,
+                        rotated_at: row.try_get("c_rotated_at")?,
+                        revoked_at: row.try_get("c_revoked_at")?,
+                        last_used_at: row.try_get("c_last_used_at")?,
+                    },
+                })
+            }
+        }
+    };
+}
+client_row_impl!(sqlx::sqlite::SqliteRow);
+client_row_impl!(sqlx::postgres::PgRow);
+
+impl Db {
+    /// Stores a new credential for an agent of `tenant`.
+    pub async fn insert_credential(&self, tenant: TenantId, c: &Credential) -> StoreResult<()> {
+        const SQL: &str = concat!(
+            "INSERT INTO credentials (tenant_id, ",
+            credential_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        );
+        on_pool!(self, p => sqlx::query(SQL)
+            .bind(tenant.uuid())
+            .bind(c.id.uuid())
+            .bind(c.agent_id.uuid())
+            .bind(c.secret_hash.as_slice())
+            .bind(c.previous_secret_hash.as_deref())
+            .bind(c.previous_expires_at)
+            .bind(c.status.as_str())
+            .bind(c.created_at)
+            .bind(c.expires_at)
+            .bind(c.rotated_at)
+            .bind(c.revoked_at)
+            .bind(c.last_used_at)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Every credential of an agent, oldest first.
+    pub async fn list_credentials(
+        &self,
+        tenant: TenantId,
+        agent: AgentId,
+    ) -> StoreResult<Vec<Credential>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            credential_columns!(),
+            " FROM credentials WHERE tenant_id = $1 AND agent_id = $2 ORDER BY id"
+        );
+        let rows: Vec<CredentialRow> = on_pool!(self, p => sqlx::query_as(SQL).bind(tenant.uuid()).bind(agent.uuid()).fetch_all(p).await)?;
+        rows.into_iter().map(Credential::try_from).collect()
+    }
+
+    /// One credential of an agent.
+    pub async fn get_credential(
+        &self,
+        tenant: TenantId,
+        agent: AgentId,
+        id: CredentialId,
+    ) -> StoreResult<Option<Credential>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            credential_columns!(),
+            " FROM credentials WHERE tenant_id = $1 AND agent_id = $2 AND id = $3"
+        );
+        let row: Option<CredentialRow> = on_pool!(self, p => sqlx::query_as(SQL)
+            .bind(tenant.uuid()).bind(agent.uuid()).bind(id.uuid()).fetch_optional(p).await)?;
+        row.map(Credential::try_from).transpose()
+    }
+
+    /// Writes a credential's mutable state (rotation or revocation).
+    pub async fn update_credential(&self, c: &Credential) -> StoreResult<()> {
+        const SQL: &str = "UPDATE credentials SET secret_hash = $2, previous_secret_hash = $3,
+            previous_expires_at = $4, status = $5, expires_at = $6, rotated_at = $7, revoked_at = $8
+            WHERE id = $1";
+        on_pool!(self, p => sqlx::query(SQL)
+            .bind(c.id.uuid())
+            .bind(c.secret_hash.as_slice())
+            .bind(c.previous_secret_hash.as_deref())
+            .bind(c.previous_expires_at)
+            .bind(c.status.as_str())
+            .bind(c.expires_at)
+            .bind(c.rotated_at)
+            .bind(c.revoked_at)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The agent behind `client_id` with its active credentials, in one indexed query.
+    /// `None` when the agent does not exist or has no active credential.
+    pub async fn client_with_credentials(
+        &self,
+        client_id: AgentId,
+    ) -> StoreResult<Option<(Agent, Vec<Credential>)>> {
+        const SQL: &str = concat!(
+            "SELECT a.id, a.tenant_id, a.email, a.name, a.description, a.agent_type, a.version,
+             a.capabilities, a.owner, a.deployment_env, a.status, a.is_public, a.metadata, a.allowed_scopes,
+             a.created_at, a.updated_at, a.last_auth_at",
+            ", c.id AS c_id, c.secret_hash AS c_secret_hash, c.previous_secret_hash AS c_previous_secret_hash,
+             c.previous_expires_at AS c_previous_expires_at, c.status AS c_status, c.created_at AS c_created_at,
+             c.expires_at AS c_expires_at, c.rotated_at AS c_rotated_at, c.revoked_at AS c_revoked_at,
+             c.last_used_at AS c_last_used_at
+             FROM agents a JOIN credentials c ON c.agent_id = a.id
+             WHERE a.id = $1 AND c.status = 'active'"
+        );
+        let rows: Vec<ClientRow> =
+            on_pool!(self, p => sqlx::query_as(SQL).bind(client_id.uuid()).fetch_all(p).await)?;
+        let mut rows = rows.into_iter();
+        let Some(first) = rows.next() else {
+            return Ok(None);
+        };
+        let mut credentials = vec![Credential::try_from(first.credential)?];
+        for r in rows {
+            credentials.push(Credential::try_from(r.credential)?);
+        }
+        Ok(Some((Agent::try_from(first.agent)?, credentials)))
+    }
+
+    /// Records a successful authentication on the credential and its agent.
+    pub async fn touch_credential(
+        &self,
+        agent: AgentId,
+        credential: CredentialId,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        const CRED: &str = "UPDATE credentials SET last_used_at = $2 WHERE id = $1";
+        const AGENT: &str = "UPDATE agents SET last_auth_at = $2 WHERE id = $1";
+        on_pool!(self, p => {
+            sqlx::query(CRED).bind(credential.uuid()).bind(at).execute(p).await?;
+            sqlx::query(AGENT).bind(agent.uuid()).bind(at).execute(p).await.map(|_| ())
+        })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,67 @@
+//! Signing-key rows. Private keys are PKCS#8 DER; PEM-provided keys store only the public JWK.
+
+use super::{Db, StoreResult, from_row, in_tx, on_pool};
+use crate::domain::time::Timestamp;
+
+/// A signing key as stored.
+#[derive(Debug, Clone)]
+pub struct StoredKey {
+    /// RFC 7638 thumbprint.
+    pub kid: String,
+    /// JOSE algorithm name.
+    pub algorithm: String,
+    /// PKCS#8 DER, absent for keys loaded from a PEM file.
+    pub private_key: Option<Vec<u8>>,
+    /// The public JWK as JSON text.
+    pub public_jwk: String,
+    /// `active` or `retired`.
+    pub status: String,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// When it stopped signing.
+    pub retired_at: Option<Timestamp>,
+}
+
+from_row!(StoredKey {
+    kid,
+    algorithm,
+    private_key,
+    public_jwk,
+    status,
+    created_at,
+    retired_at
+});
+
+impl Db {
+    /// Keys that are active or were retired after `retired_since` (still verifying tokens),
+    /// newest first.
+    pub async fn published_keys(&self, retired_since: Timestamp) -> StoreResult<Vec<StoredKey>> {
+        const SQL: &str =
+            "SELECT kid, algorithm, private_key, public_jwk, status, created_at, retired_at
+            FROM signing_keys WHERE status = 'active' OR retired_at > $1 ORDER BY created_at DESC";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(retired_since).fetch_all(p).await)?)
+    }
+
+    /// Stores `key` as the active key and retires every other active key.
+    /// Re-adding a known key (same `kid`) re-activates it.
+    pub async fn activate_key(&self, key: &StoredKey) -> StoreResult<()> {
+        const INSERT: &str =
+            "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, status, created_at)
+            VALUES ($1, $2, $3, $4, 'active', $5)
+            ON CONFLICT (kid) DO UPDATE SET status = 'active', retired_at = NULL";
+        const RETIRE: &str = "UPDATE signing_keys SET status = 'retired', retired_at = $2
+            WHERE status = 'active' AND kid <> $1";
+        in_tx!(self, tx => {
+            sqlx::query(INSERT)
+                .bind(key.kid.as_str())
+                .bind(key.algorithm.as_str())
+                .bind(key.private_key.as_deref())
+                .bind(key.public_jwk.as_str())
+                .bind(key.created_at)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(RETIRE).bind(key.kid.as_str()).bind(key.created_at).execute(&mut *tx).await?;
+        });
+        Ok(())
+    }
+}

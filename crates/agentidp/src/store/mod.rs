@@ -1,0 +1,220 @@
+//! The storage port: every SQL statement of the server lives under this module.
+//!
+//! One [`Db`] value wraps either a SQLite or a PostgreSQL pool. Each query's SQL text is
+//! written once (both dialects accept `$n` placeholders, `ON CONFLICT` and `RETURNING`) and the
+//! [`on_pool!`] macro instantiates it for whichever backend is configured.
+
+mod agents;
+mod credentials;
+mod keys;
+mod migrate;
+mod tenants;
+mod tokens;
+mod usage;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use keys::StoredKey;
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL or options are unusable.
+    #[error("invalid database configuration: {0}")]
+    Config(String),
+    /// A uniqueness constraint rejected a write; carries the constraint's name when known.
+    #[error("unique constraint violated: {0}")]
+    UniqueViolation(String),
+    /// A guarded counter update found its limit reached.
+    #[error("limit reached")]
+    LimitReached,
+    /// A stored value could not be turned back into a domain value.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// A migration failed.
+    #[error("migration {version} failed")]
+    Migration {
+        /// The migration's version number.
+        version: i64,
+        /// The database error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The database reported an error.
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                Self::UniqueViolation(db.constraint().unwrap_or(db.message()).to_owned())
+            }
+            _ => Self::Database(e),
+        }
+    }
+}
+
+/// Result alias for store operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Connection pool settings (DB_POOL_*).
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Maximum open connections.
+    pub max: u32,
+    /// Connections kept open when idle.
+    pub min: u32,
+    /// How long an idle connection is kept.
+    pub idle_timeout: Duration,
+    /// How long a request waits for a connection.
+    pub connection_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database handle: cheap to clone, shared by every request.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub(crate) pool: Pool,
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool of either backend.
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match &$db.pool {
+            $crate::store::Pool::Sqlite($pool) => $body,
+            $crate::store::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Runs `$body` inside a write transaction bound to `$tx`, committing when it succeeds.
+/// SQLite write transactions start `IMMEDIATE` so they never fail upgrading a read lock.
+macro_rules! in_tx {
+    ($db:expr, $tx:ident => $body:expr) => {
+        match &$db.pool {
+            $crate::store::Pool::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::store::Pool::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+pub(crate) use in_tx;
+
+/// Implements `FromRow` for both backends' rows by reading each field by its column name.
+macro_rules! from_row {
+    ($ty:ident { $($field:ident),+ $(,)? }) => {
+        impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for $ty {
+            fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row as _;
+                Ok(Self { $($field: row.try_get(stringify!($field))?),+ })
+            }
+        }
+        impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for $ty {
+            fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row as _;
+                Ok(Self { $($field: row.try_get(stringify!($field))?),+ })
+            }
+        }
+    };
+}
+pub(crate) use from_row;
+
+impl Db {
+    /// Opens a pool for `url`: `postgres://…` for PostgreSQL, `sqlite://PATH` or a bare path for
+    /// SQLite (the file and its directory are created when missing).
+    pub async fn connect(url: &str, settings: &PoolSettings) -> StoreResult<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options =
+                PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(e.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(settings.max)
+                .min_connections(settings.min)
+                .idle_timeout(settings.idle_timeout)
+                .acquire_timeout(settings.connection_timeout)
+                .connect_with(options)
+                .await?;
+            return Ok(Self {
+                pool: Pool::Postgres(pool),
+            });
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(settings.connection_timeout.max(Duration::from_secs(5)));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(settings.max)
+            .min_connections(settings.min.min(settings.max))
+            .idle_timeout(settings.idle_timeout)
+            .acquire_timeout(settings.connection_timeout)
+            .connect_with(options)
+            .await?;
+        Ok(Self {
+            pool: Pool::Sqlite(pool),
+        })
+    }
+
+    /// `"sqlite"` or `"postgres"`, for logs and health output.
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Cheap round trip used by health checks.
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()).map_err(StoreError::from))
+    }
+
+    /// Closes every connection (graceful shutdown).
+    pub async fn close(&self) {
+        on_pool!(self, p => p.close().await);
+    }
+}
+
+/// Parses a stored enum spelling, reporting corruption instead of panicking.
+pub(crate) fn parse_stored<T>(
+    what: &str,
+    value: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> StoreResult<T> {
+    parse(value).ok_or_else(|| StoreError::Corrupt(format!("{what} {value:?}")))
+}

@@ -1,0 +1,86 @@
+//! Tenant rows, and the transaction that creates a tenant with its first admin agent.
+
+use uuid::Uuid;
+
+use super::agents::{INSERT_AGENT, bind_agent};
+use super::{Db, StoreResult, from_row, in_tx, on_pool};
+use crate::domain::agent::Agent;
+use crate::domain::credential::Credential;
+use crate::domain::ids::TenantId;
+use crate::domain::tenant::Tenant;
+use crate::domain::time::Timestamp;
+
+struct TenantRow {
+    id: Uuid,
+    name: String,
+    plan: String,
+    created_at: Timestamp,
+}
+
+from_row!(TenantRow {
+    id,
+    name,
+    plan,
+    created_at
+});
+
+impl From<TenantRow> for Tenant {
+    fn from(r: TenantRow) -> Self {
+        Tenant {
+            id: TenantId::from_uuid(r.id),
+            name: r.name,
+            plan: r.plan,
+            created_at: r.created_at,
+        }
+    }
+}
+
+impl Db {
+    /// How many tenants exist (zero means the server has never been bootstrapped).
+    pub async fn count_tenants(&self) -> StoreResult<i64> {
+        let (n,): (i64,) =
+            on_pool!(self, p => sqlx::query_as("SELECT COUNT(*) FROM tenants").fetch_one(p).await)?;
+        Ok(n)
+    }
+
+    /// The tenant called `name`, if any.
+    pub async fn tenant_by_name(&self, name: &str) -> StoreResult<Option<Tenant>> {
+        const SQL: &str = "SELECT id, name, plan, created_at FROM tenants WHERE name = $1";
+        let row: Option<TenantRow> =
+            on_pool!(self, p => sqlx::query_as(SQL).bind(name).fetch_optional(p).await)?;
+        Ok(row.map(Tenant::from))
+    }
+
+    /// Creates a tenant, its admin agent and that agent's first credential atomically.
+    pub async fn create_tenant_with_admin(
+        &self,
+        t: &Tenant,
+        admin: &Agent,
+        c: &Credential,
+    ) -> StoreResult<()> {
+        const TENANT: &str = "INSERT INTO tenants (id, name, plan, agent_count, created_at) VALUES ($1, $2, $3, 1, $4)";
+        const CREDENTIAL: &str =
+            "INSERT INTO credentials (tenant_id, id, agent_id, secret_hash, status, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6)";
+        in_tx!(self, tx => {
+            sqlx::query(TENANT)
+                .bind(t.id.uuid())
+                .bind(t.name.as_str())
+                .bind(t.plan.as_str())
+                .bind(t.created_at)
+                .execute(&mut *tx)
+                .await?;
+            bind_agent!(sqlx::query(INSERT_AGENT), admin).execute(&mut *tx).await?;
+            sqlx::query(CREDENTIAL)
+                .bind(t.id.uuid())
+                .bind(c.id.uuid())
+                .bind(c.agent_id.uuid())
+                .bind(c.secret_hash.as_slice())
+                .bind(c.status.as_str())
+                .bind(c.created_at)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+}

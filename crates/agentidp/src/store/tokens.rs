@@ -1,0 +1,44 @@
+//! Token revocations (RFC 7009) and the per-request liveness check of bearer tokens.
+
+use super::{Db, StoreResult, on_pool};
+use crate::domain::ids::{AgentId, TenantId, TokenId};
+use crate::domain::time::Timestamp;
+
+impl Db {
+    /// Marks a token as revoked until it would have expired anyway. Idempotent.
+    pub async fn revoke_token(
+        &self,
+        jti: TokenId,
+        tenant: TenantId,
+        expires_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        const SQL: &str = "INSERT INTO revoked_tokens (jti, tenant_id, expires_at, revoked_at)
+            VALUES ($1, $2, $3, $4) ON CONFLICT (jti) DO NOTHING";
+        on_pool!(self, p => sqlx::query(SQL).bind(jti.uuid()).bind(tenant.uuid()).bind(expires_at).bind(now).execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The subject agent's status and whether the token was revoked, in one round trip.
+    /// `None` when the agent does not exist in that tenant.
+    pub async fn token_liveness(
+        &self,
+        tenant: TenantId,
+        agent: AgentId,
+        jti: TokenId,
+    ) -> StoreResult<Option<(String, bool)>> {
+        const SQL: &str = "SELECT a.status,
+                EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $3) AS revoked
+            FROM agents a WHERE a.tenant_id = $1 AND a.id = $2";
+        let row: Option<(String, bool)> = on_pool!(self, p => sqlx::query_as(SQL)
+            .bind(tenant.uuid()).bind(agent.uuid()).bind(jti.uuid()).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
+    /// Deletes revocation entries of tokens that have expired; returns how many.
+    pub async fn purge_expired_revocations(&self, now: Timestamp) -> StoreResult<u64> {
+        const SQL: &str = "DELETE FROM revoked_tokens WHERE expires_at < $1";
+        let done = on_pool!(self, p => sqlx::query(SQL).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(done)
+    }
+}
