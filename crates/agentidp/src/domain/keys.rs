@@ -423,7 +423,7 @@ mod tests {
     #[test]
     fn a_verifier_is_pinned_to_its_algorithm() {
         let (rsa, _) = SigningKey::generate(Algorithm::Rs256).expect("generate");
-        let (_, ed) = SigningKey::generate(Algorithm::EdDsa).expect("generate");
+        let (ed, _) = SigningKey::generate(Algorithm::EdDsa).expect("generate");
         let (_, rsa_verifier) = VerifyingKey::from_jwk(&rsa.jwk()).expect("jwk");
         let jws = ed.sign_jws(b"{}").expect("sign");
         let (signed, sig) = jws.rsplit_once('.').expect("parts");

@@ -1,6 +1,7 @@
 //! Request extractors whose rejections come back in the REST error shape, never as axum's
 //! plain-text defaults, and the bearer-token principal extractor.
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
@@ -53,7 +54,7 @@ fn json_rejection(r: JsonRejection) -> ApiError {
     }
 }
 
-/// A JSON body that may be absent (an empty body parses as `T::default()`).
+/// A JSON body that may be absent: an empty body parses as `T::default()`.
 #[derive(Debug)]
 pub struct OptionalJson<T>(pub T);
 
@@ -61,17 +62,44 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let has_body = req
+        let is_json = req
             .headers()
-            .get(header::CONTENT_LENGTH)
-            .is_some_and(|v| v != "0")
-            || req.headers().contains_key(header::TRANSFER_ENCODING);
-        if !has_body {
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "PAYLOAD_TOO_LARGE",
+                    "the request body is too large",
+                )
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, "INVALID_BODY", e.body_text())
+            }
+        })?;
+        if bytes.is_empty() {
             return Ok(Self(T::default()));
         }
-        ApiJson::<T>::from_request(req, state)
-            .await
-            .map(|ApiJson(v)| Self(v))
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "expected a request body with Content-Type: application/json",
+            ));
+        }
+        serde_json::from_slice(&bytes)
+            .map(Self)
+            .map_err(|e| match e.classify() {
+                serde_json::error::Category::Data => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", e.to_string())
+                }
+                _ => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "MALFORMED_JSON",
+                    format!("the body is not valid JSON: {e}"),
+                ),
+            })
     }
 }
 

@@ -1,0 +1,114 @@
+//! Credentials: issue once, list without secrets, rotate with and without grace, revoke.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::backend_tests;
+
+backend_tests! {
+    async fn a_secret_is_shown_once_and_never_listed(app) {
+        let admin = app.admin_token().await;
+        let agent = app.create_agent(&admin, json!({})).await;
+        let id = agent["agentId"].as_str().unwrap();
+        let uri = format!("/v1/agents/{id}/credentials");
+        let created = app.request(Method::POST, &uri, Some(&admin), None).await;
+        let created = created.expect(StatusCode::CREATED);
+        let secret = created["clientSecret"].as_str().unwrap();
+        assert!(secret.starts_with("sk_live_") && secret.len() == 8 + 64, "{secret}");
+        assert_eq!(created["clientId"], id);
+        assert_eq!(created["status"], "active");
+        let listed = app.request(Method::GET, &uri, Some(&admin), None).await;
+        let listed = listed.expect(StatusCode::OK);
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+        assert!(!listed.to_string().contains(secret), "the secret is never shown again");
+        assert!(listed[0].get("clientSecret").is_none());
+        app.token(id, secret, &[]).await;
+        let after = app.request(Method::GET, &uri, Some(&admin), None).await;
+        assert!(after.expect(StatusCode::OK)[0]["lastUsedAt"].is_string(), "use is recorded");
+    }
+
+    async fn rotation_without_grace_stops_the_old_secret_at_once(app) {
+        let admin = app.admin_token().await;
+        let (id, old) = app.agent_with_secret(&admin, json!({})).await;
+        let list = app.request(Method::GET, &format!("/v1/agents/{id}/credentials"), Some(&admin), None).await;
+        let cred = list.expect(StatusCode::OK)[0]["credentialId"].as_str().unwrap().to_owned();
+        let rotated = app.request(Method::POST, &format!("/v1/agents/{id}/credentials/{cred}/rotate"), Some(&admin), None).await;
+        let rotated = rotated.expect(StatusCode::OK);
+        assert_eq!(rotated["credentialId"], cred.as_str(), "the credential keeps its id");
+        assert!(rotated["rotatedAt"].is_string());
+        let new = rotated["clientSecret"].as_str().unwrap();
+        assert_ne!(new, old);
+        app.token_response(&id, &old, &[]).await.expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        app.token(&id, new, &[]).await;
+    }
+
+    async fn rotation_with_grace_keeps_the_old_secret_working_for_a_while(app) {
+        let admin = app.admin_token().await;
+        let (id, old) = app.agent_with_secret(&admin, json!({})).await;
+        let list = app.request(Method::GET, &format!("/v1/agents/{id}/credentials"), Some(&admin), None).await;
+        let cred = list.expect(StatusCode::OK)[0]["credentialId"].as_str().unwrap().to_owned();
+        let uri = format!("/v1/agents/{id}/credentials/{cred}/rotate");
+        let rotated = app.request(Method::POST, &uri, Some(&admin), Some(json!({"gracePeriodSeconds": 300}))).await;
+        let rotated = rotated.expect(StatusCode::OK);
+        assert!(rotated["previousSecretExpiresAt"].is_string());
+        app.token(&id, &old, &[]).await;
+        app.token(&id, rotated["clientSecret"].as_str().unwrap(), &[]).await;
+        for bad in [json!({"gracePeriodSeconds": -1}), json!({"gracePeriodSeconds": 604801}), json!({"grace": 5})] {
+            app.request(Method::POST, &uri, Some(&admin), Some(bad)).await.expect_error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+        }
+    }
+
+    async fn a_revoked_credential_no_longer_authenticates_and_cannot_be_rotated(app) {
+        let admin = app.admin_token().await;
+        let (id, secret) = app.agent_with_secret(&admin, json!({})).await;
+        let list = app.request(Method::GET, &format!("/v1/agents/{id}/credentials"), Some(&admin), None).await;
+        let cred = list.expect(StatusCode::OK)[0]["credentialId"].as_str().unwrap().to_owned();
+        let uri = format!("/v1/agents/{id}/credentials/{cred}");
+        assert_eq!(app.request(Method::DELETE, &uri, Some(&admin), None).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(app.request(Method::DELETE, &uri, Some(&admin), None).await.status, StatusCode::NO_CONTENT, "idempotent");
+        app.token_response(&id, &secret, &[]).await.expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        app.request(Method::POST, &format!("{uri}/rotate"), Some(&admin), None).await
+            .expect_error(StatusCode::CONFLICT, "CREDENTIAL_REVOKED");
+        let listed = app.request(Method::GET, &format!("/v1/agents/{id}/credentials"), Some(&admin), None).await;
+        let listed = listed.expect(StatusCode::OK);
+        assert_eq!(listed[0]["status"], "revoked");
+        assert!(listed[0]["revokedAt"].is_string());
+    }
+
+    async fn an_agent_may_hold_several_active_credentials(app) {
+        let admin = app.admin_token().await;
+        let (id, first) = app.agent_with_secret(&admin, json!({})).await;
+        let second = app.request(Method::POST, &format!("/v1/agents/{id}/credentials"), Some(&admin), None).await;
+        let second = second.expect(StatusCode::CREATED)["clientSecret"].as_str().unwrap().to_owned();
+        app.token(&id, &first, &[]).await;
+        app.token(&id, &second, &[]).await;
+    }
+
+    async fn credential_expiry_must_be_in_the_future(app) {
+        let admin = app.admin_token().await;
+        let agent = app.create_agent(&admin, json!({})).await;
+        let uri = format!("/v1/agents/{}/credentials", agent["agentId"].as_str().unwrap());
+        app.request(Method::POST, &uri, Some(&admin), Some(json!({"expiresAt": "2001-01-01T00:00:00Z"}))).await
+            .expect_error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+        app.request(Method::POST, &uri, Some(&admin), Some(json!({"expiresAt": "tomorrow"}))).await
+            .expect_error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+        let r = app.request(Method::POST, &uri, Some(&admin), Some(json!({"expiresAt": "2999-01-01T00:00:00Z"}))).await;
+        assert_eq!(r.expect(StatusCode::CREATED)["expiresAt"], "2999-01-01T00:00:00.000Z");
+    }
+
+    async fn unknown_credentials_and_inactive_agents_are_refused(app) {
+        let admin = app.admin_token().await;
+        let agent = app.create_agent(&admin, json!({})).await;
+        let id = agent["agentId"].as_str().unwrap();
+        let missing = uuid::Uuid::now_v7();
+        app.request(Method::DELETE, &format!("/v1/agents/{id}/credentials/{missing}"), Some(&admin), None).await
+            .expect_error(StatusCode::NOT_FOUND, "CREDENTIAL_NOT_FOUND");
+        app.request(Method::POST, &format!("/v1/agents/{id}/credentials/{missing}/rotate"), Some(&admin), None).await
+            .expect_error(StatusCode::NOT_FOUND, "CREDENTIAL_NOT_FOUND");
+        app.request(Method::POST, &format!("/v1/agents/{missing}/credentials"), Some(&admin), None).await
+            .expect_error(StatusCode::NOT_FOUND, "AGENT_NOT_FOUND");
+        app.request(Method::DELETE, &format!("/v1/agents/{id}"), Some(&admin), None).await;
+        app.request(Method::POST, &format!("/v1/agents/{id}/credentials"), Some(&admin), None).await
+            .expect_error(StatusCode::CONFLICT, "AGENT_NOT_ACTIVE");
+    }
+}

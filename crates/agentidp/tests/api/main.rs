@@ -1,0 +1,14 @@
+//! Black-box tests of the HTTP API through the router, on SQLite and PostgreSQL.
+
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+
+mod helpers;
+
+mod agents;
+mod auth;
+mod credentials;
+mod errors;
+mod keys;
+mod oauth;
+mod openapi;
+mod tenants;
