@@ -88,10 +88,10 @@ impl App {
                 if let Err(e) = app.idp.quota.flush().await {
                     tracing::warn!(error = %e, "could not flush usage counters; will retry");
                 }
-                if n % 12 == 0 {
-                    if let Err(e) = app.idp.refresh_keys().await {
-                        tracing::warn!(error = %e, "could not refresh signing keys");
-                    }
+                if n.is_multiple_of(12)
+                    && let Err(e) = app.idp.refresh_keys().await
+                {
+                    tracing::warn!(error = %e, "could not refresh signing keys");
                 }
                 if n % 720 == 1 {
                     match app

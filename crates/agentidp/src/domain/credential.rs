@@ -66,6 +66,19 @@ impl SecretHasher {
     }
 }
 
+/// What client authentication knows of an agent: enough to issue a token, nothing more.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// The agent (and OAuth client) id.
+    pub id: AgentId,
+    /// Its tenant.
+    pub tenant_id: super::ids::TenantId,
+    /// Its lifecycle state; only active agents authenticate.
+    pub status: super::agent::AgentStatus,
+    /// The scopes it may request.
+    pub allowed_scopes: super::scope::ScopeSet,
+}
+
 /// Whether a credential may still authenticate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CredentialStatus {

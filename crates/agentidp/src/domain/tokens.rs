@@ -5,8 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
 
-use super::agent::{Agent, AgentStatus};
-use super::credential::{Credential, SecretHasher};
+use super::agent::AgentStatus;
+use super::credential::{Client, Credential, SecretHasher};
 use super::ids::{AgentId, TenantId, TokenId};
 use super::keys::Algorithm;
 use super::scope::ScopeSet;
@@ -49,11 +49,11 @@ impl Idp {
         &self,
         client_id: &str,
         secret: &str,
-    ) -> DomainResult<(Agent, Credential)> {
+    ) -> DomainResult<(Client, Credential)> {
         let hasher = self.hasher();
         let digest = hasher.digest(secret);
         let id: AgentId = client_id.parse().map_err(|_| DomainError::InvalidClient)?;
-        let (agent, credentials) = self
+        let (client, credentials) = self
             .db
             .client_with_credentials(id)
             .await?
@@ -63,7 +63,7 @@ impl Idp {
             .into_iter()
             .find(|c| c.accepts(&hasher, &digest, now))
             .ok_or(DomainError::InvalidClient)?;
-        if agent.status != AgentStatus::Active {
+        if client.status != AgentStatus::Active {
             return Err(DomainError::InvalidClient);
         }
         if credential
@@ -71,16 +71,16 @@ impl Idp {
             .is_none_or(|t| t.plus_seconds(TOUCH_INTERVAL_SECS) < now)
         {
             self.db
-                .touch_credential(agent.id, credential.id, now)
+                .touch_credential(client.id, credential.id, now)
                 .await?;
         }
-        Ok((agent, credential))
+        Ok((client, credential))
     }
 
     /// Issues an access token to an authenticated agent (client-credentials grant).
     pub async fn issue_token(
         &self,
-        agent: &Agent,
+        agent: &Client,
         request: TokenRequest,
     ) -> DomainResult<IssuedToken> {
         let scope = match request.scope {
@@ -177,10 +177,8 @@ impl Idp {
         if claims.iss != self.settings.issuer {
             return Err(DomainError::InvalidToken("wrong issuer"));
         }
-        if let Some(aud) = audience {
-            if !claims.aud.contains(aud) {
-                return Err(DomainError::InvalidToken("wrong audience"));
-            }
+        if audience.is_some_and(|aud| !claims.aud.contains(aud)) {
+            return Err(DomainError::InvalidToken("wrong audience"));
         }
         let now = Timestamp::now().unix_seconds();
         if check_expiry && (claims.exp <= now || claims.nbf.is_some_and(|nbf| nbf > now + 60)) {

@@ -2,11 +2,11 @@
 
 use uuid::Uuid;
 
-use super::agents::AgentRow;
 use super::{Db, StoreError, StoreResult, from_row, on_pool, parse_stored};
-use crate::domain::agent::Agent;
-use crate::domain::credential::{Credential, CredentialStatus};
+use crate::domain::agent::AgentStatus;
+use crate::domain::credential::{Client, Credential, CredentialStatus};
 use crate::domain::ids::{AgentId, CredentialId, TenantId};
+use crate::domain::scope::ScopeSet;
 use crate::domain::time::Timestamp;
 
 macro_rules! credential_columns {
@@ -64,9 +64,11 @@ impl TryFrom<CredentialRow> for Credential {
     }
 }
 
-/// An agent row joined with one of its credentials (the token endpoint's look-up).
+/// The columns of an agent that client authentication needs, joined with one credential.
 struct ClientRow {
-    agent: AgentRow,
+    tenant_id: Uuid,
+    agent_status: String,
+    allowed_scopes: String,
     credential: CredentialRow,
 }
 
@@ -76,20 +78,10 @@ macro_rules! client_row_impl {
             fn from_row(row: &'r $row) -> Result<Self, sqlx::Error> {
                 use sqlx::Row as _;
                 Ok(Self {
-                    agent: AgentRow::from_row(row)?,
-                    credential: CredentialRow {
-                        id: row.try_get("c_id")?,
-                        agent_id: row.try_get("id")?,
-                        secret_hash: row.try_get("c_secret_hash")?,
-                        previous_secret_hash: row.try_get("c_previous_secret_hash")?,
-                        previous_expires_at: row.try_get("c_previous_expires_at")?,
-                        status: row.try_get("c_status")?,
-                        created_at: row.try_get("c_created_at")?,
-                        expires_at: row.try_get("c_expires_at")?,
-                        rotated_at: row.try_get("c_rotated_at")?,
-                        revoked_at: row.try_get("c_revoked_at")?,
-                        last_used_at: row.try_get("c_last_used_at")?,
-                    },
+                    tenant_id: row.try_get("tenant_id")?,
+                    agent_status: row.try_get("agent_status")?,
+                    allowed_scopes: row.try_get("allowed_scopes")?,
+                    credential: CredentialRow::from_row(row)?,
                 })
             }
         }
@@ -177,34 +169,36 @@ impl Db {
         Ok(())
     }
 
-    /// The agent behind `client_id` with its active credentials, in one indexed query.
-    /// `None` when the agent does not exist or has no active credential.
+    /// The client view of the agent behind `client_id` with its active credentials, in one
+    /// indexed query. `None` when the agent does not exist or has no active credential.
     pub async fn client_with_credentials(
         &self,
         client_id: AgentId,
-    ) -> StoreResult<Option<(Agent, Vec<Credential>)>> {
-        const SQL: &str = concat!(
-            "SELECT a.id, a.tenant_id, a.email, a.name, a.description, a.agent_type, a.version,
-             a.capabilities, a.owner, a.deployment_env, a.status, a.is_public, a.metadata, a.allowed_scopes,
-             a.created_at, a.updated_at, a.last_auth_at",
-            ", c.id AS c_id, c.secret_hash AS c_secret_hash, c.previous_secret_hash AS c_previous_secret_hash,
-             c.previous_expires_at AS c_previous_expires_at, c.status AS c_status, c.created_at AS c_created_at,
-             c.expires_at AS c_expires_at, c.rotated_at AS c_rotated_at, c.revoked_at AS c_revoked_at,
-             c.last_used_at AS c_last_used_at
-             FROM agents a JOIN credentials c ON c.agent_id = a.id
-             WHERE a.id = $1 AND c.status = 'active'"
-        );
+    ) -> StoreResult<Option<(Client, Vec<Credential>)>> {
+        const SQL: &str = "SELECT a.tenant_id, a.status AS agent_status, a.allowed_scopes,
+                c.id, c.agent_id, c.secret_hash, c.previous_secret_hash, c.previous_expires_at, c.status,
+                c.created_at, c.expires_at, c.rotated_at, c.revoked_at, c.last_used_at
+            FROM credentials c JOIN agents a ON a.id = c.agent_id
+            WHERE c.agent_id = $1 AND c.status = 'active'";
         let rows: Vec<ClientRow> =
             on_pool!(self, p => sqlx::query_as(SQL).bind(client_id.uuid()).fetch_all(p).await)?;
-        let mut rows = rows.into_iter();
-        let Some(first) = rows.next() else {
+        let Some(first) = rows.first() else {
             return Ok(None);
         };
-        let mut credentials = vec![Credential::try_from(first.credential)?];
-        for r in rows {
-            credentials.push(Credential::try_from(r.credential)?);
-        }
-        Ok(Some((Agent::try_from(first.agent)?, credentials)))
+        let client = Client {
+            id: client_id,
+            tenant_id: TenantId::from_uuid(first.tenant_id),
+            status: parse_stored("agent status", &first.agent_status, |s| {
+                AgentStatus::parse("status", s).ok()
+            })?,
+            allowed_scopes: ScopeSet::parse(&first.allowed_scopes)
+                .map_err(|_| StoreError::Corrupt(format!("agent {client_id} allowed_scopes")))?,
+        };
+        let credentials = rows
+            .into_iter()
+            .map(|r| Credential::try_from(r.credential))
+            .collect::<StoreResult<_>>()?;
+        Ok(Some((client, credentials)))
     }
 
     /// Records a successful authentication on the credential and its agent.
