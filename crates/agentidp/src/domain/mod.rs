@@ -85,9 +85,6 @@ pub enum DomainError {
     /// The tenant name is taken.
     #[error("a tenant with this name already exists")]
     TenantExists,
-    /// No tenant by that name.
-    #[error("tenant not found")]
-    TenantNotFound,
     /// The tenant already has as many agents as its plan allows.
     #[error("the tenant has reached its limit of {limit} agents")]
     AgentLimitReached {

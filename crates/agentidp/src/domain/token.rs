@@ -2,9 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{AgentId, TenantId, TokenId};
+use super::ids::{AgentId, TenantId};
 use super::scope::ScopeSet;
-use super::time::Timestamp;
 use super::{DomainError, DomainResult};
 
 /// The `aud` claim: one audience or several.
@@ -63,8 +62,6 @@ pub struct Principal {
     pub agent_id: AgentId,
     /// What it may do.
     pub scopes: ScopeSet,
-    /// The token it presented, when it came with a bearer token.
-    pub token: Option<(TokenId, Timestamp)>,
 }
 
 impl Principal {
@@ -87,11 +84,4 @@ pub struct IssuedToken {
     pub expires_in: i64,
     /// Granted scopes.
     pub scope: ScopeSet,
-}
-
-/// The facts RFC 7662 introspection reports for an active token.
-#[derive(Debug, Clone)]
-pub struct Introspection {
-    /// The verified claims.
-    pub claims: AccessClaims,
 }

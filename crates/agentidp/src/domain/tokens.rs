@@ -11,7 +11,7 @@ use super::ids::{AgentId, TenantId, TokenId};
 use super::keys::Algorithm;
 use super::scope::ScopeSet;
 use super::time::Timestamp;
-use super::token::{AccessClaims, Audience, Introspection, IssuedToken, Principal};
+use super::token::{AccessClaims, Audience, IssuedToken, Principal};
 use super::{DomainError, DomainResult, Idp, signing};
 
 /// How often a credential's `last_used_at` is written at most (keeps writes off the hot path).
@@ -200,10 +200,6 @@ impl Idp {
                     agent_id: agent,
                     scopes: ScopeSet::parse(&claims.scope)
                         .map_err(|_| DomainError::InvalidToken("bad scope"))?,
-                    token: Some((
-                        jti,
-                        Timestamp::from_micros(claims.exp.saturating_mul(1_000_000)),
-                    )),
                 })
             }
             Some((_, true)) => Err(DomainError::InvalidToken("revoked")),
@@ -217,7 +213,7 @@ impl Idp {
         &self,
         caller: &Principal,
         token: &str,
-    ) -> DomainResult<Option<Introspection>> {
+    ) -> DomainResult<Option<AccessClaims>> {
         let Ok(claims) = self.verify_jwt(token, None, true).await else {
             return Ok(None);
         };
@@ -228,9 +224,7 @@ impl Idp {
             return Ok(None);
         }
         Ok(match self.db.token_liveness(tenant, agent, jti).await? {
-            Some((status, false)) if status == AgentStatus::Active.as_str() => {
-                Some(Introspection { claims })
-            }
+            Some((status, false)) if status == AgentStatus::Active.as_str() => Some(claims),
             _ => None,
         })
     }

@@ -89,7 +89,6 @@ impl From<DomainError> for ApiError {
                 .with_details(json!({ "field": f })),
             D::AgentNotFound => Self::new(S::NOT_FOUND, "AGENT_NOT_FOUND", msg),
             D::CredentialNotFound => Self::new(S::NOT_FOUND, "CREDENTIAL_NOT_FOUND", msg),
-            D::TenantNotFound => Self::new(S::NOT_FOUND, "TENANT_NOT_FOUND", msg),
             D::EmailTaken => Self::new(S::CONFLICT, "AGENT_EMAIL_CONFLICT", msg)
                 .with_details(json!({"field": "email"})),
             D::TenantExists => {

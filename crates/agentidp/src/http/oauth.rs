@@ -150,7 +150,6 @@ async fn caller(
         tenant_id: agent.tenant_id,
         agent_id: agent.id,
         scopes: agent.allowed_scopes,
-        token: None,
     })
 }
 
@@ -316,23 +315,20 @@ async fn introspect(
         .ok_or_else(|| OAuthError::bad_request("invalid_request", "token is required"))?;
     let response = match state.idp.introspect(&principal, &token).await? {
         None => inactive(),
-        Some(found) => {
-            let c = found.claims;
-            IntrospectionResponse {
-                active: true,
-                scope: Some(c.scope),
-                client_id: Some(c.client_id),
-                token_type: Some("Bearer"),
-                exp: Some(c.exp),
-                iat: Some(c.iat),
-                nbf: c.nbf,
-                sub: Some(c.sub),
-                aud: Some(c.aud),
-                iss: Some(c.iss),
-                jti: Some(c.jti),
-                tenant_id: Some(c.tenant_id),
-            }
-        }
+        Some(c) => IntrospectionResponse {
+            active: true,
+            scope: Some(c.scope),
+            client_id: Some(c.client_id),
+            token_type: Some("Bearer"),
+            exp: Some(c.exp),
+            iat: Some(c.iat),
+            nbf: c.nbf,
+            sub: Some(c.sub),
+            aud: Some(c.aud),
+            iss: Some(c.iss),
+            jti: Some(c.jti),
+            tenant_id: Some(c.tenant_id),
+        },
     };
     Ok(no_store(axum::Json(response).into_response()))
 }

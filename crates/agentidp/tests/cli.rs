@@ -1,0 +1,147 @@
+//! The `agentidp` binary: version, migrate, bootstrap, keys rotate and first-start output.
+
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("agentidp-cli-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn db_url(&self) -> String {
+        format!("sqlite://{}/agentidp.db", self.0.display())
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn agentidp(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_agentidp"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn field(out: &str, name: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix(name))
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_else(|| panic!("{name} not in {out}"))
+}
+
+#[test]
+fn version_and_help_describe_the_binary() {
+    let dir = TempDir::new();
+    assert!(stdout(&agentidp(&dir.0, &["--version"])).starts_with("agentidp "));
+    let help = stdout(&agentidp(&dir.0, &["--help"]));
+    for word in [
+        "serve",
+        "migrate",
+        "bootstrap",
+        "keys",
+        "DATABASE_URL",
+        "JWT_ALGORITHM",
+    ] {
+        assert!(help.contains(word), "help mentions {word}");
+    }
+}
+
+#[test]
+fn migrate_bootstrap_and_key_rotation_work_on_a_fresh_database() {
+    let dir = TempDir::new();
+    let url = dir.db_url();
+    assert!(
+        stdout(&agentidp(&dir.0, &["--database-url", &url, "migrate"]))
+            .contains("1 migration(s) applied")
+    );
+    assert!(
+        stdout(&agentidp(&dir.0, &["--database-url", &url, "migrate"]))
+            .contains("0 migration(s) applied")
+    );
+
+    let created = stdout(&agentidp(
+        &dir.0,
+        &["--database-url", &url, "bootstrap", "--tenant", "acme"],
+    ));
+    assert!(created.contains("tenant created"));
+    let first_secret = field(&created, "client_secret:");
+    assert!(first_secret.starts_with("sk_live_"));
+    let again = stdout(&agentidp(
+        &dir.0,
+        &["--database-url", &url, "bootstrap", "--tenant", "acme"],
+    ));
+    assert!(again.contains("new admin credential"));
+    assert_eq!(field(&again, "client_id:"), field(&created, "client_id:"));
+    assert_ne!(field(&again, "client_secret:"), first_secret);
+
+    let bad = agentidp(
+        &dir.0,
+        &["--database-url", &url, "bootstrap", "--tenant", "Not Valid"],
+    );
+    assert!(!bad.status.success());
+
+    let rotated = stdout(&agentidp(
+        &dir.0,
+        &["--database-url", &url, "keys", "rotate"],
+    ));
+    assert!(rotated.contains("new active signing key"));
+}
+
+#[test]
+fn the_first_start_creates_the_database_and_prints_the_admin_secret_once() {
+    let dir = TempDir::new();
+    let run = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_agentidp"))
+            .args(["--bind-addr", "127.0.0.1:0", "--jwt-algorithm", "EdDSA"])
+            .current_dir(&dir.0)
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let listening = stderr
+            .lines()
+            .map_while(Result::ok)
+            .any(|l| l.contains("agentidp listening"));
+        child.kill().unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(listening, "server started");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = run();
+    assert!(field(&first, "client_secret:").starts_with("sk_live_"));
+    assert!(
+        dir.0.join("data/agentidp.db").exists(),
+        "the default SQLite file is created under ./data"
+    );
+    assert!(
+        !run().contains("client_secret"),
+        "the secret is printed on the first start only"
+    );
+}
