@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
+use crate::domain::audit_log::AuditWriter;
 use crate::domain::keys::KeyRing;
 use crate::domain::signing::{self, KeySettings};
 use crate::domain::{DomainError, Idp, QuotaCounter, Settings};
@@ -62,10 +63,12 @@ impl App {
             token_ttl_secs: config.token_ttl_seconds,
             max_agents_per_tenant: config.max_agents_per_tenant,
             max_tokens_per_month: config.max_tokens_per_month,
+            audit_retention_days: config.audit_retention_days,
             signup_enabled: config.signup_enabled,
             secret_pepper: config.secret_pepper.clone(),
         };
         let idp = Idp {
+            audit: AuditWriter::spawn(db.clone()),
             quota: Arc::new(QuotaCounter::new(db.clone())),
             db,
             keys: Arc::new(KeyRing::new(keys)),
@@ -76,7 +79,7 @@ impl App {
     }
 
     /// Starts the periodic jobs: quota flush (5 s), key refresh (60 s), expired-revocation
-    /// purge (1 h). They stop when the returned handle is aborted.
+    /// and audit-retention purges (1 h). They stop when the returned handle is aborted.
     pub fn spawn_background_jobs(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let app = Arc::clone(self);
         tokio::spawn(async move {
@@ -92,6 +95,17 @@ impl App {
                     && let Err(e) = app.idp.refresh_keys().await
                 {
                     tracing::warn!(error = %e, "could not refresh signing keys");
+                }
+                if n % 720 == 1 {
+                    match app.idp.purge_expired_events().await {
+                        Ok(n) if n > 0 => {
+                            tracing::info!(purged = n, "purged audit events past retention")
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not purge expired audit events")
+                        }
+                    }
                 }
                 if n % 720 == 1 {
                     match app

@@ -120,6 +120,11 @@ pub struct Config {
         global = true
     )]
     pub max_tokens_per_month: u64,
+    /// Days audit events are kept; older ones are hidden from queries and purged hourly,
+    /// leaving a checkpoint so the rest of each chain still verifies.
+    #[arg(long, env = "AUDIT_RETENTION_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(1..=36_500), global = true)]
+    pub audit_retention_days: u32,
     /// Open `POST /v1/tenants` self-service sign-up.
     #[arg(long, env = "SIGNUP_ENABLED", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub signup_enabled: bool,

@@ -10,4 +10,16 @@ pub mod http;
 pub mod store;
 
 pub use app::{App, AppState};
+
+/// Renders an error with its whole `source()` chain, for logs.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        chain.push_str(": ");
+        chain.push_str(&s.to_string());
+        source = s.source();
+    }
+    chain
+}
 pub use config::Config;

@@ -128,9 +128,13 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         alg = app.idp.keys.current().active.alg().as_str(),
         "agentidp listening"
     );
-    axum::serve(listener, http::router(AppState(Arc::clone(&app))))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let router = http::router(AppState(Arc::clone(&app)));
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     jobs.abort();
     if let Err(e) = app.idp.quota.flush().await {
         tracing::warn!(error = %e, "could not flush usage counters at shutdown");

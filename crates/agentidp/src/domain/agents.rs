@@ -1,6 +1,9 @@
 //! Agent registry use cases: register, read, list, update, decommission.
 
+use serde_json::json;
+
 use super::agent::{Agent, AgentFilter, AgentPatch, AgentStatus, NewAgent};
+use super::audit::{Action, NewEvent};
 use super::ids::AgentId;
 use super::scope::ScopeSet;
 use super::time::Timestamp;
@@ -28,10 +31,22 @@ fn check_grantable(caller: &Principal, scopes: &ScopeSet) -> DomainResult<()> {
     }
 }
 
+/// The names of the fields a patch sets, for the audit trail.
+fn patched_fields(patch: &AgentPatch) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    macro_rules! named {
+        ($($field:ident => $name:literal),+) => { $(if patch.$field.is_some() { fields.push($name); })+ };
+    }
+    named!(name => "name", description => "description", agent_type => "agentType", version => "version",
+        capabilities => "capabilities", owner => "owner", deployment_env => "deploymentEnv", status => "status",
+        is_public => "isPublic", metadata => "metadata", allowed_scopes => "allowedScopes");
+    fields
+}
+
 impl Idp {
     /// Registers an agent in the caller's tenant.
     pub async fn create_agent(&self, caller: &Principal, new: NewAgent) -> DomainResult<Agent> {
-        caller.require("agents:write")?;
+        self.authorize(caller, "agents:write").await?;
         check_grantable(caller, &new.allowed_scopes)?;
         let now = Timestamp::now();
         let agent = Agent {
@@ -53,10 +68,31 @@ impl Idp {
             updated_at: now,
             last_auth_at: None,
         };
+        let event = NewEvent::new(
+            caller.tenant_id,
+            caller.actor(),
+            Action::AgentCreated,
+            &caller.meta,
+        )
+        .subject(agent.id)
+        .with("email", agent.email.as_str())
+        .with("allowedScopes", agent.allowed_scopes.to_string());
         let limit = self.settings.max_agents_per_tenant;
-        match self.db.insert_agent(&agent, limit).await {
+        match self.db.insert_agent(&agent, limit, &[event]).await {
             Ok(()) => Ok(agent),
-            Err(StoreError::LimitReached) => Err(DomainError::AgentLimitReached { limit }),
+            Err(StoreError::LimitReached) => {
+                let refused = NewEvent::new(
+                    caller.tenant_id,
+                    caller.actor(),
+                    Action::LimitExceeded,
+                    &caller.meta,
+                )
+                .failed()
+                .with("limit", "agents")
+                .with("max", limit);
+                self.audit.record(refused).await?;
+                Err(DomainError::AgentLimitReached { limit })
+            }
             Err(StoreError::UniqueViolation(_)) => Err(DomainError::EmailTaken),
             Err(e) => Err(e.into()),
         }
@@ -76,7 +112,7 @@ impl Idp {
 
     /// Reads one agent.
     pub async fn get_agent(&self, caller: &Principal, id: AgentId) -> DomainResult<Agent> {
-        caller.require("agents:read")?;
+        self.authorize(caller, "agents:read").await?;
         self.tenant_agent(caller, id).await
     }
 
@@ -88,7 +124,7 @@ impl Idp {
         after: Option<AgentId>,
         limit: u32,
     ) -> DomainResult<AgentPage> {
-        caller.require("agents:read")?;
+        self.authorize(caller, "agents:read").await?;
         let mut agents = self
             .db
             .list_agents(caller.tenant_id, filter, after, limit + 1)
@@ -109,13 +145,14 @@ impl Idp {
         id: AgentId,
         patch: AgentPatch,
     ) -> DomainResult<Agent> {
-        caller.require("agents:write")?;
+        self.authorize(caller, "agents:write").await?;
         let mut agent = self.tenant_agent(caller, id).await?;
         if agent.status == AgentStatus::Decommissioned {
             return Err(DomainError::AgentNotActive(
                 AgentStatus::Decommissioned.as_str(),
             ));
         }
+        let fields = patched_fields(&patch);
         let before = agent.status;
         if let Some(status) = patch.status {
             agent.status = before.transition(status)?;
@@ -140,21 +177,41 @@ impl Idp {
         );
         agent.updated_at = Timestamp::now();
         let revoke = before != AgentStatus::Revoked && agent.status == AgentStatus::Revoked;
-        self.db.update_agent(&agent, revoke, false).await?;
+        let action = if before == agent.status {
+            Action::AgentUpdated
+        } else {
+            Action::AgentStatusChanged
+        };
+        let event = NewEvent::new(caller.tenant_id, caller.actor(), action, &caller.meta)
+            .subject(agent.id)
+            .with("fields", json!(fields))
+            .with("from", before.as_str())
+            .with("to", agent.status.as_str());
+        self.db
+            .update_agent(&agent, revoke, false, &[event])
+            .await?;
         Ok(agent)
     }
 
     /// Soft-deletes an agent: it becomes `decommissioned`, its credentials are revoked and its
     /// tokens stop validating; the record stays for the audit trail. Idempotent.
     pub async fn decommission_agent(&self, caller: &Principal, id: AgentId) -> DomainResult<()> {
-        caller.require("agents:write")?;
+        self.authorize(caller, "agents:write").await?;
         let mut agent = self.tenant_agent(caller, id).await?;
         if agent.status == AgentStatus::Decommissioned {
             return Ok(());
         }
+        let event = NewEvent::new(
+            caller.tenant_id,
+            caller.actor(),
+            Action::AgentDecommissioned,
+            &caller.meta,
+        )
+        .subject(agent.id)
+        .with("from", agent.status.as_str());
         agent.status = AgentStatus::Decommissioned;
         agent.updated_at = Timestamp::now();
-        self.db.update_agent(&agent, true, true).await?;
+        self.db.update_agent(&agent, true, true, &[event]).await?;
         Ok(())
     }
 }

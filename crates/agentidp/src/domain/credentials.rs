@@ -1,6 +1,7 @@
 //! Credential use cases: issue, list, rotate with a grace period, revoke.
 
 use super::agent::AgentStatus;
+use super::audit::{Action, NewEvent};
 use super::credential::{ClientSecret, Credential, CredentialStatus};
 use super::ids::{AgentId, CredentialId};
 use super::time::Timestamp;
@@ -36,7 +37,7 @@ impl Idp {
         agent_id: AgentId,
         expires_at: Option<Timestamp>,
     ) -> DomainResult<(Credential, ClientSecret)> {
-        caller.require("credentials:write")?;
+        self.authorize(caller, "credentials:write").await?;
         let now = Timestamp::now();
         check_expiry(expires_at, now)?;
         self.active_agent(caller, agent_id).await?;
@@ -54,8 +55,17 @@ impl Idp {
             revoked_at: None,
             last_used_at: None,
         };
+        let event = NewEvent::new(
+            caller.tenant_id,
+            caller.actor(),
+            Action::CredentialCreated,
+            &caller.meta,
+        )
+        .subject(agent_id)
+        .with("credentialId", credential.id.to_string())
+        .with("expiresAt", expires_at.map(Timestamp::to_rfc3339));
         self.db
-            .insert_credential(caller.tenant_id, &credential)
+            .insert_credential(caller.tenant_id, &credential, &[event])
             .await?;
         Ok((credential, secret))
     }
@@ -66,7 +76,7 @@ impl Idp {
         caller: &Principal,
         agent_id: AgentId,
     ) -> DomainResult<Vec<Credential>> {
-        caller.require("credentials:read")?;
+        self.authorize(caller, "credentials:read").await?;
         self.tenant_agent(caller, agent_id).await?;
         Ok(self.db.list_credentials(caller.tenant_id, agent_id).await?)
     }
@@ -94,7 +104,7 @@ impl Idp {
         grace_secs: i64,
         expires_at: Option<Timestamp>,
     ) -> DomainResult<(Credential, ClientSecret)> {
-        caller.require("credentials:write")?;
+        self.authorize(caller, "credentials:write").await?;
         if !(0..=MAX_GRACE_PERIOD_SECS).contains(&grace_secs) {
             return Err(DomainError::Validation {
                 field: "gracePeriodSeconds",
@@ -124,7 +134,16 @@ impl Idp {
         };
         credential.rotated_at = Some(now);
         credential.expires_at = expires_at;
-        self.db.update_credential(&credential).await?;
+        let event = NewEvent::new(
+            caller.tenant_id,
+            caller.actor(),
+            Action::CredentialRotated,
+            &caller.meta,
+        )
+        .subject(agent_id)
+        .with("credentialId", credential.id.to_string())
+        .with("gracePeriodSeconds", grace_secs);
+        self.db.update_credential(&credential, &[event]).await?;
         Ok((credential, secret))
     }
 
@@ -135,7 +154,7 @@ impl Idp {
         agent_id: AgentId,
         id: CredentialId,
     ) -> DomainResult<()> {
-        caller.require("credentials:write")?;
+        self.authorize(caller, "credentials:write").await?;
         let mut credential = self.tenant_credential(caller, agent_id, id).await?;
         if credential.status == CredentialStatus::Revoked {
             return Ok(());
@@ -144,7 +163,15 @@ impl Idp {
         credential.revoked_at = Some(Timestamp::now());
         credential.previous_secret_hash = None;
         credential.previous_expires_at = None;
-        self.db.update_credential(&credential).await?;
+        let event = NewEvent::new(
+            caller.tenant_id,
+            caller.actor(),
+            Action::CredentialRevoked,
+            &caller.meta,
+        )
+        .subject(agent_id)
+        .with("credentialId", credential.id.to_string());
+        self.db.update_credential(&credential, &[event]).await?;
         Ok(())
     }
 }

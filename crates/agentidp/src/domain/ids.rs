@@ -19,6 +19,11 @@ macro_rules! uuid_id {
                 Self(Uuid::now_v7())
             }
 
+            /// The all-zero id, reserved for system-wide records.
+            pub const fn nil() -> Self {
+                Self(Uuid::nil())
+            }
+
             /// Wraps an existing UUID read from storage or a token.
             pub fn from_uuid(id: Uuid) -> Self {
                 Self(id)

@@ -4,6 +4,9 @@
 
 pub mod agent;
 pub mod agents;
+pub mod audit;
+pub mod audit_log;
+mod auth;
 pub mod credential;
 pub mod credentials;
 pub mod ids;
@@ -35,6 +38,8 @@ pub struct Settings {
     pub max_agents_per_tenant: u32,
     /// Tokens a tenant may obtain per calendar month; 0 means no limit.
     pub max_tokens_per_month: u64,
+    /// Days the audit log keeps events (older ones are purged and hidden).
+    pub audit_retention_days: u32,
     /// Whether `POST /v1/tenants` self-service sign-up is open.
     pub signup_enabled: bool,
     /// Optional server-side key mixed into secret digests.
@@ -52,6 +57,8 @@ pub struct Idp {
     pub settings: Arc<Settings>,
     /// Monthly token counters per tenant.
     pub quota: Arc<QuotaCounter>,
+    /// Group-commit writer of audit events.
+    pub audit: audit_log::AuditWriter,
     /// Where signing keys come from (for reloads).
     pub key_settings: Arc<signing::KeySettings>,
 }
@@ -129,6 +136,12 @@ pub enum DomainError {
     /// The caller may not act on this token (RFC 7009 ownership check).
     #[error("the client may not revoke this token")]
     NotTokenOwner,
+    /// No audit event with that id in the caller's tenant and retention window.
+    #[error("audit event not found")]
+    EventNotFound,
+    /// The audit log could not record an event, so the action was not confirmed.
+    #[error("audit log unavailable: {0}")]
+    Audit(String),
     /// Self-service sign-up is turned off.
     #[error("sign-up is disabled on this server")]
     SignupDisabled,

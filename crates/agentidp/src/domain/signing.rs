@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::audit::{Action, NewEvent, RequestMeta, SYSTEM_TENANT};
 use super::keys::{Algorithm, KeySet, SigningKey, VerifyingKey};
 use super::time::Timestamp;
 use super::{DomainError, DomainResult};
@@ -34,6 +35,19 @@ fn stored(key: &SigningKey, private_key: Option<Vec<u8>>) -> StoredKey {
     }
 }
 
+/// The `key.rotated` event (system chain) of a newly active key.
+fn key_event(key: &SigningKey, reason: &str) -> NewEvent {
+    NewEvent::new(
+        SYSTEM_TENANT,
+        "operator",
+        Action::KeyRotated,
+        &RequestMeta::default(),
+    )
+    .with("kid", key.kid())
+    .with("alg", key.alg().as_str())
+    .with("reason", reason)
+}
+
 /// Generates a new key of the configured algorithm and makes it the active one; the old
 /// keys stay published until their tokens have expired. Returns the new `kid`.
 pub async fn rotate(db: &Db, settings: &KeySettings) -> DomainResult<String> {
@@ -43,7 +57,8 @@ pub async fn rotate(db: &Db, settings: &KeySettings) -> DomainResult<String> {
         ));
     }
     let (key, der) = SigningKey::generate(settings.algorithm)?;
-    db.activate_key(&stored(&key, Some(der))).await?;
+    db.activate_key(&stored(&key, Some(der)), &[key_event(&key, "rotate")])
+        .await?;
     Ok(key.kid().to_owned())
 }
 
@@ -67,7 +82,8 @@ pub async fn load(
                 .iter()
                 .any(|r| r.kid == key.kid() && r.status == "active")
             {
-                db.activate_key(&stored(&key, None)).await?;
+                db.activate_key(&stored(&key, None), &[key_event(&key, "pem")])
+                    .await?;
                 rows = db.published_keys(retired_since).await?;
             }
             Some(Arc::new(key))
@@ -89,7 +105,8 @@ pub async fn load(
         (None, None, Some(cur)) => cur,
         (None, None, None) => {
             let (key, der) = SigningKey::generate(settings.algorithm)?;
-            db.activate_key(&stored(&key, Some(der))).await?;
+            db.activate_key(&stored(&key, Some(der)), &[key_event(&key, "initial")])
+                .await?;
             tracing::info!(kid = key.kid(), alg = wanted, "generated a new signing key");
             rows = db.published_keys(retired_since).await?;
             Arc::new(key)

@@ -1,6 +1,7 @@
 //! Tenant use cases: first-start bootstrap, operator bootstrap, self-service sign-up.
 
 use super::agent::{Agent, AgentStatus, DeploymentEnv};
+use super::audit::{Action, NewEvent, RequestMeta};
 use super::credential::{ClientSecret, Credential, CredentialStatus};
 use super::ids::{AgentId, CredentialId, TenantId};
 use super::scope::ScopeSet;
@@ -44,8 +45,14 @@ impl Idp {
         Ok((credential, secret))
     }
 
-    /// Creates a tenant with an admin agent holding every management scope.
-    pub async fn create_tenant(&self, name: &str) -> DomainResult<TenantAdmin> {
+    /// Creates a tenant with an admin agent holding every management scope; `actor` names
+    /// who asked (`system`, `operator` or `signup`) in the audit log.
+    pub async fn create_tenant(
+        &self,
+        name: &str,
+        actor: &str,
+        meta: &RequestMeta,
+    ) -> DomainResult<TenantAdmin> {
         let name = parse_tenant_name(name)?;
         let now = Timestamp::now();
         let tenant = Tenant {
@@ -74,9 +81,20 @@ impl Idp {
             last_auth_at: None,
         };
         let (credential, secret) = self.new_credential(admin.id, now)?;
+        let events = [
+            NewEvent::new(tenant.id, actor, Action::TenantCreated, meta)
+                .with("name", tenant.name.as_str()),
+            NewEvent::new(tenant.id, actor, Action::AgentCreated, meta)
+                .subject(admin.id)
+                .with("email", ADMIN_EMAIL)
+                .with("allowedScopes", admin.allowed_scopes.to_string()),
+            NewEvent::new(tenant.id, actor, Action::CredentialCreated, meta)
+                .subject(admin.id)
+                .with("credentialId", credential.id.to_string()),
+        ];
         match self
             .db
-            .create_tenant_with_admin(&tenant, &admin, &credential)
+            .create_tenant_with_admin(&tenant, &admin, &credential, &events)
             .await
         {
             Ok(()) => Ok(TenantAdmin {
@@ -95,14 +113,19 @@ impl Idp {
         if self.db.count_tenants().await? > 0 {
             return Ok(None);
         }
-        self.create_tenant(name).await.map(Some)
+        self.create_tenant(name, "system", &RequestMeta::default())
+            .await
+            .map(Some)
     }
 
     /// Operator bootstrap: creates the tenant, or gives its admin agent a new credential
     /// when the tenant exists (a lost admin secret).
     pub async fn bootstrap(&self, name: &str) -> DomainResult<Bootstrap> {
         let Some(tenant) = self.db.tenant_by_name(name).await? else {
-            return self.create_tenant(name).await.map(Bootstrap::Created);
+            return self
+                .create_tenant(name, "operator", &RequestMeta::default())
+                .await
+                .map(Bootstrap::Created);
         };
         let admin = self
             .db
@@ -113,7 +136,17 @@ impl Idp {
             return Err(DomainError::AgentNotActive(admin.status.as_str()));
         }
         let (credential, secret) = self.new_credential(admin.id, Timestamp::now())?;
-        self.db.insert_credential(tenant.id, &credential).await?;
+        let event = NewEvent::new(
+            tenant.id,
+            "operator",
+            Action::TenantBootstrapped,
+            &RequestMeta::default(),
+        )
+        .subject(admin.id)
+        .with("credentialId", credential.id.to_string());
+        self.db
+            .insert_credential(tenant.id, &credential, &[event])
+            .await?;
         Ok(Bootstrap::NewCredential(TenantAdmin {
             tenant,
             admin,
@@ -123,10 +156,10 @@ impl Idp {
     }
 
     /// Self-service sign-up (`POST /v1/tenants`), refused unless enabled.
-    pub async fn sign_up(&self, name: &str) -> DomainResult<TenantAdmin> {
+    pub async fn sign_up(&self, name: &str, meta: &RequestMeta) -> DomainResult<TenantAdmin> {
         if !self.settings.signup_enabled {
             return Err(DomainError::SignupDisabled);
         }
-        self.create_tenant(name).await
+        self.create_tenant(name, "signup", meta).await
     }
 }

@@ -4,7 +4,6 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::{AgentId, TenantId};
 use super::scope::ScopeSet;
-use super::{DomainError, DomainResult};
 
 /// The `aud` claim: one audience or several.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -62,16 +61,14 @@ pub struct Principal {
     pub agent_id: AgentId,
     /// What it may do.
     pub scopes: ScopeSet,
+    /// Where the request came from (for the audit log).
+    pub meta: super::audit::RequestMeta,
 }
 
 impl Principal {
-    /// Fails with `insufficient_scope` unless the caller holds `scope`.
-    pub fn require(&self, scope: &'static str) -> DomainResult<()> {
-        if self.scopes.contains(scope) {
-            Ok(())
-        } else {
-            Err(DomainError::InsufficientScope(scope))
-        }
+    /// The caller's agent id as an audit actor.
+    pub fn actor(&self) -> String {
+        self.agent_id.to_string()
     }
 }
 

@@ -6,7 +6,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
 
 use super::agent::AgentStatus;
-use super::credential::{Client, Credential, SecretHasher};
+use super::audit::{Action, NewEvent, RequestMeta};
+use super::credential::{Client, SecretHasher};
 use super::ids::{AgentId, TenantId, TokenId};
 use super::keys::Algorithm;
 use super::scope::ScopeSet;
@@ -14,8 +15,6 @@ use super::time::Timestamp;
 use super::token::{AccessClaims, Audience, IssuedToken, Principal};
 use super::{DomainError, DomainResult, Idp, signing};
 
-/// How often a credential's `last_used_at` is written at most (keeps writes off the hot path).
-const TOUCH_INTERVAL_SECS: i64 = 60;
 /// Unknown `kid`s trigger a key reload at most this often.
 const KEY_RELOAD_MIN_SECS: i64 = 5;
 /// Longest token we bother to parse.
@@ -44,44 +43,12 @@ impl Idp {
         SecretHasher::new(self.settings.secret_pepper.as_ref())
     }
 
-    /// Authenticates a client by id and secret. Every failure is the same `InvalidClient`.
-    pub async fn authenticate_client(
-        &self,
-        client_id: &str,
-        secret: &str,
-    ) -> DomainResult<(Client, Credential)> {
-        let hasher = self.hasher();
-        let digest = hasher.digest(secret);
-        let id: AgentId = client_id.parse().map_err(|_| DomainError::InvalidClient)?;
-        let (client, credentials) = self
-            .db
-            .client_with_credentials(id)
-            .await?
-            .ok_or(DomainError::InvalidClient)?;
-        let now = Timestamp::now();
-        let credential = credentials
-            .into_iter()
-            .find(|c| c.accepts(&hasher, &digest, now))
-            .ok_or(DomainError::InvalidClient)?;
-        if client.status != AgentStatus::Active {
-            return Err(DomainError::InvalidClient);
-        }
-        if credential
-            .last_used_at
-            .is_none_or(|t| t.plus_seconds(TOUCH_INTERVAL_SECS) < now)
-        {
-            self.db
-                .touch_credential(client.id, credential.id, now)
-                .await?;
-        }
-        Ok((client, credential))
-    }
-
     /// Issues an access token to an authenticated agent (client-credentials grant).
     pub async fn issue_token(
         &self,
         agent: &Client,
         request: TokenRequest,
+        meta: &RequestMeta,
     ) -> DomainResult<IssuedToken> {
         let scope = match request.scope {
             Some(requested) => {
@@ -97,9 +64,23 @@ impl Idp {
             None => self.settings.issuer.clone(),
         };
         let now = Timestamp::now();
-        self.quota
-            .acquire(agent.tenant_id, self.settings.max_tokens_per_month, now)
-            .await?;
+        let limit = self.settings.max_tokens_per_month;
+        if let Err(e) = self.quota.acquire(agent.tenant_id, limit, now).await {
+            if matches!(e, DomainError::TokenQuotaExceeded { .. }) {
+                let refused = NewEvent::new(
+                    agent.tenant_id,
+                    agent.id.to_string(),
+                    Action::LimitExceeded,
+                    meta,
+                )
+                .subject(agent.id)
+                .failed()
+                .with("limit", "tokens_per_month")
+                .with("max", limit);
+                self.audit.record(refused).await?;
+            }
+            return Err(e);
+        }
         let iat = now.unix_seconds();
         let claims = AccessClaims {
             iss: self.settings.issuer.clone(),
@@ -116,6 +97,18 @@ impl Idp {
         let payload =
             serde_json::to_vec(&claims).map_err(|e| DomainError::Crypto(e.to_string()))?;
         let access_token = self.keys.current().active.sign_jws(&payload)?;
+        let event = NewEvent::new(
+            agent.tenant_id,
+            agent.id.to_string(),
+            Action::TokenIssued,
+            meta,
+        )
+        .subject(agent.id)
+        .with("jti", claims.jti.as_str())
+        .with("scope", claims.scope.as_str())
+        .with("aud", audience_text(&claims.aud))
+        .with("exp", claims.exp);
+        self.audit.record(event).await?;
         Ok(IssuedToken {
             access_token,
             expires_in: self.settings.token_ttl_secs,
@@ -187,27 +180,6 @@ impl Idp {
         Ok(claims)
     }
 
-    /// Authenticates a bearer token for the management API: a valid token for this server's
-    /// API audience, not revoked, whose agent is still active.
-    pub async fn authenticate_bearer(&self, token: &str) -> DomainResult<Principal> {
-        let audience = self.settings.issuer.clone();
-        let claims = self.verify_jwt(token, Some(&audience), true).await?;
-        let (tenant, agent, jti) = ids(&claims)?;
-        match self.db.token_liveness(tenant, agent, jti).await? {
-            Some((status, revoked)) if status == AgentStatus::Active.as_str() && !revoked => {
-                Ok(Principal {
-                    tenant_id: tenant,
-                    agent_id: agent,
-                    scopes: ScopeSet::parse(&claims.scope)
-                        .map_err(|_| DomainError::InvalidToken("bad scope"))?,
-                })
-            }
-            Some((_, true)) => Err(DomainError::InvalidToken("revoked")),
-            Some(_) => Err(DomainError::InvalidToken("agent is not active")),
-            None => Err(DomainError::InvalidToken("unknown subject")),
-        }
-    }
-
     /// RFC 7662: the token's claims when it is active and belongs to the caller's tenant.
     pub async fn introspect(
         &self,
@@ -246,8 +218,11 @@ impl Idp {
             return Err(DomainError::NotTokenOwner);
         }
         let expires = Timestamp::from_micros(claims.exp.saturating_mul(1_000_000));
+        let event = NewEvent::new(tenant, caller.actor(), Action::TokenRevoked, &caller.meta)
+            .subject(agent)
+            .with("jti", jti.to_string());
         self.db
-            .revoke_token(jti, tenant, expires, Timestamp::now())
+            .revoke_token(jti, tenant, expires, Timestamp::now(), &[event])
             .await?;
         Ok(())
     }
@@ -261,11 +236,18 @@ impl Idp {
     }
 }
 
+fn audience_text(aud: &Audience) -> String {
+    match aud {
+        Audience::One(a) => a.clone(),
+        Audience::Many(all) => all.join(" "),
+    }
+}
+
 fn decode_json<T: for<'de> Deserialize<'de>>(part: &str) -> Option<T> {
     serde_json::from_slice(&B64.decode(part).ok()?).ok()
 }
 
-fn ids(claims: &AccessClaims) -> DomainResult<(TenantId, AgentId, TokenId)> {
+pub(crate) fn ids(claims: &AccessClaims) -> DomainResult<(TenantId, AgentId, TokenId)> {
     let bad = |_| DomainError::InvalidToken("malformed identifiers");
     Ok((
         claims.tenant_id.parse().map_err(bad)?,

@@ -64,14 +64,7 @@ impl ApiError {
 
 /// Logs an unexpected error with its full cause chain; the client sees an opaque body.
 pub(crate) fn log_internal(e: &(dyn std::error::Error + 'static)) {
-    let mut chain = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        chain.push_str(": ");
-        chain.push_str(&s.to_string());
-        source = s.source();
-    }
-    tracing::error!(error = %chain, "internal error");
+    tracing::error!(error = %crate::error_chain(e), "internal error");
 }
 
 impl From<DomainError> for ApiError {
@@ -132,7 +125,8 @@ impl From<DomainError> for ApiError {
             }
             D::NotTokenOwner => Self::new(S::FORBIDDEN, "NOT_TOKEN_OWNER", msg),
             D::SignupDisabled => Self::new(S::FORBIDDEN, "SIGNUP_DISABLED", msg),
-            D::Store(_) | D::Crypto(_) => {
+            D::EventNotFound => Self::new(S::NOT_FOUND, "EVENT_NOT_FOUND", msg),
+            D::Store(_) | D::Crypto(_) | D::Audit(_) => {
                 log_internal(&e);
                 Self::new(
                     S::INTERNAL_SERVER_ERROR,

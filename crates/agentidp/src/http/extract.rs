@@ -3,7 +3,9 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
@@ -11,6 +13,7 @@ use serde::de::DeserializeOwned;
 use super::error::ApiError;
 use crate::app::AppState;
 use crate::domain::DomainError;
+use crate::domain::audit::RequestMeta;
 use crate::domain::token::Principal;
 
 /// `Json<T>` with REST-shaped rejections.
@@ -148,6 +151,31 @@ pub(crate) fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
+/// Where the request came from, for the audit log: the peer address and `User-Agent`.
+#[derive(Debug)]
+pub struct Meta(pub RequestMeta);
+
+impl<S: Send + Sync> FromRequestParts<S> for Meta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(request_meta(parts)))
+    }
+}
+
+fn request_meta(parts: &Parts) -> RequestMeta {
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let user_agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(256).collect());
+    RequestMeta { ip, user_agent }
+}
+
 /// The authenticated caller of a `/v1` route (bearer JWT, verified and live).
 #[derive(Debug)]
 pub struct Auth(pub Principal);
@@ -158,6 +186,11 @@ impl FromRequestParts<AppState> for Auth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(&parts.headers)
             .ok_or(DomainError::InvalidToken("missing bearer token"))?;
-        Ok(Self(state.idp.authenticate_bearer(token).await?))
+        Ok(Self(
+            state
+                .idp
+                .authenticate_bearer(token, &request_meta(parts))
+                .await?,
+        ))
     }
 }

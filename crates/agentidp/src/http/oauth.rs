@@ -15,9 +15,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{OAuthError, OAuthErrorBody};
-use super::extract::bearer_token;
+use super::extract::{Meta, bearer_token};
 use crate::app::AppState;
 use crate::domain::DomainError;
+use crate::domain::audit::RequestMeta;
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{Audience, Principal};
 use crate::domain::tokens::TokenRequest;
@@ -131,22 +132,24 @@ fn client_credentials(
 async fn caller(
     state: &AppState,
     headers: &HeaderMap,
+    meta: &RequestMeta,
     id: Option<&str>,
     secret: Option<&SecretString>,
 ) -> Result<Principal, OAuthError> {
     if let Some(token) = bearer_token(headers) {
         return state
             .idp
-            .authenticate_bearer(token)
+            .authenticate_bearer(token, meta)
             .await
             .map_err(|_| OAuthError::invalid_client("the bearer token is invalid"));
     }
     let (id, secret) = client_credentials(headers, id, secret)?;
     let (agent, _) = state
         .idp
-        .authenticate_client(&id, secret.expose_secret())
+        .authenticate_client(&id, secret.expose_secret(), meta)
         .await?;
     Ok(Principal {
+        meta: meta.clone(),
         tenant_id: agent.tenant_id,
         agent_id: agent.id,
         scopes: agent.allowed_scopes,
@@ -173,6 +176,7 @@ fn no_store(mut response: Response) -> Response {
 async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Meta(meta): Meta,
     OAuthForm(form): OAuthForm<TokenForm>,
 ) -> Result<Response, OAuthError> {
     match form.grant_type.as_deref() {
@@ -212,11 +216,11 @@ async fn token(
     )?;
     let (agent, _) = state
         .idp
-        .authenticate_client(&id, secret.expose_secret())
+        .authenticate_client(&id, secret.expose_secret(), &meta)
         .await?;
     let issued = state
         .idp
-        .issue_token(&agent, TokenRequest { scope, audience })
+        .issue_token(&agent, TokenRequest { scope, audience }, &meta)
         .await?;
     let body = TokenResponse {
         access_token: issued.access_token,
@@ -300,11 +304,13 @@ fn inactive() -> IntrospectionResponse {
 async fn introspect(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Meta(meta): Meta,
     OAuthForm(form): OAuthForm<TokenParam>,
 ) -> Result<Response, OAuthError> {
     let principal = caller(
         &state,
         &headers,
+        &meta,
         form.client_id.as_deref(),
         form.client_secret.as_ref(),
     )
@@ -346,11 +352,13 @@ async fn introspect(
 async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Meta(meta): Meta,
     OAuthForm(form): OAuthForm<TokenParam>,
 ) -> Result<Response, OAuthError> {
     let principal = caller(
         &state,
         &headers,
+        &meta,
         form.client_id.as_deref(),
         form.client_secret.as_ref(),
     )

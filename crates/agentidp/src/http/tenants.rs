@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::ApiJson;
+use super::extract::{ApiJson, Meta};
 use crate::app::AppState;
 use crate::domain::tenant::TenantAdmin;
 use crate::domain::time::Timestamp;
@@ -81,9 +81,10 @@ impl From<TenantAdmin> for TenantCreated {
     ))]
 async fn sign_up(
     State(state): State<AppState>,
+    Meta(meta): Meta,
     ApiJson(body): ApiJson<SignUpRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let created = state.idp.sign_up(&body.name).await?;
+    let created = state.idp.sign_up(&body.name, &meta).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(TenantCreated::from(created)),

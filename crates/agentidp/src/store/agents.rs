@@ -3,8 +3,10 @@
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
+use super::audit::append_events;
 use super::{Db, StoreError, StoreResult, from_row, in_tx, on_pool, parse_stored};
 use crate::domain::agent::{Agent, AgentFilter, AgentStatus, DeploymentEnv};
+use crate::domain::audit::NewEvent;
 use crate::domain::ids::{AgentId, TenantId};
 use crate::domain::scope::ScopeSet;
 use crate::domain::time::Timestamp;
@@ -131,7 +133,12 @@ pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
 impl Db {
     /// Inserts an agent if its tenant is below `limit` live agents (0 = unlimited).
     /// Fails with [`StoreError::LimitReached`] or a unique violation on the e-mail.
-    pub async fn insert_agent(&self, agent: &Agent, limit: u32) -> StoreResult<()> {
+    pub async fn insert_agent(
+        &self,
+        agent: &Agent,
+        limit: u32,
+        events: &[NewEvent],
+    ) -> StoreResult<()> {
         in_tx!(self, tx => {
             let claimed = sqlx::query(CLAIM_SLOT)
                 .bind(agent.tenant_id.uuid())
@@ -142,6 +149,7 @@ impl Db {
                 return Err(StoreError::LimitReached);
             }
             bind_agent!(sqlx::query(INSERT_AGENT), agent).execute(&mut *tx).await?;
+            append_events!(tx, events);
         });
         Ok(())
     }
@@ -244,6 +252,7 @@ impl Db {
         agent: &Agent,
         revoke_credentials: bool,
         release_slot: bool,
+        events: &[NewEvent],
     ) -> StoreResult<()> {
         const UPDATE: &str = "UPDATE agents SET name = $3, description = $4, agent_type = $5, version = $6,
             capabilities = $7, owner = $8, deployment_env = $9, status = $10, is_public = $11, metadata = $12,
@@ -276,6 +285,7 @@ impl Db {
             if release_slot {
                 sqlx::query(RELEASE).bind(agent.tenant_id.uuid()).execute(&mut *tx).await?;
             }
+            append_events!(tx, events);
         });
         Ok(())
     }

@@ -2,8 +2,10 @@
 
 use uuid::Uuid;
 
-use super::{Db, StoreError, StoreResult, from_row, on_pool, parse_stored};
+use super::audit::append_events;
+use super::{Db, StoreError, StoreResult, from_row, in_tx, on_pool, parse_stored};
 use crate::domain::agent::AgentStatus;
+use crate::domain::audit::NewEvent;
 use crate::domain::credential::{Client, Credential, CredentialStatus};
 use crate::domain::ids::{AgentId, CredentialId, TenantId};
 use crate::domain::scope::ScopeSet;
@@ -92,13 +94,19 @@ client_row_impl!(sqlx::postgres::PgRow);
 
 impl Db {
     /// Stores a new credential for an agent of `tenant`.
-    pub async fn insert_credential(&self, tenant: TenantId, c: &Credential) -> StoreResult<()> {
+    pub async fn insert_credential(
+        &self,
+        tenant: TenantId,
+        c: &Credential,
+        events: &[NewEvent],
+    ) -> StoreResult<()> {
         const SQL: &str = concat!(
             "INSERT INTO credentials (tenant_id, ",
             credential_columns!(),
             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         );
-        on_pool!(self, p => sqlx::query(SQL)
+        in_tx!(self, tx => {
+            sqlx::query(SQL)
             .bind(tenant.uuid())
             .bind(c.id.uuid())
             .bind(c.agent_id.uuid())
@@ -111,9 +119,9 @@ impl Db {
             .bind(c.rotated_at)
             .bind(c.revoked_at)
             .bind(c.last_used_at)
-            .execute(p)
-            .await
-            .map(|_| ()))?;
+            .execute(&mut *tx).await?;
+            append_events!(tx, events);
+        });
         Ok(())
     }
 
@@ -150,11 +158,12 @@ impl Db {
     }
 
     /// Writes a credential's mutable state (rotation or revocation).
-    pub async fn update_credential(&self, c: &Credential) -> StoreResult<()> {
+    pub async fn update_credential(&self, c: &Credential, events: &[NewEvent]) -> StoreResult<()> {
         const SQL: &str = "UPDATE credentials SET secret_hash = $2, previous_secret_hash = $3,
             previous_expires_at = $4, status = $5, expires_at = $6, rotated_at = $7, revoked_at = $8
             WHERE id = $1";
-        on_pool!(self, p => sqlx::query(SQL)
+        in_tx!(self, tx => {
+            sqlx::query(SQL)
             .bind(c.id.uuid())
             .bind(c.secret_hash.as_slice())
             .bind(c.previous_secret_hash.as_deref())
@@ -163,9 +172,9 @@ impl Db {
             .bind(c.expires_at)
             .bind(c.rotated_at)
             .bind(c.revoked_at)
-            .execute(p)
-            .await
-            .map(|_| ()))?;
+            .execute(&mut *tx).await?;
+            append_events!(tx, events);
+        });
         Ok(())
     }
 

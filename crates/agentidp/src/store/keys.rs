@@ -1,6 +1,8 @@
 //! Signing-key rows. Private keys are PKCS#8 DER; PEM-provided keys store only the public JWK.
 
+use super::audit::append_events;
 use super::{Db, StoreResult, from_row, in_tx, on_pool};
+use crate::domain::audit::NewEvent;
 use crate::domain::time::Timestamp;
 
 /// A signing key as stored.
@@ -44,7 +46,7 @@ impl Db {
 
     /// Stores `key` as the active key and retires every other active key.
     /// Re-adding a known key (same `kid`) re-activates it.
-    pub async fn activate_key(&self, key: &StoredKey) -> StoreResult<()> {
+    pub async fn activate_key(&self, key: &StoredKey, events: &[NewEvent]) -> StoreResult<()> {
         const INSERT: &str =
             "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, status, created_at)
             VALUES ($1, $2, $3, $4, 'active', $5)
@@ -61,6 +63,7 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(RETIRE).bind(key.kid.as_str()).bind(key.created_at).execute(&mut *tx).await?;
+            append_events!(tx, events);
         });
         Ok(())
     }

@@ -11,12 +11,20 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "core",
-    sqlite: include_str!("../../migrations/sqlite/0001_core.sql"),
-    postgres: include_str!("../../migrations/postgres/0001_core.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "core",
+        sqlite: include_str!("../../migrations/sqlite/0001_core.sql"),
+        postgres: include_str!("../../migrations/postgres/0001_core.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "audit",
+        sqlite: include_str!("../../migrations/sqlite/0002_audit.sql"),
+        postgres: include_str!("../../migrations/postgres/0002_audit.sql"),
+    },
+];
 
 /// Serialises concurrent `migrate` runs on PostgreSQL (several nodes starting at once).
 const PG_MIGRATION_LOCK: i64 = 0x6167_656e_7469_6470;

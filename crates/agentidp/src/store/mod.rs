@@ -5,6 +5,7 @@
 //! [`on_pool!`] macro instantiates it for whichever backend is configured.
 
 mod agents;
+pub(crate) mod audit;
 mod credentials;
 mod keys;
 mod migrate;
@@ -20,6 +21,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use audit::Order;
 pub use keys::StoredKey;
 
 /// Errors of the storage layer.

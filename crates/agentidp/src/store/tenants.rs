@@ -3,8 +3,10 @@
 use uuid::Uuid;
 
 use super::agents::{INSERT_AGENT, bind_agent};
+use super::audit::append_events;
 use super::{Db, StoreResult, from_row, in_tx, on_pool};
 use crate::domain::agent::Agent;
+use crate::domain::audit::NewEvent;
 use crate::domain::credential::Credential;
 use crate::domain::ids::TenantId;
 use crate::domain::tenant::Tenant;
@@ -57,6 +59,7 @@ impl Db {
         t: &Tenant,
         admin: &Agent,
         c: &Credential,
+        events: &[NewEvent],
     ) -> StoreResult<()> {
         const TENANT: &str = "INSERT INTO tenants (id, name, plan, agent_count, created_at) VALUES ($1, $2, $3, 1, $4)";
         const CREDENTIAL: &str =
@@ -80,6 +83,7 @@ impl Db {
                 .bind(c.created_at)
                 .execute(&mut *tx)
                 .await?;
+            append_events!(tx, events);
         });
         Ok(())
     }

@@ -1,6 +1,8 @@
 //! Token revocations (RFC 7009) and the per-request liveness check of bearer tokens.
 
-use super::{Db, StoreResult, on_pool};
+use super::audit::append_events;
+use super::{Db, StoreResult, in_tx, on_pool};
+use crate::domain::audit::NewEvent;
 use crate::domain::ids::{AgentId, TenantId, TokenId};
 use crate::domain::time::Timestamp;
 
@@ -12,10 +14,14 @@ impl Db {
         tenant: TenantId,
         expires_at: Timestamp,
         now: Timestamp,
+        events: &[NewEvent],
     ) -> StoreResult<()> {
         const SQL: &str = "INSERT INTO revoked_tokens (jti, tenant_id, expires_at, revoked_at)
             VALUES ($1, $2, $3, $4) ON CONFLICT (jti) DO NOTHING";
-        on_pool!(self, p => sqlx::query(SQL).bind(jti.uuid()).bind(tenant.uuid()).bind(expires_at).bind(now).execute(p).await.map(|_| ()))?;
+        in_tx!(self, tx => {
+            sqlx::query(SQL).bind(jti.uuid()).bind(tenant.uuid()).bind(expires_at).bind(now).execute(&mut *tx).await?;
+            append_events!(tx, events);
+        });
         Ok(())
     }
 

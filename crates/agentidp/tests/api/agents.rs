@@ -179,7 +179,7 @@ backend_tests! {
     }
 
     async fn another_tenants_agent_is_not_found(app) {
-        let other = app.state.idp.create_tenant("other-tenant").await.unwrap();
+        let other = app.state.idp.create_tenant("other-tenant", "system", &Default::default()).await.unwrap();
         let other_token = app.token(&other.admin.id.to_string(), other.secret.expose(), &[]).await;
         let theirs = app.create_agent(&other_token, json!({})).await;
         let uri = format!("/v1/agents/{}", theirs["agentId"].as_str().unwrap());

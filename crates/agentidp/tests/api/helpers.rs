@@ -183,7 +183,7 @@ impl TestApp {
         let app = App::init(config).await.expect("app starts");
         let admin: TenantAdmin = app
             .idp
-            .create_tenant("test-tenant")
+            .create_tenant("test-tenant", "system", &Default::default())
             .await
             .expect("bootstrap");
         let state = AppState(Arc::new(app));

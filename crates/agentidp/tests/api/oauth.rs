@@ -109,7 +109,7 @@ backend_tests! {
         assert_eq!(r.expect(StatusCode::OK), &json!({"active": false}));
         app.form("/oauth2/introspect", None, &[("token", &token)]).await.expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
         app.form("/oauth2/introspect", basic, &[]).await.expect_oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
-        let other = app.state.idp.create_tenant("other-tenant").await.unwrap();
+        let other = app.state.idp.create_tenant("other-tenant", "system", &Default::default()).await.unwrap();
         let other_id = other.admin.id.to_string();
         let r = app.form("/oauth2/introspect", Some((&other_id, other.secret.expose())), &[("token", &token)]).await;
         assert_eq!(r.expect(StatusCode::OK), &json!({"active": false}), "another tenant's token is inactive");

@@ -1,0 +1,217 @@
+//! The audit log's use cases: the group-commit writer, queries, chain verification and the
+//! retention purge.
+//!
+//! Events that accompany a state change are written in that change's transaction by the
+//! store. Events without one (token issuance, failures) go through [`AuditWriter`]: callers
+//! queue their event and wait until the batch holding it has committed, so a response is
+//! only sent once its event is durable, while one transaction carries many events.
+
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use super::audit::{BrokenLink, EventFilter, NewEvent, StoredEvent};
+use super::ids::TenantId;
+use super::time::Timestamp;
+use super::token::Principal;
+use super::{DomainError, DomainResult, Idp};
+use crate::store::{Db, Order};
+
+/// Most events committed in one transaction.
+const MAX_BATCH: usize = 1024;
+
+type Ack = oneshot::Sender<Result<(), String>>;
+
+/// Queues events for group commit and waits for their durability.
+#[derive(Debug, Clone)]
+pub struct AuditWriter {
+    queue: mpsc::Sender<(NewEvent, Ack)>,
+}
+
+impl AuditWriter {
+    /// Starts the writer task on the current runtime; it stops when every handle is dropped,
+    /// after committing what was queued.
+    pub fn spawn(db: Db) -> Self {
+        let (queue, mut rx) = mpsc::channel::<(NewEvent, Ack)>(MAX_BATCH * 8);
+        tokio::spawn(async move {
+            let mut events = Vec::with_capacity(MAX_BATCH);
+            let mut acks = Vec::with_capacity(MAX_BATCH);
+            while let Some((event, ack)) = rx.recv().await {
+                events.push(event);
+                acks.push(ack);
+                while events.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok((event, ack)) => {
+                            events.push(event);
+                            acks.push(ack);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let result = db.append_events(&events).await.map_err(|e| {
+                    let chain = crate::error_chain(&e);
+                    tracing::error!(error = %chain, events = events.len(), "audit batch failed");
+                    chain
+                });
+                events.clear();
+                for ack in acks.drain(..) {
+                    let _ = ack.send(result.clone());
+                }
+            }
+        });
+        Self { queue }
+    }
+
+    /// Appends `event` and returns once it is committed.
+    pub async fn record(&self, event: NewEvent) -> DomainResult<()> {
+        let (ack, done) = oneshot::channel();
+        let lost = || DomainError::Audit("the audit writer has stopped".into());
+        self.queue.send((event, ack)).await.map_err(|_| lost())?;
+        done.await.map_err(|_| lost())?.map_err(DomainError::Audit)
+    }
+}
+
+/// A page of events, newest first.
+#[derive(Debug)]
+pub struct EventPage {
+    /// The events.
+    pub events: Vec<StoredEvent>,
+    /// Where the next page starts.
+    pub next: Option<Uuid>,
+}
+
+impl Idp {
+    /// The oldest event time the query API shows (the retention window).
+    fn retention_start(&self) -> Timestamp {
+        Timestamp::now().plus_seconds(-i64::from(self.settings.audit_retention_days) * 86_400)
+    }
+
+    /// Lists the caller's tenant's events, newest first.
+    pub async fn list_events(
+        &self,
+        caller: &Principal,
+        filter: &EventFilter,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> DomainResult<EventPage> {
+        self.authorize(caller, "audit:read").await?;
+        filter.validate()?;
+        let mut events = self
+            .db
+            .list_events(
+                caller.tenant_id,
+                filter,
+                self.retention_start(),
+                after,
+                Order::NewestFirst,
+                limit + 1,
+            )
+            .await?;
+        let next = if events.len() > limit as usize {
+            events.truncate(limit as usize);
+            events.last().map(|e| e.event.id)
+        } else {
+            None
+        };
+        Ok(EventPage { events, next })
+    }
+
+    /// One event of the caller's tenant, within the retention window.
+    pub async fn get_event(&self, caller: &Principal, id: Uuid) -> DomainResult<StoredEvent> {
+        self.authorize(caller, "audit:read").await?;
+        match self.db.get_event(caller.tenant_id, id).await? {
+            Some(e) if e.event.occurred_at >= self.retention_start() => Ok(e),
+            _ => Err(DomainError::EventNotFound),
+        }
+    }
+
+    /// A page of events oldest first, for exports; `after` is the last event already sent.
+    pub async fn export_page(
+        &self,
+        tenant: TenantId,
+        filter: &EventFilter,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> DomainResult<Vec<StoredEvent>> {
+        Ok(self
+            .db
+            .list_events(
+                tenant,
+                filter,
+                self.retention_start(),
+                after,
+                Order::OldestFirst,
+                limit,
+            )
+            .await?)
+    }
+
+    /// Deletes events older than the retention window in every chain, keeping each chain
+    /// verifiable through a checkpoint. Returns how many events were removed.
+    pub async fn purge_expired_events(&self) -> DomainResult<u64> {
+        let cutoff = self.retention_start();
+        let mut total = 0;
+        for tenant in self.db.audit_chains().await? {
+            total += self
+                .db
+                .purge_events(tenant, cutoff, Timestamp::now())
+                .await?;
+        }
+        Ok(total)
+    }
+}
+
+/// Re-computes every hash of one chain from its start (genesis or checkpoint) to its head;
+/// `Ok(n)` is the number of events verified, `Err` the first broken link.
+pub async fn verify_chain(db: &Db, tenant: TenantId) -> DomainResult<Result<u64, BrokenLink>> {
+    let broken = |seq, reason: String| {
+        Ok(Err(BrokenLink {
+            tenant_id: tenant,
+            seq,
+            reason,
+        }))
+    };
+    let (mut seq, mut prev) = db.chain_start(tenant).await?;
+    let mut verified = 0u64;
+    loop {
+        let page = db.chain_page(tenant, seq, 1000).await?;
+        let Some(last) = page.last().map(|e| e.seq) else {
+            break;
+        };
+        for stored in page {
+            if stored.seq != seq + 1 {
+                return broken(
+                    seq + 1,
+                    format!(
+                        "event {} is missing (next stored is {})",
+                        seq + 1,
+                        stored.seq
+                    ),
+                );
+            }
+            if stored.prev_hash != prev {
+                return broken(
+                    stored.seq,
+                    "its previous-hash does not match the preceding event".into(),
+                );
+            }
+            let expected = stored.event.chain_hash(stored.seq, &prev);
+            if stored.hash != expected {
+                return broken(
+                    stored.seq,
+                    "its content does not match its hash (altered)".into(),
+                );
+            }
+            prev = stored.hash;
+            seq = stored.seq;
+            verified += 1;
+        }
+        debug_assert_eq!(seq, last);
+    }
+    match db.chain_head(tenant).await? {
+        Some((head_seq, head_hash)) if head_seq != seq || head_hash != prev => broken(
+            seq + 1,
+            format!("the chain ends at {seq} but its head records {head_seq} (events removed)"),
+        ),
+        _ => Ok(Ok(verified)),
+    }
+}

@@ -1,0 +1,157 @@
+//! Authentication and authorization of callers; every refusal lands in the audit log.
+
+use super::agent::AgentStatus;
+use super::audit::{Action, NewEvent, RequestMeta, SYSTEM_TENANT};
+use super::credential::{Client, Credential};
+use super::ids::AgentId;
+use super::scope::ScopeSet;
+use super::time::Timestamp;
+use super::token::{AccessClaims, Principal};
+use super::tokens::ids;
+use super::{DomainError, DomainResult, Idp};
+
+/// How often a credential's `last_used_at` is written at most (keeps writes off the hot path).
+const TOUCH_INTERVAL_SECS: i64 = 60;
+
+impl Idp {
+    /// Authenticates a client by id and secret. Every failure is the same `InvalidClient`
+    /// to the caller, and an `auth.failed` event in the audit log.
+    pub async fn authenticate_client(
+        &self,
+        client_id: &str,
+        secret: &str,
+        meta: &RequestMeta,
+    ) -> DomainResult<(Client, Credential)> {
+        let hasher = self.hasher();
+        let digest = hasher.digest(secret);
+        let found = match client_id.parse::<AgentId>() {
+            Ok(id) => self.db.client_with_credentials(id).await?,
+            Err(_) => None,
+        };
+        let now = Timestamp::now();
+        let Some((client, credentials)) = found else {
+            return self
+                .client_refused(client_id, None, "unknown client", meta)
+                .await;
+        };
+        let Some(credential) = credentials
+            .into_iter()
+            .find(|c| c.accepts(&hasher, &digest, now))
+        else {
+            return self
+                .client_refused(client_id, Some(&client), "wrong or expired secret", meta)
+                .await;
+        };
+        if client.status != AgentStatus::Active {
+            return self
+                .client_refused(client_id, Some(&client), "agent is not active", meta)
+                .await;
+        }
+        if credential
+            .last_used_at
+            .is_none_or(|t| t.plus_seconds(TOUCH_INTERVAL_SECS) < now)
+        {
+            self.db
+                .touch_credential(client.id, credential.id, now)
+                .await?;
+        }
+        Ok((client, credential))
+    }
+
+    async fn client_refused<T>(
+        &self,
+        client_id: &str,
+        client: Option<&Client>,
+        reason: &str,
+        meta: &RequestMeta,
+    ) -> DomainResult<T> {
+        let actor: String = client_id.chars().take(64).collect();
+        let tenant = client.map_or(SYSTEM_TENANT, |c| c.tenant_id);
+        let mut event = NewEvent::new(tenant, actor, Action::AuthFailed, meta)
+            .failed()
+            .with("method", "client_secret")
+            .with("reason", reason);
+        if let Some(c) = client {
+            event = event.subject(c.id);
+        }
+        self.audit.record(event).await?;
+        Err(DomainError::InvalidClient)
+    }
+
+    /// Checks that the caller holds `scope`; a refusal is recorded as `access.denied`.
+    pub async fn authorize(&self, caller: &Principal, scope: &'static str) -> DomainResult<()> {
+        if caller.scopes.contains(scope) {
+            return Ok(());
+        }
+        let event = NewEvent::new(
+            caller.tenant_id,
+            caller.actor(),
+            Action::AccessDenied,
+            &caller.meta,
+        )
+        .failed()
+        .with("requiredScope", scope);
+        self.audit.record(event).await?;
+        Err(DomainError::InsufficientScope(scope))
+    }
+
+    /// Authenticates a bearer token for the management API: a valid token for this server's
+    /// API audience, not revoked, whose agent is still active. Refusals are audited.
+    pub async fn authenticate_bearer(
+        &self,
+        token: &str,
+        meta: &RequestMeta,
+    ) -> DomainResult<Principal> {
+        let audience = self.settings.issuer.clone();
+        let (claims, reason) = match self.verify_jwt(token, Some(&audience), true).await {
+            Ok(claims) => {
+                let reason = self.bearer_refusal(&claims).await?;
+                (Some(claims), reason)
+            }
+            Err(DomainError::InvalidToken(reason)) => (None, Some(reason)),
+            Err(e) => return Err(e),
+        };
+        let known = claims.as_ref().and_then(|c| ids(c).ok());
+        match (reason, known, claims) {
+            (None, Some((tenant, agent, _)), Some(claims)) => Ok(Principal {
+                tenant_id: tenant,
+                agent_id: agent,
+                scopes: ScopeSet::parse(&claims.scope)
+                    .map_err(|_| DomainError::InvalidToken("bad scope"))?,
+                meta: meta.clone(),
+            }),
+            (reason, known, _) => {
+                let reason = reason.unwrap_or("malformed identifiers");
+                let mut event = NewEvent::new(
+                    known.map_or(SYSTEM_TENANT, |(t, _, _)| t),
+                    known.map_or_else(|| "anonymous".to_owned(), |(_, a, _)| a.to_string()),
+                    Action::AuthFailed,
+                    meta,
+                )
+                .failed()
+                .with("method", "bearer")
+                .with("reason", reason);
+                if let Some((_, agent, jti)) = known {
+                    event = event.subject(agent).with("jti", jti.to_string());
+                }
+                self.audit.record(event).await?;
+                Err(DomainError::InvalidToken(reason))
+            }
+        }
+    }
+
+    /// Why a correctly signed token is still refused (revoked, inactive or unknown agent).
+    async fn bearer_refusal(&self, claims: &AccessClaims) -> DomainResult<Option<&'static str>> {
+        let Ok((tenant, agent, jti)) = ids(claims) else {
+            return Ok(Some("malformed identifiers"));
+        };
+        Ok(match self.db.token_liveness(tenant, agent, jti).await? {
+            Some((_, true)) => Some("revoked"),
+            Some((status, false)) if status != AgentStatus::Active.as_str() => {
+                Some("agent is not active")
+            }
+            Some(_) => None,
+            None => Some("unknown subject"),
+        })
+    }
+}
