@@ -4,9 +4,12 @@ use std::sync::Arc;
 
 use agentidp::app::App;
 use agentidp::config::{Config, LogFormat};
+use agentidp::domain::audit::{EventFilter, SYSTEM_TENANT};
+use agentidp::domain::audit_log::verify_chain;
 use agentidp::domain::signing::{self, KeySettings};
 use agentidp::domain::tenant::TenantAdmin;
 use agentidp::domain::tenants::Bootstrap;
+use agentidp::http::audit::EventResponse;
 use agentidp::store::Db;
 use agentidp::{AppState, http};
 use clap::{Parser, Subcommand};
@@ -41,6 +44,28 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Audit-log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute every hash chain (or one tenant's) and report the first broken link;
+    /// exits with status 1 when a chain is broken.
+    Verify {
+        /// Only this tenant's chain.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Write a tenant's events inside the retention window to stdout as NDJSON, oldest first.
+    Export {
+        /// The tenant to export.
+        #[arg(long)]
+        tenant: String,
     },
 }
 
@@ -108,7 +133,79 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let kid = signing::rotate(&db, &settings).await?;
             println!("new active signing key {kid}; running servers pick it up within 60 s");
         }
+        Command::Audit {
+            command: AuditCommand::Verify { tenant },
+        } => {
+            let db = Db::connect(&config.database_url, &config.pool()).await?;
+            db.migrate().await?;
+            if !verify_audit(&db, tenant.as_deref()).await? {
+                std::process::exit(1);
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Export { tenant },
+        } => {
+            let app = App::init(config).await?;
+            export_audit(&app, &tenant).await?;
+        }
     }
+    Ok(())
+}
+
+/// Verifies the chains; prints one line per chain and returns whether all are intact.
+async fn verify_audit(db: &Db, tenant: Option<&str>) -> Result<bool, Box<dyn std::error::Error>> {
+    let chains = match tenant {
+        Some(name) => vec![
+            db.tenant_by_name(name)
+                .await?
+                .ok_or_else(|| format!("no tenant named {name:?}"))?
+                .id,
+        ],
+        None => db.audit_chains().await?,
+    };
+    let mut intact = true;
+    for chain in chains {
+        let label = if chain == SYSTEM_TENANT {
+            "system".to_owned()
+        } else {
+            format!("tenant {chain}")
+        };
+        match verify_chain(db, chain).await? {
+            Ok(n) => println!("ok      {label}: {n} events verified"),
+            Err(broken) => {
+                intact = false;
+                println!(
+                    "BROKEN  {label}: first bad event at seq {}: {}",
+                    broken.seq, broken.reason
+                );
+            }
+        }
+    }
+    Ok(intact)
+}
+
+/// Streams a tenant's events to stdout, one JSON object per line.
+async fn export_audit(app: &App, tenant: &str) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::Write as _;
+    let tenant = app
+        .idp
+        .db
+        .tenant_by_name(tenant)
+        .await?
+        .ok_or_else(|| format!("no tenant named {tenant:?}"))?;
+    let filter = EventFilter::default();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut after = None;
+    loop {
+        let page = app.idp.export_page(tenant.id, &filter, after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.event.id);
+        for event in page {
+            serde_json::to_writer(&mut out, &EventResponse::from(event))?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
     Ok(())
 }
 

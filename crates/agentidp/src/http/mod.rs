@@ -1,6 +1,7 @@
 //! The HTTP surface: one module per area; handlers parse, call the domain, shape the response.
 
 pub mod agents;
+pub mod audit;
 pub mod credentials;
 pub mod error;
 pub mod extract;
@@ -36,6 +37,7 @@ use error::ApiError;
     tags(
         (name = "agents", description = "Agent registry"),
         (name = "credentials", description = "Client secrets of an agent"),
+        (name = "audit", description = "Tamper-evident audit log"),
         (name = "oauth2", description = "Token, introspection and revocation endpoints"),
         (name = "discovery", description = "JWKS and server metadata"),
         (name = "tenants", description = "Self-service sign-up"),
@@ -69,6 +71,7 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(agents::routes())
         .merge(credentials::routes())
+        .merge(audit::routes())
         .merge(oauth::routes())
         .merge(well_known::routes())
         .merge(tenants::routes())

@@ -328,6 +328,41 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Runs SQL directly against the test database, bypassing the server (tamper tests).
+    pub async fn raw_sql(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        let url = &self.state.config.database_url;
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        if url.starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(url).await?;
+            let done = sqlx::raw_sql(sql)
+                .execute(&pool)
+                .await
+                .map(|r| r.rows_affected());
+            pool.close().await;
+            done
+        } else {
+            let pool = sqlx::SqlitePool::connect(url).await?;
+            let done = sqlx::raw_sql(sql)
+                .execute(&pool)
+                .await
+                .map(|r| r.rows_affected());
+            pool.close().await;
+            done
+        }
+    }
+
+    /// The test tenant's id.
+    pub async fn tenant_id(&self) -> agentidp::domain::ids::TenantId {
+        let token = self.admin_token().await;
+        decode_jwt(&token).1["tenant_id"]
+            .as_str()
+            .expect("tenant")
+            .parse()
+            .expect("uuid")
+    }
+}
+
 /// A valid agent registration body with `overrides` merged in.
 pub fn agent_body(overrides: Value) -> Value {
     let mut body = json!({

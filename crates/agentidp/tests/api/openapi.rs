@@ -42,6 +42,8 @@ fn every_endpoint_is_documented_with_its_errors_and_security() {
             &["post"],
         ),
         ("/v1/tenants", &["post"]),
+        ("/v1/audit/events", &["get"]),
+        ("/v1/audit/events/{eventId}", &["get"]),
         ("/health", &["get"]),
         ("/health/detailed", &["get"]),
     ] {
@@ -50,7 +52,7 @@ fn every_endpoint_is_documented_with_its_errors_and_security() {
                 .get(path)
                 .unwrap_or_else(|| panic!("{path} is documented"))[*method];
             assert!(op.is_object(), "{method} {path} is documented");
-            if path.starts_with("/v1/agents") {
+            if path.starts_with("/v1/agents") || path.starts_with("/v1/audit") {
                 assert!(
                     op["security"][0]["bearerAuth"].is_array(),
                     "{method} {path} declares bearer auth"
