@@ -2,6 +2,8 @@
 
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
+#[path = "../common/postgres.rs"]
+mod common_postgres;
 mod helpers;
 
 mod agents;
