@@ -97,6 +97,9 @@ impl App {
                     tracing::warn!(error = %e, "could not refresh signing keys");
                 }
                 if n % 720 == 1 {
+                    if let Err(e) = app.idp.db.optimize().await {
+                        tracing::warn!(error = %e, "could not refresh planner statistics");
+                    }
                     match app.idp.purge_expired_events().await {
                         Ok(n) if n > 0 => {
                             tracing::info!(purged = n, "purged audit events past retention")

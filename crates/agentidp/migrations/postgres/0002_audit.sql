@@ -19,7 +19,8 @@ CREATE INDEX audit_events_tenant_idx ON audit_events (tenant_id, id);
 CREATE INDEX audit_events_agent_idx ON audit_events (tenant_id, agent_id, id);
 CREATE INDEX audit_events_action_idx ON audit_events (tenant_id, action, id);
 CREATE INDEX audit_events_actor_idx ON audit_events (tenant_id, actor, id);
-CREATE INDEX audit_events_time_idx ON audit_events (occurred_at);
+-- Failures are rare and security-relevant: a partial index finds them without scanning.
+CREATE INDEX audit_events_failure_idx ON audit_events (tenant_id, id) WHERE outcome = 'failure';
 
 -- The head of each chain; its row lock serialises appends to one tenant's chain.
 CREATE TABLE audit_heads (

@@ -138,6 +138,13 @@ impl TryFrom<EventRow> for StoredEvent {
     }
 }
 
+/// The smallest (or largest) UUID v7 whose timestamp is `t`'s millisecond.
+fn v7_bound(t: Timestamp, upper: bool) -> Uuid {
+    let millis = u64::try_from(t.micros().div_euclid(1000)).unwrap_or(0) & 0xFFFF_FFFF_FFFF;
+    let fill = if upper { u128::MAX >> 48 } else { 0 };
+    Uuid::from_u128((u128::from(millis) << 80) | fill)
+}
+
 /// Direction of an event listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -193,11 +200,30 @@ impl Db {
         if let Some(a) = filter.action {
             push(&mut sql, " AND action = ?", P::Text(a.as_str().to_owned()));
         }
-        if let Some(o) = filter.outcome {
-            push(&mut sql, " AND outcome = ?", P::Text(o.as_str().to_owned()));
+        // The outcome is one of two fixed words; as a literal it lets both planners use the
+        // partial index on failures.
+        match filter.outcome {
+            Some(Outcome::Failure) => sql.push_str(" AND outcome = 'failure'"),
+            Some(Outcome::Success) => sql.push_str(" AND outcome = 'success'"),
+            None => {}
         }
         if let Some(t) = filter.to {
             push(&mut sql, " AND occurred_at <= ?", P::Time(t));
+            // Event ids are UUID v7, whose first 48 bits are the creation time in ms: bounding
+            // the id as well lets the (tenant, id) index seek straight to the window. One
+            // second of slack covers the gap between id generation and `occurred_at`.
+            push(
+                &mut sql,
+                " AND id <= ?",
+                P::Uuid(v7_bound(t.plus_seconds(1), true)),
+            );
+        }
+        if let Some(f) = filter.from {
+            push(
+                &mut sql,
+                " AND id >= ?",
+                P::Uuid(v7_bound(f.plus_seconds(-1), false)),
+            );
         }
         let (cmp, dir) = match order {
             Order::NewestFirst => ("<", "DESC"),
@@ -277,9 +303,9 @@ impl Db {
         cutoff: Timestamp,
         now: Timestamp,
     ) -> StoreResult<u64> {
-        const LAST: &str =
-            "SELECT seq, hash FROM audit_events WHERE tenant_id = $1 AND occurred_at < $2
-            ORDER BY seq DESC LIMIT 1";
+        // Seeks by id (UUID v7, time-ordered) rather than scanning the retained events.
+        const LAST: &str = "SELECT seq, hash FROM audit_events WHERE tenant_id = $1 AND id < $3
+            AND occurred_at < $2 ORDER BY id DESC LIMIT 1";
         const CHECKPOINT: &str = "INSERT INTO audit_checkpoints (tenant_id, seq, hash, created_at)
             VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, seq) DO NOTHING";
         const GUARD_ON: &str = "INSERT INTO audit_purge_guard (id) VALUES (1)";
@@ -287,7 +313,12 @@ impl Db {
         const GUARD_OFF: &str = "DELETE FROM audit_purge_guard";
         let deleted = in_tx!(self, tx => {
             let last: Option<(i64, String)> =
-                sqlx::query_as(LAST).bind(tenant.uuid()).bind(cutoff).fetch_optional(&mut *tx).await?;
+                sqlx::query_as(LAST)
+                    .bind(tenant.uuid())
+                    .bind(cutoff)
+                    .bind(v7_bound(cutoff, true))
+                    .fetch_optional(&mut *tx)
+                    .await?;
             match last {
                 None => 0,
                 Some((seq, hash)) => {

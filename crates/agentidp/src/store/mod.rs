@@ -180,6 +180,9 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Bounded, sampled statistics keep `PRAGMA optimize` cheap on large tables.
+            .analysis_limit(Some(1000))
+            .optimize_on_close(true, None)
             .busy_timeout(settings.connection_timeout.max(Duration::from_secs(5)));
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max)
@@ -204,6 +207,21 @@ impl Db {
     /// Cheap round trip used by health checks.
     pub async fn ping(&self) -> StoreResult<()> {
         on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()).map_err(StoreError::from))
+    }
+
+    /// Refreshes the query planner's statistics (hourly maintenance; after bulk loads).
+    pub async fn optimize(&self) -> StoreResult<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::query("PRAGMA optimize")
+                .execute(p)
+                .await
+                .map(|_| ())?,
+            Pool::Postgres(p) => sqlx::query("ANALYZE audit_events")
+                .execute(p)
+                .await
+                .map(|_| ())?,
+        }
+        Ok(())
     }
 
     /// Closes every connection (graceful shutdown).
