@@ -2,13 +2,17 @@
 # Benchmarks POST /oauth2/token end to end (HTTP, SQLite store, one server process) for RS256,
 # ES256 and EdDSA with wrk, and prints tokens/s, p50 and p99 per algorithm.
 #
-#   cargo build --release && load/bench-token.sh [path/to/agentidp]
+#   cargo build --release && load/bench-token.sh [path/to/agentidp [path/to/baseline-agentidp]]
+#
+# With a second binary (e.g. a build of an earlier commit) both are measured back to back for
+# each algorithm, and the table shows the first as a share of the baseline.
 #
 # Settings (env): CONNECTIONS (64), THREADS (2), DURATION (20s), WARMUP (3s).
 # Needs wrk (`apt-get install wrk`). Targets 127.0.0.1 only; each run is bounded by DURATION.
 set -euo pipefail
 
 BIN="$(realpath "${1:-target/release/agentidp}")"
+BASELINE="${2:+$(realpath "$2")}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 DURATION="${DURATION:-20s}"
@@ -18,12 +22,13 @@ command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; 
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-results=()
-for alg in RS256 ES256 EdDSA; do
+# measure BINARY ALG -> prints "RESULT total rps p50 p99 errors"
+measure() {
+  local bin="$1" alg="$2" dir port pid id secret basic url
   dir="$(mktemp -d)"
   port="$(free_port)"
   (cd "$dir" && exec env JWT_ALGORITHM="$alg" BIND_ADDR="127.0.0.1:$port" MAX_TOKENS_PER_MONTH=0 \
-      RUST_LOG=warn "$BIN" serve > out.log 2> err.log) &
+      RUST_LOG=warn "$bin" serve > out.log 2> err.log) &
   pid=$!
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
   id="$(awk '/^client_id:/ {print $2}' "$dir/out.log")"
@@ -37,21 +42,37 @@ wrk.headers["Authorization"] = "Basic $basic"
 done = function(summary, latency, requests)
   local secs = summary.duration / 1e6
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %d %.1f %.2f %.2f %d\n", summary.requests, summary.requests / secs,
+  io.write(string.format("RESULT %d %.1f %.2f %.2f %d\\n", summary.requests, summary.requests / secs,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, bad))
 end
 LUA
   url="http://127.0.0.1:$port/oauth2/token"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$dir/token.lua" "$url" >/dev/null
-  line="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$dir/token.lua" "$url" | grep '^RESULT')"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$dir/token.lua" "$url" | grep '^RESULT'
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  read -r _ total rps p50 p99 errors <<< "$line"
-  results+=("$(printf '| %-5s | %9s | %8s | %8s | %7s | %6s |' "$alg" "$rps" "$p50" "$p99" "$total" "$errors")")
   rm -rf "$dir"
+}
+
+results=()
+for alg in RS256 ES256 EdDSA; do
+  read -r _ total rps p50 p99 errors <<< "$(measure "$BIN" "$alg")"
+  if [ -n "$BASELINE" ]; then
+    read -r _ _ base_rps base_p50 base_p99 _ <<< "$(measure "$BASELINE" "$alg")"
+    share="$(python3 -c "print(f'{100*$rps/$base_rps:.0f} %')")"
+    results+=("$(printf '| %-5s | %9s | %8s | %8s | %7s | %6s | %9s | %8s | %8s | %6s |' \
+      "$alg" "$rps" "$p50" "$p99" "$total" "$errors" "$base_rps" "$base_p50" "$base_p99" "$share")")
+  else
+    results+=("$(printf '| %-5s | %9s | %8s | %8s | %7s | %6s |' "$alg" "$rps" "$p50" "$p99" "$total" "$errors")")
+  fi
 done
 
 echo
 echo "POST /oauth2/token, SQLite, $CONNECTIONS connections, $THREADS wrk threads, $DURATION"
-echo "| alg   | tokens/s  | p50 (ms) | p99 (ms) | requests | errors |"
-echo "|-------|-----------|----------|----------|----------|--------|"
+if [ -n "$BASELINE" ]; then
+  echo "| alg   | tokens/s  | p50 (ms) | p99 (ms) | requests | errors | baseline tokens/s | base p50 | base p99 | share |"
+  echo "|-------|-----------|----------|----------|----------|--------|-------------------|----------|----------|-------|"
+else
+  echo "| alg   | tokens/s  | p50 (ms) | p99 (ms) | requests | errors |"
+  echo "|-------|-----------|----------|----------|----------|--------|"
+fi
 printf '%s\n' "${results[@]}"

@@ -18,6 +18,12 @@ use crate::store::{Db, Order};
 
 /// Most events committed in one transaction.
 const MAX_BATCH: usize = 1024;
+/// How long a batch waits for company once the previous batch showed concurrent traffic
+/// (like PostgreSQL's `commit_delay` with `commit_siblings`): under load it turns many small
+/// commits into few large ones; an idle server commits at once.
+const GROUP_COMMIT_WINDOW: std::time::Duration = std::time::Duration::from_millis(1);
+/// Previous batch size from which the window applies.
+const GROUP_COMMIT_SIBLINGS: usize = 4;
 
 type Ack = oneshot::Sender<Result<(), String>>;
 
@@ -35,18 +41,27 @@ impl AuditWriter {
         tokio::spawn(async move {
             let mut events = Vec::with_capacity(MAX_BATCH);
             let mut acks = Vec::with_capacity(MAX_BATCH);
+            let mut previous_batch = 0;
             while let Some((event, ack)) = rx.recv().await {
                 events.push(event);
                 acks.push(ack);
+                let deadline = tokio::time::Instant::now() + GROUP_COMMIT_WINDOW;
                 while events.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok((event, ack)) => {
-                            events.push(event);
-                            acks.push(ack);
+                    let next = match rx.try_recv() {
+                        Ok(next) => Some(next),
+                        Err(_) if previous_batch >= GROUP_COMMIT_SIBLINGS => {
+                            tokio::time::timeout_at(deadline, rx.recv())
+                                .await
+                                .ok()
+                                .flatten()
                         }
-                        Err(_) => break,
-                    }
+                        Err(_) => None,
+                    };
+                    let Some((event, ack)) = next else { break };
+                    events.push(event);
+                    acks.push(ack);
                 }
+                previous_batch = events.len();
                 let result = db.append_events(&events).await.map_err(|e| {
                     let chain = crate::error_chain(&e);
                     tracing::error!(error = %chain, events = events.len(), "audit batch failed");

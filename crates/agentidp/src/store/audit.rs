@@ -11,18 +11,55 @@ use crate::domain::audit::{
 use crate::domain::ids::{AgentId, TenantId};
 use crate::domain::time::Timestamp;
 
-pub(crate) const ENSURE_HEAD: &str = "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING";
-/// Reserves `$2` positions; the row lock (PostgreSQL) or write lock (SQLite) serialises
-/// appenders of one chain until commit. Returns the new last position and the old head hash.
+/// Creates the chain head or reserves `$2` more positions on it, in one statement. The row lock
+/// (PostgreSQL) or the write lock (SQLite) serialises appenders of a chain until commit.
+/// Returns the new last position and the hash of the event before the reserved ones.
 pub(crate) const ADVANCE_HEAD: &str =
-    "UPDATE audit_heads SET seq = seq + $2 WHERE tenant_id = $1 RETURNING seq, hash";
+    "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, $2, $3)
+    ON CONFLICT (tenant_id) DO UPDATE SET seq = audit_heads.seq + excluded.seq
+    RETURNING seq, hash";
 pub(crate) const SET_HEAD_HASH: &str = "UPDATE audit_heads SET hash = $2 WHERE tenant_id = $1";
-pub(crate) const INSERT_EVENT: &str =
-    "INSERT INTO audit_events (id, tenant_id, seq, occurred_at, actor,
-    agent_id, action, outcome, ip, user_agent, metadata, prev_hash, hash)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
-/// Appends events to their tenants' chains inside the open transaction `$tx`.
+/// Events written per multi-row INSERT (13 parameters each, well under both databases' limits).
+pub(crate) const INSERT_CHUNK: usize = 256;
+
+/// Whether the transaction's database wants `$N` placeholders (PostgreSQL) rather than `?`.
+pub(crate) fn numbered_params<DB: sqlx::Database>(_: &sqlx::Transaction<'_, DB>) -> bool {
+    DB::NAME == "PostgreSQL"
+}
+
+/// `INSERT … VALUES (…), (…)` for `rows` events. SQLite gets anonymous `?` placeholders: the
+/// driver resolves each `$N` by name, and SQLite's name lookup is linear, which makes binding a
+/// many-row statement quadratic.
+pub(crate) fn insert_events_sql(rows: usize, numbered: bool) -> String {
+    let mut sql = String::from(
+        "INSERT INTO audit_events (id, tenant_id, seq, occurred_at, actor, agent_id, action, outcome, ip, \
+         user_agent, metadata, prev_hash, hash) VALUES ",
+    );
+    for r in 0..rows {
+        let b = r * 13;
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 1..=13 {
+            if c > 1 {
+                sql.push_str(", ");
+            }
+            if numbered {
+                sql.push_str(&format!("${}", b + c));
+            } else {
+                sql.push('?');
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Appends events to their tenants' chains inside the open transaction `$tx`: per tenant,
+/// reserve the positions on the chain head, hash in order, insert in multi-row statements,
+/// move the head.
 macro_rules! append_events {
     ($tx:ident, $events:expr) => {{
         let events: &[$crate::domain::audit::NewEvent] = $events;
@@ -34,38 +71,41 @@ macro_rules! append_events {
             let mine: Vec<&$crate::domain::audit::NewEvent> =
                 events.iter().filter(|e| e.tenant_id == tenant).collect();
             let count = i64::try_from(mine.len()).unwrap_or(i64::MAX);
-            sqlx::query($crate::store::audit::ENSURE_HEAD)
-                .bind(tenant.uuid())
-                .bind($crate::domain::audit::GENESIS_HASH)
-                .execute(&mut *$tx)
-                .await?;
             let (last, mut prev): (i64, String) =
                 sqlx::query_as($crate::store::audit::ADVANCE_HEAD)
                     .bind(tenant.uuid())
                     .bind(count)
+                    .bind($crate::domain::audit::GENESIS_HASH)
                     .fetch_one(&mut *$tx)
                     .await?;
             let mut seq = last - count;
+            let mut chained = Vec::with_capacity(mine.len());
             for e in mine {
                 seq += 1;
                 let hash = e.chain_hash(seq, &prev);
-                sqlx::query($crate::store::audit::INSERT_EVENT)
-                    .bind(e.id)
-                    .bind(e.tenant_id.uuid())
-                    .bind(seq)
-                    .bind(e.occurred_at)
-                    .bind(e.actor.as_str())
-                    .bind(e.agent_id.map(|a| a.uuid()))
-                    .bind(e.action.as_str())
-                    .bind(e.outcome.as_str())
-                    .bind(e.meta.ip.as_deref())
-                    .bind(e.meta.user_agent.as_deref())
-                    .bind($crate::store::agents::json(&e.metadata))
-                    .bind(prev.as_str())
-                    .bind(hash.as_str())
-                    .execute(&mut *$tx)
-                    .await?;
-                prev = hash;
+                chained.push((e, seq, std::mem::replace(&mut prev, hash.clone()), hash));
+            }
+            for chunk in chained.chunks($crate::store::audit::INSERT_CHUNK) {
+                let numbered = $crate::store::audit::numbered_params(&$tx);
+                let sql = $crate::store::audit::insert_events_sql(chunk.len(), numbered);
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() == 1);
+                for (e, seq, prev_hash, hash) in chunk {
+                    q = q
+                        .bind(e.id)
+                        .bind(e.tenant_id.uuid())
+                        .bind(*seq)
+                        .bind(e.occurred_at)
+                        .bind(e.actor.as_str())
+                        .bind(e.agent_id.map(|a| a.uuid()))
+                        .bind(e.action.as_str())
+                        .bind(e.outcome.as_str())
+                        .bind(e.meta.ip.as_deref())
+                        .bind(e.meta.user_agent.as_deref())
+                        .bind($crate::store::agents::json(&e.metadata))
+                        .bind(prev_hash.as_str())
+                        .bind(hash.as_str());
+                }
+                q.execute(&mut *$tx).await?;
             }
             sqlx::query($crate::store::audit::SET_HEAD_HASH)
                 .bind(tenant.uuid())

@@ -178,8 +178,12 @@ impl Db {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
+            // FULL makes a commit survive power loss, not only a crash; group commit of audit
+            // events keeps the fsync per commit affordable.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // The default 2 MB page cache thrashes once the audit indexes outgrow it.
+            .pragma("cache_size", "-32768")
             // Bounded, sampled statistics keep `PRAGMA optimize` cheap on large tables.
             .analysis_limit(Some(1000))
             .optimize_on_close(true, None)
