@@ -135,6 +135,30 @@ pub struct Credential {
 }
 
 impl Credential {
+    /// A new active credential for `agent_id` holding the digest of a freshly generated secret.
+    pub fn issue(
+        hasher: &SecretHasher,
+        agent_id: AgentId,
+        expires_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> DomainResult<(Self, ClientSecret)> {
+        let secret = ClientSecret::generate()?;
+        let credential = Self {
+            id: CredentialId::new(),
+            agent_id,
+            secret_hash: hasher.digest(secret.expose()),
+            previous_secret_hash: None,
+            previous_expires_at: None,
+            status: CredentialStatus::Active,
+            created_at: now,
+            expires_at,
+            rotated_at: None,
+            revoked_at: None,
+            last_used_at: None,
+        };
+        Ok((credential, secret))
+    }
+
     /// Whether `digest` authenticates with this credential at `now`: the current secret
     /// until it expires, or the previous one within its grace period.
     pub fn accepts(&self, hasher: &SecretHasher, digest: &[u8], now: Timestamp) -> bool {

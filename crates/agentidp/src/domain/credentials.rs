@@ -41,20 +41,7 @@ impl Idp {
         let now = Timestamp::now();
         check_expiry(expires_at, now)?;
         self.active_agent(caller, agent_id).await?;
-        let secret = ClientSecret::generate()?;
-        let credential = Credential {
-            id: CredentialId::new(),
-            agent_id,
-            secret_hash: self.hasher().digest(secret.expose()),
-            previous_secret_hash: None,
-            previous_expires_at: None,
-            status: CredentialStatus::Active,
-            created_at: now,
-            expires_at,
-            rotated_at: None,
-            revoked_at: None,
-            last_used_at: None,
-        };
+        let (credential, secret) = Credential::issue(&self.hasher(), agent_id, expires_at, now)?;
         let event = NewEvent::new(
             caller.tenant_id,
             caller.actor(),

@@ -2,8 +2,8 @@
 
 use super::agent::{Agent, AgentStatus, DeploymentEnv};
 use super::audit::{Action, NewEvent, RequestMeta};
-use super::credential::{ClientSecret, Credential, CredentialStatus};
-use super::ids::{AgentId, CredentialId, TenantId};
+use super::credential::Credential;
+use super::ids::{AgentId, TenantId};
 use super::scope::ScopeSet;
 use super::tenant::{Tenant, TenantAdmin, parse_tenant_name};
 use super::time::Timestamp;
@@ -23,28 +23,6 @@ pub enum Bootstrap {
 }
 
 impl Idp {
-    fn new_credential(
-        &self,
-        agent_id: AgentId,
-        now: Timestamp,
-    ) -> DomainResult<(Credential, ClientSecret)> {
-        let secret = ClientSecret::generate()?;
-        let credential = Credential {
-            id: CredentialId::new(),
-            agent_id,
-            secret_hash: self.hasher().digest(secret.expose()),
-            previous_secret_hash: None,
-            previous_expires_at: None,
-            status: CredentialStatus::Active,
-            created_at: now,
-            expires_at: None,
-            rotated_at: None,
-            revoked_at: None,
-            last_used_at: None,
-        };
-        Ok((credential, secret))
-    }
-
     /// Creates a tenant with an admin agent holding every management scope; `actor` names
     /// who asked (`system`, `operator` or `signup`) in the audit log.
     pub async fn create_tenant(
@@ -80,7 +58,7 @@ impl Idp {
             updated_at: now,
             last_auth_at: None,
         };
-        let (credential, secret) = self.new_credential(admin.id, now)?;
+        let (credential, secret) = Credential::issue(&self.hasher(), admin.id, None, now)?;
         let events = [
             NewEvent::new(tenant.id, actor, Action::TenantCreated, meta)
                 .with("name", tenant.name.as_str()),
@@ -135,7 +113,8 @@ impl Idp {
         if admin.status != AgentStatus::Active {
             return Err(DomainError::AgentNotActive(admin.status.as_str()));
         }
-        let (credential, secret) = self.new_credential(admin.id, Timestamp::now())?;
+        let (credential, secret) =
+            Credential::issue(&self.hasher(), admin.id, None, Timestamp::now())?;
         let event = NewEvent::new(
             tenant.id,
             "operator",

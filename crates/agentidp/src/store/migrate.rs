@@ -1,7 +1,7 @@
 //! Embedded, versioned migrations, one directory per backend, applied at start and by
 //! `agentidp migrate`. Each migration runs in its own transaction.
 
-use super::{Db, Pool, StoreError, StoreResult, on_pool};
+use super::{Db, Pool, StoreError, StoreResult, in_tx, on_pool};
 use crate::domain::time::Timestamp;
 
 struct Migration {
@@ -64,36 +64,14 @@ impl Db {
             };
             let record = "INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)";
             let now = Timestamp::now().micros();
-            match &self.pool {
-                Pool::Sqlite(p) => {
-                    let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                    sqlx::raw_sql(m.sqlite)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(wrap)?;
-                    sqlx::query(record)
-                        .bind(m.version)
-                        .bind(m.description)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                }
-                Pool::Postgres(p) => {
-                    let mut tx = p.begin().await?;
-                    sqlx::raw_sql(m.postgres)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(wrap)?;
-                    sqlx::query(record)
-                        .bind(m.version)
-                        .bind(m.description)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                }
-            }
+            let script = match self.pool {
+                Pool::Sqlite(_) => m.sqlite,
+                Pool::Postgres(_) => m.postgres,
+            };
+            in_tx!(self, tx => {
+                sqlx::raw_sql(script).execute(&mut *tx).await.map_err(wrap)?;
+                sqlx::query(record).bind(m.version).bind(m.description).bind(now).execute(&mut *tx).await?;
+            });
             tracing::info!(
                 version = m.version,
                 description = m.description,
