@@ -65,7 +65,7 @@ impl App {
             max_tokens_per_month: config.max_tokens_per_month,
             audit_retention_days: config.audit_retention_days,
             signup_enabled: config.signup_enabled,
-            secret_pepper: config.secret_pepper.clone(),
+            secret_pepper: config.pepper(),
         };
         let idp = Idp {
             audit: AuditWriter::spawn(db.clone()),

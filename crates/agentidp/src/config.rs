@@ -155,12 +155,25 @@ pub struct Config {
 }
 
 impl Config {
-    /// The issuer: `PUBLIC_URL` without a trailing slash, or `http://BIND_ADDR`.
+    /// The issuer: `PUBLIC_URL` without a trailing slash, or `http://BIND_ADDR` when unset or
+    /// empty.
     pub fn issuer(&self) -> String {
-        match &self.public_url {
-            Some(url) => url.trim_end_matches('/').to_owned(),
-            None => format!("http://{}", self.bind_addr),
+        match self
+            .public_url
+            .as_deref()
+            .map(|u| u.trim().trim_end_matches('/'))
+        {
+            Some(url) if !url.is_empty() => url.to_owned(),
+            _ => format!("http://{}", self.bind_addr),
         }
+    }
+
+    /// The secret pepper, unless unset or empty (an empty key would silently differ from none).
+    pub fn pepper(&self) -> Option<SecretString> {
+        use secrecy::ExposeSecret as _;
+        self.secret_pepper
+            .clone()
+            .filter(|p| !p.expose_secret().is_empty())
     }
 
     /// The pool settings.

@@ -103,6 +103,11 @@ fn migrate_bootstrap_and_key_rotation_work_on_a_fresh_database() {
         &["--database-url", &url, "bootstrap", "--tenant", "Not Valid"],
     );
     assert!(!bad.status.success());
+    let message = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        message.starts_with("error: name: must be"),
+        "a readable error, not Debug output: {message}"
+    );
 
     let rotated = stdout(&agentidp(
         &dir.0,

@@ -121,9 +121,10 @@ pub fn router(state: AppState) -> Router {
         .merge(SwaggerUi::new("/api-docs").url("/openapi.json", doc))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::map_response(shape_payload_too_large))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
+        // Outside the limit layer, so its plain-text 413 is reshaped too.
+        .layer(axum::middleware::map_response(shape_payload_too_large))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -55,7 +55,7 @@ pub struct ServerMetadata {
 async fn metadata(State(state): State<AppState>) -> axum::Json<ServerMetadata> {
     let issuer = state.idp.settings.issuer.clone();
     let auth_methods = vec!["client_secret_basic", "client_secret_post"];
-    let introspection_methods = vec!["client_secret_basic", "client_secret_post", "bearer"];
+    let introspection_methods = auth_methods.clone();
     axum::Json(ServerMetadata {
         token_endpoint: format!("{issuer}/oauth2/token"),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),

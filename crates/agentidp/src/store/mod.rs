@@ -180,7 +180,7 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             // FULL makes a commit survive power loss, not only a crash; group commit of audit
             // events keeps the fsync per commit affordable.
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             // The default 2 MB page cache thrashes once the audit indexes outgrow it.
             .pragma("cache_size", "-32768")

@@ -23,6 +23,15 @@ backend_tests! {
         app.send(send("application/json", json!({"email": 5}).to_string())).await.expect_error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
         let huge = json!({"description": "x".repeat(100_000)}).to_string();
         app.send(send("application/json", huge)).await.expect_error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE");
+        let declared = "x".repeat(100_000);
+        let oauth = Request::builder()
+            .method(Method::POST)
+            .uri("/oauth2/token")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::CONTENT_LENGTH, declared.len())
+            .body(Body::from(declared))
+            .unwrap();
+        app.send(oauth).await.expect_error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE");
     }
 
     async fn unknown_routes_methods_and_ids_get_rest_shaped_errors(app) {
