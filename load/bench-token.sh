@@ -27,7 +27,7 @@ measure() {
   local bin="$1" alg="$2" dir port pid id secret basic url
   dir="$(mktemp -d)"
   port="$(free_port)"
-  (cd "$dir" && exec env JWT_ALGORITHM="$alg" BIND_ADDR="127.0.0.1:$port" MAX_TOKENS_PER_MONTH=0 \
+  (cd "$dir" && exec env JWT_ALGORITHM="$alg" BIND_ADDR="127.0.0.1:$port" MAX_TOKENS_PER_MONTH=0 RATE_LIMIT_MAX_REQUESTS=0 \
       RUST_LOG=warn "$bin" serve > out.log 2> err.log) &
   pid=$!
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -9,17 +9,23 @@ use crate::domain::audit_log::AuditWriter;
 use crate::domain::keys::KeyRing;
 use crate::domain::signing::{self, KeySettings};
 use crate::domain::{DomainError, Idp, QuotaCounter, Settings};
+use crate::infra::metrics::Metrics;
+use crate::infra::rate_limit::RateLimiter;
+use crate::infra::redis::RedisLink;
 use crate::store::{Db, StoreError};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     /// The database could not be reached or migrated.
-    #[error("database: {0}")]
+    #[error("database")]
     Store(#[from] StoreError),
     /// Keys could not be loaded or created.
-    #[error("signing keys: {0}")]
+    #[error("signing keys")]
     Domain(#[from] DomainError),
+    /// A setting is unusable (e.g. a malformed `REDIS_URL`).
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 /// Everything a request needs, shared behind one `Arc`.
@@ -29,6 +35,12 @@ pub struct App {
     pub config: Config,
     /// The domain service.
     pub idp: Idp,
+    /// The shared-state link, when `REDIS_URL` is set.
+    pub redis: Option<Arc<RedisLink>>,
+    /// Per-client and per-IP request limits.
+    pub limiter: RateLimiter,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
 }
 
 /// Axum state: a cheap handle on [`App`].
@@ -43,15 +55,34 @@ impl Deref for AppState {
 }
 
 impl App {
-    /// Connects to the database, applies migrations and loads (or creates) signing keys.
+    /// Connects to the database (retrying while it is unreachable, up to
+    /// `DB_CONNECT_RETRY_SECS`), applies migrations and loads (or creates) signing keys.
     pub async fn init(config: Config) -> Result<Self, StartupError> {
-        let db = Db::connect(&config.database_url, &config.pool()).await?;
+        let retry = Duration::from_secs(config.db_connect_retry_secs);
+        let db = Db::connect_with_retry(&config.database_url, &config.pool(), retry).await?;
         db.migrate().await?;
         Self::with_db(config, db).await
     }
 
     /// Builds the app on an already migrated database.
     pub async fn with_db(config: Config, db: Db) -> Result<Self, StartupError> {
+        let redis = match config.redis() {
+            Some(url) => Some(
+                RedisLink::connect(url)
+                    .await
+                    .map_err(StartupError::Config)?,
+            ),
+            None => None,
+        };
+        let limiter = RateLimiter::new(
+            config.rate_limit_window_ms,
+            config.rate_limit_max_requests,
+            config
+                .rate_limit_overrides
+                .iter()
+                .map(|o| (o.route.clone(), o.max_requests)),
+            redis.clone(),
+        );
         let key_settings = KeySettings {
             algorithm: config.jwt_algorithm.into(),
             pem_file: config.jwt_private_key_file.clone(),
@@ -69,13 +100,19 @@ impl App {
         };
         let idp = Idp {
             audit: AuditWriter::spawn(db.clone()),
-            quota: Arc::new(QuotaCounter::new(db.clone())),
+            quota: Arc::new(QuotaCounter::new(db.clone(), redis.clone())),
             db,
             keys: Arc::new(KeyRing::new(keys)),
             settings: Arc::new(settings),
             key_settings: Arc::new(key_settings),
         };
-        Ok(Self { config, idp })
+        Ok(Self {
+            config,
+            idp,
+            redis,
+            limiter,
+            metrics: Metrics::default(),
+        })
     }
 
     /// Starts the periodic jobs: quota flush (5 s), key refresh (60 s), expired-revocation

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use secrecy::SecretString;
 
 use crate::domain::keys::Algorithm;
+pub use crate::infra::net::{IpNet, RateOverride};
 use crate::store::PoolSettings;
 
 /// Token signing algorithm choices.
@@ -143,6 +144,70 @@ pub struct Config {
     /// Largest accepted request body in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
     pub max_body_bytes: usize,
+    /// `redis://…`: shared rate limits and quota counters across nodes. Unset: in-process.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
+    pub redis_url: Option<String>,
+    /// Length of the rate-limit sliding window in milliseconds.
+    #[arg(long, env = "RATE_LIMIT_WINDOW_MS", default_value_t = 60_000,
+          value_parser = clap::value_parser!(u64).range(1_000..=86_400_000), global = true)]
+    pub rate_limit_window_ms: u64,
+    /// Requests per client (or per IP on unauthenticated endpoints) in one window; 0 = no limit.
+    #[arg(
+        long,
+        env = "RATE_LIMIT_MAX_REQUESTS",
+        default_value_t = 100,
+        global = true
+    )]
+    pub rate_limit_max_requests: u32,
+    /// Per-endpoint limits with their own window counters, e.g. `/oauth2/token=300,/v1/tenants=5`.
+    #[arg(
+        long,
+        env = "RATE_LIMIT_OVERRIDES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub rate_limit_overrides: Vec<RateOverride>,
+    /// Proxies whose `X-Forwarded-For` is believed (IPs or CIDRs, comma separated).
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Vec<IpNet>,
+    /// Origins allowed to call the API from a browser (comma separated; `*` for any).
+    #[arg(
+        long,
+        env = "CORS_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_allowed_origins: Vec<String>,
+    /// Milliseconds a request may take before it is answered with 503.
+    #[arg(
+        long,
+        env = "REQUEST_TIMEOUT_MS",
+        default_value_t = 30_000,
+        global = true
+    )]
+    pub request_timeout_ms: u64,
+    /// Seconds a shutdown waits for in-flight requests before closing them.
+    #[arg(
+        long,
+        env = "SHUTDOWN_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub shutdown_timeout_secs: u64,
+    /// Seconds the server keeps retrying an unreachable database at start before giving up.
+    #[arg(
+        long,
+        env = "DB_CONNECT_RETRY_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub db_connect_retry_secs: u64,
+    /// Bearer token that `GET /metrics` requires (unset: open, or see METRICS_BIND_ADDR).
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true, global = true)]
+    pub metrics_token: Option<SecretString>,
+    /// Serve `/metrics` only on this separate address instead of the API listener.
+    #[arg(long, env = "METRICS_BIND_ADDR", global = true)]
+    pub metrics_bind_addr: Option<SocketAddr>,
     /// Log format.
     #[arg(
         long,
@@ -174,6 +239,19 @@ impl Config {
         self.secret_pepper
             .clone()
             .filter(|p| !p.expose_secret().is_empty())
+    }
+
+    /// The Redis URL, unless unset or empty.
+    pub fn redis(&self) -> Option<&str> {
+        self.redis_url.as_deref().filter(|u| !u.trim().is_empty())
+    }
+
+    /// The metrics bearer token, unless unset or empty.
+    pub fn metrics_token(&self) -> Option<&SecretString> {
+        use secrecy::ExposeSecret as _;
+        self.metrics_token
+            .as_ref()
+            .filter(|t| !t.expose_secret().is_empty())
     }
 
     /// The pool settings.

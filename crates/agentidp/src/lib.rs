@@ -7,6 +7,7 @@ pub mod app;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod infra;
 pub mod store;
 
 pub use app::{App, AppState};

@@ -13,6 +13,7 @@ use agentidp::http::audit::EventResponse;
 use agentidp::store::Db;
 use agentidp::{AppState, http};
 use clap::{Parser, Subcommand};
+use std::future::IntoFuture as _;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
@@ -221,6 +222,8 @@ async fn export_audit(app: &App, tenant: &str) -> Result<(), Box<dyn std::error:
 
 async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let bind = config.bind_addr;
+    let metrics_bind = config.metrics_bind_addr;
+    let drain = std::time::Duration::from_secs(config.shutdown_timeout_secs);
     let tenant = config.bootstrap_tenant.clone();
     let app = Arc::new(App::init(config).await?);
     if let Some(admin) = app.idp.bootstrap_if_empty(&tenant).await? {
@@ -232,16 +235,48 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         addr = %listener.local_addr()?,
         issuer = %app.idp.settings.issuer,
         database = app.idp.db.backend(),
+        redis = app.redis.is_some(),
         alg = app.idp.keys.current().active.alg().as_str(),
         "agentidp listening"
     );
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let metrics_server = match metrics_bind {
+        Some(addr) => {
+            let metrics_listener = tokio::net::TcpListener::bind(addr).await?;
+            tracing::info!(addr = %metrics_listener.local_addr()?, "metrics listening");
+            let router = http::metrics_router(AppState(Arc::clone(&app)));
+            let mut stop = stop_rx.clone();
+            Some(tokio::spawn(async move {
+                axum::serve(metrics_listener, router)
+                    .with_graceful_shutdown(async move {
+                        let _ = stop.wait_for(|s| *s).await;
+                    })
+                    .await
+            }))
+        }
+        None => None,
+    };
     let router = http::router(AppState(Arc::clone(&app)));
-    axum::serve(
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    // In-flight requests get `drain` to finish once the signal arrives; then they are cut.
+    let mut stopping = stop_rx;
+    tokio::select! {
+        served = server.into_future() => served?,
+        () = async {
+            let _ = stopping.wait_for(|s| *s).await;
+            tokio::time::sleep(drain).await;
+        } => tracing::warn!(secs = drain.as_secs(), "requests still running after the shutdown timeout; closing them"),
+    }
+    if let Some(m) = metrics_server {
+        m.abort();
+    }
     jobs.abort();
     if let Err(e) = app.idp.quota.flush().await {
         tracing::warn!(error = %e, "could not flush usage counters at shutdown");

@@ -101,6 +101,7 @@ async fn no_sent_token_loses_its_event_when_the_server_is_killed(database_url: S
         ])
         .env("DATABASE_URL", &database_url)
         .env("RUST_LOG", "warn")
+        .env("RATE_LIMIT_MAX_REQUESTS", "0")
         .current_dir(&dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

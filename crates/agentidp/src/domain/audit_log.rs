@@ -6,6 +6,8 @@
 //! queue their event and wait until the batch holding it has committed, so a response is
 //! only sent once its event is durable, while one transaction carries many events.
 
+use std::sync::Arc;
+
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -14,7 +16,7 @@ use super::ids::TenantId;
 use super::time::Timestamp;
 use super::token::Principal;
 use super::{DomainError, DomainResult, Idp};
-use crate::store::{Db, Order};
+use crate::store::{Db, Order, StoreError};
 
 /// Most events committed in one transaction.
 const MAX_BATCH: usize = 1024;
@@ -25,7 +27,7 @@ const GROUP_COMMIT_WINDOW: std::time::Duration = std::time::Duration::from_milli
 /// Previous batch size from which the window applies.
 const GROUP_COMMIT_SIBLINGS: usize = 4;
 
-type Ack = oneshot::Sender<Result<(), String>>;
+type Ack = oneshot::Sender<Result<(), Arc<StoreError>>>;
 
 /// Queues events for group commit and waits for their durability.
 #[derive(Debug, Clone)]
@@ -65,7 +67,7 @@ impl AuditWriter {
                 let result = db.append_events(&events).await.map_err(|e| {
                     let chain = crate::error_chain(&e);
                     tracing::error!(error = %chain, events = events.len(), "audit batch failed");
-                    chain
+                    Arc::new(e)
                 });
                 events.clear();
                 for ack in acks.drain(..) {
@@ -81,7 +83,13 @@ impl AuditWriter {
         let (ack, done) = oneshot::channel();
         let lost = || DomainError::Audit("the audit writer has stopped".into());
         self.queue.send((event, ack)).await.map_err(|_| lost())?;
-        done.await.map_err(|_| lost())?.map_err(DomainError::Audit)
+        done.await.map_err(|_| lost())?.map_err(|e| {
+            if e.is_unavailable() {
+                DomainError::Unavailable
+            } else {
+                DomainError::Audit(crate::error_chain(&*e))
+            }
+        })
     }
 }
 

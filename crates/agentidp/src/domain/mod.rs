@@ -24,6 +24,17 @@ use std::sync::Arc;
 
 pub use quota::QuotaCounter;
 
+impl DomainError {
+    /// Whether the failure is transient unavailability (answered with 503, not 500).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Unavailable => true,
+            Self::Store(e) => e.is_unavailable(),
+            _ => false,
+        }
+    }
+}
+
 use crate::store::{Db, StoreError};
 use keys::KeyRing;
 
@@ -145,6 +156,9 @@ pub enum DomainError {
     /// Self-service sign-up is turned off.
     #[error("sign-up is disabled on this server")]
     SignupDisabled,
+    /// A dependency (the database) is temporarily unreachable; the request may be retried.
+    #[error("the service is temporarily unavailable")]
+    Unavailable,
     /// Storage failed.
     #[error("storage error")]
     Store(#[from] StoreError),

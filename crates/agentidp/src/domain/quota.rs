@@ -3,14 +3,29 @@
 //! Counting in memory keeps a database write off the token endpoint's hot path. The counts
 //! are flushed every few seconds and at shutdown; a flush reads back the stored total, so
 //! nodes sharing a database converge on each other's counts within one flush interval.
+//! With Redis, the limit is checked against one shared counter per tenant and month, so
+//! nodes agree at once; the database still receives every node's counts through the flush.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::ids::TenantId;
 use super::time::Timestamp;
 use super::{DomainError, DomainResult};
+use crate::infra::redis::RedisLink;
 use crate::store::{Db, StoreResult};
+
+/// Checks the limit and counts in one step. KEYS: the counter. ARGV: limit (0 = none).
+/// Returns the new count, -1 when the counter must first be seeded, -2 when the limit is used.
+const ACQUIRE_LUA: &str = r"
+local v = redis.call('GET', KEYS[1])
+if not v then return -1 end
+local limit = tonumber(ARGV[1])
+if limit > 0 and tonumber(v) >= limit then return -2 end
+return redis.call('INCR', KEYS[1])
+";
+/// Shared counters outlive their month by a few days so late flushes still find them.
+const COUNTER_TTL_SECS: u64 = 35 * 86_400;
 
 /// The usage metric name for issued tokens.
 pub const TOKENS_METRIC: &str = "tokens";
@@ -25,14 +40,18 @@ struct Count {
 #[derive(Debug)]
 pub struct QuotaCounter {
     db: Db,
+    redis: Option<Arc<RedisLink>>,
+    script: redis::Script,
     counts: Mutex<HashMap<(TenantId, String), Count>>,
 }
 
 impl QuotaCounter {
-    /// A counter backed by `db`.
-    pub fn new(db: Db) -> Self {
+    /// A counter backed by `db`, shared through `redis` when given.
+    pub fn new(db: Db, redis: Option<Arc<RedisLink>>) -> Self {
         Self {
             db,
+            redis,
+            script: redis::Script::new(ACQUIRE_LUA),
             counts: Mutex::new(HashMap::new()),
         }
     }
@@ -46,6 +65,19 @@ impl QuotaCounter {
     /// Counts one token for `tenant`, refusing once `limit` (0 = none) is used this month.
     pub async fn acquire(&self, tenant: TenantId, limit: u64, now: Timestamp) -> DomainResult<()> {
         let key = (tenant, now.month());
+        if let Some(shared) = self.acquire_shared(&key, limit).await? {
+            if !shared {
+                return Err(DomainError::TokenQuotaExceeded { limit });
+            }
+            let mut counts = self.lock();
+            let c = counts.entry(key).or_insert(Count {
+                total: 0,
+                pending: 0,
+            });
+            c.total += 1;
+            c.pending += 1;
+            return Ok(());
+        }
         loop {
             if let Some(c) = self.lock().get_mut(&key) {
                 if limit > 0 && c.total >= limit {
@@ -61,6 +93,57 @@ impl QuotaCounter {
                 pending: 0,
             });
         }
+    }
+
+    /// Counts on the shared Redis counter: `Some(allowed)`, or `None` to count locally
+    /// (no Redis, or Redis is down).
+    async fn acquire_shared(
+        &self,
+        (tenant, month): &(TenantId, String),
+        limit: u64,
+    ) -> DomainResult<Option<bool>> {
+        let Some(link) = &self.redis else {
+            return Ok(None);
+        };
+        let counter = format!("agentidp:quota:{TOKENS_METRIC}:{tenant}:{month}");
+        let counter = counter.as_str();
+        for _ in 0..2 {
+            let invoke = |mut conn: redis::aio::ConnectionManager| {
+                let script = &self.script;
+                async move {
+                    script
+                        .key(counter)
+                        .arg(limit)
+                        .invoke_async::<i64>(&mut conn)
+                        .await
+                }
+            };
+            match link.run(invoke).await {
+                None => return Ok(None),
+                Some(-2) => return Ok(Some(false)),
+                Some(-1) => {
+                    // First use this month on this Redis: start from the stored total.
+                    let stored = self.db.usage(*tenant, month, TOKENS_METRIC).await?;
+                    let seeded = link
+                        .run(|mut conn| async move {
+                            redis::cmd("SET")
+                                .arg(counter)
+                                .arg(stored)
+                                .arg("NX")
+                                .arg("EX")
+                                .arg(COUNTER_TTL_SECS)
+                                .query_async::<Option<String>>(&mut conn)
+                                .await
+                        })
+                        .await;
+                    if seeded.is_none() {
+                        return Ok(None);
+                    }
+                }
+                Some(_) => return Ok(Some(true)),
+            }
+        }
+        Ok(None)
     }
 
     /// Writes pending counts to storage and forgets counters of past months.

@@ -81,4 +81,6 @@ pub struct IssuedToken {
     pub expires_in: i64,
     /// Granted scopes.
     pub scope: ScopeSet,
+    /// The algorithm it was signed with.
+    pub algorithm: super::keys::Algorithm,
 }

@@ -1,6 +1,8 @@
 //! Use cases of the OAuth endpoints: client authentication, token issuance, bearer
 //! verification, introspection (RFC 7662) and revocation (RFC 7009).
 
+use std::sync::Arc;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
@@ -96,7 +98,8 @@ impl Idp {
         };
         let payload =
             serde_json::to_vec(&claims).map_err(|e| DomainError::Crypto(e.to_string()))?;
-        let access_token = self.keys.current().active.sign_jws(&payload)?;
+        let signer = Arc::clone(&self.keys.current().active);
+        let access_token = signer.sign_jws(&payload)?;
         let event = NewEvent::new(
             agent.tenant_id,
             agent.id.to_string(),
@@ -113,6 +116,7 @@ impl Idp {
             access_token,
             expires_in: self.settings.token_ttl_secs,
             scope,
+            algorithm: signer.alg(),
         })
     }
 

@@ -28,6 +28,7 @@ pub struct ApiError {
     status: StatusCode,
     body: ErrorBody,
     challenge: Option<String>,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -41,7 +42,20 @@ impl ApiError {
                 details: json!({}),
             },
             challenge: None,
+            retry_after: None,
         }
+    }
+
+    /// A 429 from the rate limiter (its `X-RateLimit-*` headers are added by the middleware).
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let mut err = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "RATE_LIMIT_EXCEEDED",
+            format!("too many requests; retry in {retry_after_secs} s"),
+        )
+        .with_details(json!({ "retryAfterSeconds": retry_after_secs }));
+        err.retry_after = Some(retry_after_secs);
+        err
     }
 
     /// Adds structured details.
@@ -126,7 +140,17 @@ impl From<DomainError> for ApiError {
             D::NotTokenOwner => Self::new(S::FORBIDDEN, "NOT_TOKEN_OWNER", msg),
             D::SignupDisabled => Self::new(S::FORBIDDEN, "SIGNUP_DISABLED", msg),
             D::EventNotFound => Self::new(S::NOT_FOUND, "EVENT_NOT_FOUND", msg),
-            D::Store(_) | D::Crypto(_) | D::Audit(_) => {
+            _ if e.is_unavailable() => {
+                tracing::warn!(error = %crate::error_chain(&e), "dependency unavailable");
+                let mut err = Self::new(
+                    S::SERVICE_UNAVAILABLE,
+                    "SERVICE_UNAVAILABLE",
+                    "the service is temporarily unavailable; retry shortly",
+                );
+                err.retry_after = Some(1);
+                err
+            }
+            D::Unavailable | D::Store(_) | D::Crypto(_) | D::Audit(_) => {
                 log_internal(&e);
                 Self::new(
                     S::INTERNAL_SERVER_ERROR,
@@ -141,10 +165,12 @@ impl From<DomainError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(self.body)).into_response();
+        let headers = response.headers_mut();
         if let Some(challenge) = self.challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, challenge);
+            headers.insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }
@@ -166,29 +192,51 @@ pub struct OAuthErrorBody {
 pub struct OAuthError {
     status: StatusCode,
     body: OAuthErrorBody,
+    retry_after: Option<u64>,
 }
 
 impl OAuthError {
-    /// A 400 error with the given code.
-    pub fn bad_request(error: &'static str, description: impl Into<String>) -> Self {
+    fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
         Self {
-            status: StatusCode::BAD_REQUEST,
+            status,
             body: OAuthErrorBody {
                 error,
                 error_description: description.into(),
             },
+            retry_after: None,
         }
+    }
+
+    /// A 400 error with the given code.
+    pub fn bad_request(error: &'static str, description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, error, description)
     }
 
     /// A 401 `invalid_client`.
     pub fn invalid_client(description: impl Into<String>) -> Self {
-        Self {
-            status: StatusCode::UNAUTHORIZED,
-            body: OAuthErrorBody {
-                error: "invalid_client",
-                error_description: description.into(),
-            },
-        }
+        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", description)
+    }
+
+    /// A 503 for a request abandoned by the server's request timeout.
+    pub fn timed_out() -> Self {
+        let mut err = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            "the request took too long and was abandoned; retry shortly",
+        );
+        err.retry_after = Some(1);
+        err
+    }
+
+    /// A 429 from the rate limiter.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        let mut err = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!("too many requests; retry in {retry_after_secs} s"),
+        );
+        err.retry_after = Some(retry_after_secs);
+        err
     }
 }
 
@@ -201,24 +249,26 @@ impl From<DomainError> for OAuthError {
             D::InvalidScope(_) | D::ScopeNotAllowed(_) => Self::bad_request("invalid_scope", msg),
             D::Validation { .. } => Self::bad_request("invalid_request", msg),
             D::NotTokenOwner => Self::bad_request("unauthorized_client", msg),
-            D::TokenQuotaExceeded { .. } => Self {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                body: OAuthErrorBody {
-                    error: "quota_exceeded",
-                    error_description: msg,
-                },
-            },
+            D::TokenQuotaExceeded { .. } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded", msg)
+            }
             D::InvalidToken(_) => Self::invalid_client("the bearer token is invalid"),
             other => {
                 let api = ApiError::from(other);
-                if api.status().is_server_error() {
-                    Self {
-                        status: StatusCode::INTERNAL_SERVER_ERROR,
-                        body: OAuthErrorBody {
-                            error: "server_error",
-                            error_description: "an internal error occurred".into(),
-                        },
-                    }
+                if api.status() == StatusCode::SERVICE_UNAVAILABLE {
+                    let mut err = Self::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "temporarily_unavailable",
+                        api.body.message,
+                    );
+                    err.retry_after = api.retry_after;
+                    err
+                } else if api.status().is_server_error() {
+                    Self::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "server_error",
+                        "an internal error occurred",
+                    )
                 } else {
                     Self::bad_request("invalid_request", api.body.message)
                 }
@@ -232,6 +282,9 @@ impl IntoResponse for OAuthError {
         let mut response = (self.status, axum::Json(self.body)).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(
                 header::WWW_AUTHENTICATE,

@@ -11,6 +11,7 @@ use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
+use super::limits::{ClientIp, RateSlot};
 use crate::app::AppState;
 use crate::domain::DomainError;
 use crate::domain::audit::RequestMeta;
@@ -164,10 +165,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
 }
 
 fn request_meta(parts: &Parts) -> RequestMeta {
-    let ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+    let ip = match parts.extensions.get::<ClientIp>() {
+        Some(ClientIp(ip)) => Some(ip.to_string()),
+        None => parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string()),
+    };
     let user_agent = parts
         .headers
         .get(header::USER_AGENT)
@@ -176,7 +180,8 @@ fn request_meta(parts: &Parts) -> RequestMeta {
     RequestMeta { ip, user_agent }
 }
 
-/// The authenticated caller of a `/v1` route (bearer JWT, verified and live).
+/// The authenticated caller of a `/v1` route (bearer JWT, verified and live), counted
+/// against its rate limit; a failed authentication counts against the client IP instead.
 #[derive(Debug)]
 pub struct Auth(pub Principal);
 
@@ -184,13 +189,30 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_token(&parts.headers)
-            .ok_or(DomainError::InvalidToken("missing bearer token"))?;
-        Ok(Self(
-            state
-                .idp
-                .authenticate_bearer(token, &request_meta(parts))
-                .await?,
-        ))
+        let slot = RateSlot::from_request_parts(parts, state)
+            .await
+            .unwrap_or_else(|never| match never {});
+        let authenticated = match bearer_token(&parts.headers) {
+            Some(token) => {
+                state
+                    .idp
+                    .authenticate_bearer(token, &request_meta(parts))
+                    .await
+            }
+            None => Err(DomainError::InvalidToken("missing bearer token")),
+        };
+        match authenticated {
+            Ok(principal) => {
+                slot.client(&principal.agent_id.to_string())
+                    .await
+                    .map_err(ApiError::rate_limited)?;
+                state.metrics.tenant_call(&principal.tenant_id.to_string());
+                Ok(Self(principal))
+            }
+            Err(e) => {
+                slot.ip().await.map_err(ApiError::rate_limited)?;
+                Err(e.into())
+            }
+        }
     }
 }

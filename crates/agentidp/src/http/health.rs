@@ -1,4 +1,8 @@
-//! Liveness and a dependency check of the database.
+//! Liveness, and a detailed check of every dependency (database, Redis), run concurrently
+//! under one timeout.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -8,6 +12,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::app::AppState;
+
+/// How long a dependency may take before it counts as unreachable.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+/// Slower answers than this make a dependency `degraded`.
+const DEGRADED_AFTER: Duration = Duration::from_millis(1000);
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -19,7 +28,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Liveness answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`, `degraded` or `unavailable`.
+    /// Always `ok` while the process serves HTTP.
     status: &'static str,
     /// Server version.
     version: &'static str,
@@ -29,23 +38,37 @@ pub struct Health {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DependencyHealth {
-    /// `healthy` or `unreachable`.
+    /// `healthy`, `degraded` (slower than 1000 ms, or Redis bypassed) or `unreachable`.
     status: &'static str,
-    /// `sqlite` or `postgres`.
+    /// Round-trip time in milliseconds (the timeout when unreachable).
+    latency_ms: u64,
+    /// `sqlite` or `postgres` for the database; `redis` for Redis.
     backend: &'static str,
-    /// Round-trip time in milliseconds.
-    latency_ms: u128,
+    /// Why the dependency is not healthy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// The dependencies checked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Checks {
+    /// The database.
+    database: DependencyHealth,
+    /// Redis, when `REDIS_URL` is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redis: Option<DependencyHealth>,
 }
 
 /// Detailed health.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DetailedHealth {
-    /// `ok` or `unavailable`.
+    /// `healthy` (200), `degraded` (207: slow or a non-critical dependency down) or
+    /// `unhealthy` (503: the database is unreachable).
     status: &'static str,
     /// Server version.
     version: &'static str,
-    /// The database.
-    database: DependencyHealth,
+    /// Each dependency.
+    checks: Checks,
 }
 
 /// Liveness: answers while the process serves HTTP; checks no dependency.
@@ -57,31 +80,64 @@ async fn health() -> axum::Json<Health> {
     })
 }
 
-/// Readiness: checks the database within 2 s.
+async fn check<F>(backend: &'static str, probe: F) -> DependencyHealth
+where
+    F: Future<Output = Result<(), String>>,
+{
+    let start = Instant::now();
+    let outcome = tokio::time::timeout(CHECK_TIMEOUT, probe).await;
+    let took = start.elapsed();
+    let (status, error) = match outcome {
+        Ok(Ok(())) if took > DEGRADED_AFTER => ("degraded", Some("slow to answer".to_owned())),
+        Ok(Ok(())) => ("healthy", None),
+        Ok(Err(e)) => ("unreachable", Some(e)),
+        Err(_) => ("unreachable", Some("timed out".to_owned())),
+    };
+    DependencyHealth {
+        status,
+        latency_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+        backend,
+        error,
+    }
+}
+
+/// Readiness: checks the database and Redis concurrently; 200 healthy, 207 degraded, 503
+/// when the database is unreachable.
 #[utoipa::path(get, path = "/health/detailed", tag = "operations",
-    responses((status = 200, body = DetailedHealth), (status = 503, body = DetailedHealth)))]
+    responses(
+        (status = 200, description = "Every dependency healthy", body = DetailedHealth),
+        (status = 207, description = "Degraded: a dependency is slow, or Redis is down and in-process state is used", body = DetailedHealth),
+        (status = 503, description = "The database is unreachable", body = DetailedHealth),
+    ))]
 async fn health_detailed(
     State(state): State<AppState>,
 ) -> (StatusCode, axum::Json<DetailedHealth>) {
-    let start = std::time::Instant::now();
-    let ok = matches!(
-        tokio::time::timeout(std::time::Duration::from_secs(2), state.idp.db.ping()).await,
-        Ok(Ok(()))
-    );
-    let database = DependencyHealth {
-        status: if ok { "healthy" } else { "unreachable" },
-        backend: state.idp.db.backend(),
-        latency_ms: start.elapsed().as_millis(),
+    let db = &state.idp.db;
+    let database = check(db.backend(), async {
+        db.ping().await.map_err(|e| crate::error_chain(&e))
+    });
+    let redis = async {
+        let link = state.redis.as_ref()?;
+        let mut health = check("redis", async { link.ping().await.map(|_| ()) }).await;
+        if health.status == "healthy" && !link.is_up() {
+            health.status = "degraded";
+            health.error = Some("answering again; shared state resumes within a second".into());
+        }
+        Some(health)
     };
-    let status = if ok {
-        StatusCode::OK
+    let (database, redis) = tokio::join!(database, redis);
+    let all = std::iter::once(&database).chain(redis.as_ref());
+    let (code, status) = if database.status == "unreachable" {
+        (StatusCode::SERVICE_UNAVAILABLE, "unhealthy")
+    } else if all.into_iter().any(|c| c.status != "healthy") {
+        (StatusCode::MULTI_STATUS, "degraded")
     } else {
-        StatusCode::SERVICE_UNAVAILABLE
+        (StatusCode::OK, "healthy")
     };
     let body = DetailedHealth {
-        status: if ok { "ok" } else { "unavailable" },
+        status,
         version: env!("CARGO_PKG_VERSION"),
-        database,
+        checks: Checks { database, redis },
     };
-    (status, axum::Json(body))
+    (code, axum::Json(body))
 }

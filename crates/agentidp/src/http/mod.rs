@@ -6,15 +6,21 @@ pub mod credentials;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod limits;
+pub mod metrics;
 pub mod oauth;
+pub mod ops;
 pub mod tenants;
 pub mod well_known;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::middleware::from_fn_with_state;
+use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -41,7 +47,7 @@ use error::ApiError;
         (name = "oauth2", description = "Token, introspection and revocation endpoints"),
         (name = "discovery", description = "JWKS and server metadata"),
         (name = "tenants", description = "Self-service sign-up"),
-        (name = "operations", description = "Health"),
+        (name = "operations", description = "Health and metrics"),
     )
 )]
 struct ApiDoc;
@@ -67,20 +73,26 @@ impl Modify for SecuritySchemes {
     }
 }
 
-fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// Every documented route; `/metrics` only when it is served on the API listener.
+fn api(with_metrics: bool) -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(agents::routes())
         .merge(credentials::routes())
         .merge(audit::routes())
         .merge(oauth::routes())
         .merge(well_known::routes())
         .merge(tenants::routes())
-        .merge(health::routes())
+        .merge(health::routes());
+    if with_metrics {
+        api.merge(metrics::routes())
+    } else {
+        api
+    }
 }
 
 /// The generated OpenAPI document (served at `/openapi.json`, committed as docs/openapi.json).
 pub fn openapi() -> OpenApiDoc {
-    api().into_openapi()
+    api(true).into_openapi()
 }
 
 async fn not_found() -> ApiError {
@@ -95,36 +107,53 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Turns the body-limit layer's plain-text 413 into the REST error shape.
-async fn shape_payload_too_large(response: Response) -> Response {
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE
-        && !response
-            .headers()
-            .get("content-type")
-            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"))
-    {
-        return ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            "the request body is too large",
-        )
-        .into_response();
-    }
-    response
-}
-
-/// The complete router with its state.
+/// The complete router with its state and the operational layers, outermost first:
+/// request id, tracing, metrics, CORS, security headers, error shaping, timeout, body limit,
+/// rate limit.
 pub fn router(state: AppState) -> Router {
-    let max_body = state.config.max_body_bytes;
-    let (router, doc) = api().split_for_parts();
-    router
+    let config = &state.config;
+    let max_body = config.max_body_bytes;
+    let timeout = Duration::from_millis(config.request_timeout_ms.max(1));
+    let (router, doc) = api(config.metrics_bind_addr.is_none()).split_for_parts();
+    let router = router
         .merge(SwaggerUi::new("/api-docs").url("/openapi.json", doc))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), limits::rate_limit))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
-        // Outside the limit layer, so its plain-text 413 is reshaped too.
-        .layer(axum::middleware::map_response(shape_payload_too_large))
-        .layer(TraceLayer::new_for_http())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(axum::middleware::from_fn(ops::shape_plain_errors))
+        .layer(from_fn_with_state(state.clone(), ops::security_headers));
+    let router = match ops::cors(&config.cors_allowed_origins) {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router
+        .layer(from_fn_with_state(state.clone(), ops::track))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// The router of the separate metrics listener (`METRICS_BIND_ADDR`).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(metrics::metrics))
+        .with_state(state)
+}
+
+/// One span per request, carrying its id so every log line of the request can be correlated.
+/// Only method and path are recorded: headers (Authorization) and query strings never are.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
 }

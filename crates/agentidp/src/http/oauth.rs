@@ -16,6 +16,7 @@ use utoipa_axum::routes;
 
 use super::error::{OAuthError, OAuthErrorBody};
 use super::extract::{Meta, bearer_token};
+use super::limits::RateSlot;
 use crate::app::AppState;
 use crate::domain::DomainError;
 use crate::domain::audit::RequestMeta;
@@ -131,19 +132,28 @@ fn client_credentials(
 /// token of the same tenant.
 async fn caller(
     state: &AppState,
+    slot: &RateSlot,
     headers: &HeaderMap,
     meta: &RequestMeta,
     id: Option<&str>,
     secret: Option<&SecretString>,
 ) -> Result<Principal, OAuthError> {
     if let Some(token) = bearer_token(headers) {
-        return state
-            .idp
-            .authenticate_bearer(token, meta)
-            .await
-            .map_err(|_| OAuthError::invalid_client("the bearer token is invalid"));
+        return match state.idp.authenticate_bearer(token, meta).await {
+            Ok(principal) => {
+                slot.client(&principal.agent_id.to_string())
+                    .await
+                    .map_err(OAuthError::rate_limited)?;
+                Ok(principal)
+            }
+            Err(_) => {
+                slot.ip().await.map_err(OAuthError::rate_limited)?;
+                Err(OAuthError::invalid_client("the bearer token is invalid"))
+            }
+        };
     }
     let (id, secret) = client_credentials(headers, id, secret)?;
+    slot.client(&id).await.map_err(OAuthError::rate_limited)?;
     let (agent, _) = state
         .idp
         .authenticate_client(&id, secret.expose_secret(), meta)
@@ -171,12 +181,13 @@ fn no_store(mut response: Response) -> Response {
         (status = 200, description = "Token issued", body = TokenResponse),
         (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = OAuthErrorBody),
         (status = 401, description = "invalid_client", body = OAuthErrorBody),
-        (status = 429, description = "quota_exceeded: the tenant's monthly token quota is used up", body = OAuthErrorBody),
+        (status = 429, description = "quota_exceeded (the tenant's monthly token quota is used up) or too_many_requests (rate limit)", body = OAuthErrorBody),
     ))]
 async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
     Meta(meta): Meta,
+    slot: RateSlot,
     OAuthForm(form): OAuthForm<TokenForm>,
 ) -> Result<Response, OAuthError> {
     match form.grant_type.as_deref() {
@@ -214,6 +225,7 @@ async fn token(
         form.client_id.as_deref(),
         form.client_secret.as_ref(),
     )?;
+    slot.client(&id).await.map_err(OAuthError::rate_limited)?;
     let (agent, _) = state
         .idp
         .authenticate_client(&id, secret.expose_secret(), &meta)
@@ -222,6 +234,7 @@ async fn token(
         .idp
         .issue_token(&agent, TokenRequest { scope, audience }, &meta)
         .await?;
+    state.metrics.token_issued(issued.algorithm.as_str());
     let body = TokenResponse {
         access_token: issued.access_token,
         token_type: "Bearer",
@@ -305,10 +318,12 @@ async fn introspect(
     State(state): State<AppState>,
     headers: HeaderMap,
     Meta(meta): Meta,
+    slot: RateSlot,
     OAuthForm(form): OAuthForm<TokenParam>,
 ) -> Result<Response, OAuthError> {
     let principal = caller(
         &state,
+        &slot,
         &headers,
         &meta,
         form.client_id.as_deref(),
@@ -353,10 +368,12 @@ async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
     Meta(meta): Meta,
+    slot: RateSlot,
     OAuthForm(form): OAuthForm<TokenParam>,
 ) -> Result<Response, OAuthError> {
     let principal = caller(
         &state,
+        &slot,
         &headers,
         &meta,
         form.client_id.as_deref(),

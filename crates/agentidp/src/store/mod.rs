@@ -14,6 +14,8 @@ mod tokens;
 mod usage;
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -48,9 +50,20 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// The database cannot be reached (connection refused or lost, pool exhausted, server
+    /// shutting down): a transient condition, answered with 503.
+    #[error("database unavailable")]
+    Unavailable(#[source] sqlx::Error),
     /// The database reported an error.
     #[error("database error")]
     Database(#[source] sqlx::Error),
+}
+
+impl StoreError {
+    /// Whether the error is transient unavailability rather than a bug or bad data.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -58,6 +71,19 @@ impl From<sqlx::Error> for StoreError {
         match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 Self::UniqueViolation(db.constraint().unwrap_or(db.message()).to_owned())
+            }
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => Self::Unavailable(e),
+            // SQLSTATE class 08 (connection exception) and 57P01–57P03 (shutdown, recovery).
+            sqlx::Error::Database(db)
+                if db
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) =>
+            {
+                Self::Unavailable(e)
             }
             _ => Self::Database(e),
         }
@@ -90,23 +116,47 @@ pub(crate) enum Pool {
 #[derive(Debug, Clone)]
 pub struct Db {
     pub(crate) pool: Pool,
+    /// Store operations in progress (holding or waiting for a connection), for pool metrics.
+    pub(crate) busy: Arc<AtomicUsize>,
+}
+
+/// Counts one store operation in progress while alive.
+pub(crate) struct Busy(Arc<AtomicUsize>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A snapshot of the connection pool, for `/metrics`.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    /// Connections executing a statement or holding a transaction.
+    pub active: usize,
+    /// Open idle connections.
+    pub idle: usize,
+    /// Store operations waiting for a connection.
+    pub waiting: usize,
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool of either backend.
 macro_rules! on_pool {
-    ($db:expr, $pool:ident => $body:expr) => {
+    ($db:expr, $pool:ident => $body:expr) => {{
+        let _busy = $db.busy();
         match &$db.pool {
             $crate::store::Pool::Sqlite($pool) => $body,
             $crate::store::Pool::Postgres($pool) => $body,
         }
-    };
+    }};
 }
 pub(crate) use on_pool;
 
 /// Runs `$body` inside a write transaction bound to `$tx`, committing when it succeeds.
 /// SQLite write transactions start `IMMEDIATE` so they never fail upgrading a read lock.
 macro_rules! in_tx {
-    ($db:expr, $tx:ident => $body:expr) => {
+    ($db:expr, $tx:ident => $body:expr) => {{
+        let _busy = $db.busy();
         match &$db.pool {
             $crate::store::Pool::Sqlite(pool) => {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -121,7 +171,7 @@ macro_rules! in_tx {
                 out
             }
         }
-    };
+    }};
 }
 pub(crate) use in_tx;
 
@@ -158,9 +208,7 @@ impl Db {
                 .acquire_timeout(settings.connection_timeout)
                 .connect_with(options)
                 .await?;
-            return Ok(Self {
-                pool: Pool::Postgres(pool),
-            });
+            return Ok(Self::new(Pool::Postgres(pool)));
         }
         let path = url
             .strip_prefix("sqlite://")
@@ -195,9 +243,77 @@ impl Db {
             .acquire_timeout(settings.connection_timeout)
             .connect_with(options)
             .await?;
-        Ok(Self {
-            pool: Pool::Sqlite(pool),
-        })
+        Ok(Self::new(Pool::Sqlite(pool)))
+    }
+
+    fn new(pool: Pool) -> Self {
+        Self {
+            pool,
+            busy: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    pub(crate) fn busy(&self) -> Busy {
+        self.busy.fetch_add(1, Ordering::Relaxed);
+        Busy(Arc::clone(&self.busy))
+    }
+
+    /// Connections in use and idle, and operations waiting for one.
+    pub fn pool_stats(&self) -> PoolStats {
+        let (size, idle) = on_pool!(self, p => (p.size() as usize, p.num_idle()));
+        let active = size.saturating_sub(idle);
+        // `busy` counts this call too.
+        let busy = self.busy.load(Ordering::Relaxed).saturating_sub(1);
+        PoolStats {
+            active,
+            idle,
+            waiting: busy.saturating_sub(active),
+        }
+    }
+
+    /// [`Db::connect`], waiting for an unreachable PostgreSQL server with backoff for up to
+    /// `retry_for` (servers often start before their database). Each attempt is one plain
+    /// connection, so the log names the real cause (refused, unknown host, bad password);
+    /// other errors than unreachability fail at once.
+    pub async fn connect_with_retry(
+        url: &str,
+        settings: &PoolSettings,
+        retry_for: Duration,
+    ) -> StoreResult<Self> {
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Self::connect(url, settings).await;
+        }
+        let options =
+            PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(e.to_string()))?;
+        let deadline = tokio::time::Instant::now() + retry_for;
+        let mut delay = Duration::from_millis(250);
+        let mut attempt = 1;
+        loop {
+            let probe = tokio::time::timeout(
+                settings.connection_timeout,
+                <sqlx::PgConnection as sqlx::Connection>::connect_with(&options),
+            )
+            .await
+            .unwrap_or(Err(sqlx::Error::PoolTimedOut));
+            match probe.map_err(StoreError::from) {
+                Ok(conn) => {
+                    let _ = sqlx::Connection::close(conn).await;
+                    return Self::connect(url, settings).await;
+                }
+                Err(e) if e.is_unavailable() && tokio::time::Instant::now() + delay < deadline => {
+                    tracing::warn!(
+                        attempt,
+                        error = %crate::error_chain(&e),
+                        retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                        "database unreachable; retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// `"sqlite"` or `"postgres"`, for logs and health output.

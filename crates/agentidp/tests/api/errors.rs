@@ -50,8 +50,9 @@ backend_tests! {
         assert_eq!(r.expect(StatusCode::OK)["status"], "ok");
         let r = app.request(Method::GET, "/health/detailed", None, None).await;
         let body = r.expect(StatusCode::OK);
-        assert_eq!(body["database"]["status"], "healthy");
+        assert_eq!(body["status"], "healthy");
+        assert_eq!(body["checks"]["database"]["status"], "healthy");
         let expected = match app.backend { crate::helpers::Backend::Sqlite => "sqlite", crate::helpers::Backend::Postgres => "postgres" };
-        assert_eq!(body["database"]["backend"], expected);
+        assert_eq!(body["checks"]["database"]["backend"], expected);
     }
 }

@@ -157,6 +157,9 @@ impl TestApp {
             "0",
             "--db-pool-max",
             "5",
+            // Limits stay on (headers are exercised) but out of reach of ordinary tests.
+            "--rate-limit-max-requests",
+            "100000",
         ];
         argv.extend_from_slice(args);
         let config = TestCli::try_parse_from(argv).expect("test config").config;
@@ -175,6 +178,36 @@ impl TestApp {
             backend,
             sqlite_dir,
         })
+    }
+
+    /// Another server node on the same database (no bootstrap), configured with `args`: what
+    /// a second process behind the same load balancer would be.
+    pub async fn another_node(&self, args: &[&str]) -> Self {
+        let url = self.state.config.database_url.clone();
+        let mut argv = vec![
+            "agentidp",
+            "--database-url",
+            &url,
+            "--public-url",
+            ISSUER,
+            "--jwt-algorithm",
+            "ES256",
+            "--db-pool-min",
+            "0",
+            "--db-pool-max",
+            "5",
+        ];
+        argv.extend_from_slice(args);
+        let config = TestCli::try_parse_from(argv).expect("test config").config;
+        let state = AppState(Arc::new(App::init(config).await.expect("node starts")));
+        Self {
+            router: http::router(state.clone()),
+            state,
+            admin_id: self.admin_id.clone(),
+            admin_secret: self.admin_secret.clone(),
+            backend: self.backend,
+            sqlite_dir: None,
+        }
     }
 
     /// Sends a request with an optional bearer token and JSON body.

@@ -4,6 +4,8 @@
 
 #[path = "../common/postgres.rs"]
 mod common_postgres;
+#[path = "../common/redis.rs"]
+mod common_redis;
 mod helpers;
 
 mod agents;
@@ -12,6 +14,8 @@ mod auth;
 mod credentials;
 mod errors;
 mod keys;
+mod limits;
 mod oauth;
 mod openapi;
+mod shared;
 mod tenants;

@@ -1,0 +1,152 @@
+//! Rate limiting at the HTTP edge: which key a route is counted against, the per-request
+//! slot that carries the decision to the response, and the `X-RateLimit-*` headers.
+//!
+//! Unauthenticated routes are counted per client IP here. Authenticated routes are counted
+//! per client by the code that learns the client (the bearer extractor, the OAuth handlers),
+//! through [`RateSlot::client`], so a limit can never be charged to a client the request
+//! merely names in an unverified token.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::ApiError;
+use crate::app::AppState;
+use crate::infra::net::client_ip;
+use crate::infra::rate_limit::{RateDecision, RateKey};
+
+/// Routes that are never limited: probes and scrapes must keep working under load.
+const EXEMPT: [&str; 3] = ["/health", "/health/detailed", "/metrics"];
+
+/// The client address after the trusted-proxy rule, for limits and the audit log.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+/// Carries one request's rate-limit decision from wherever it is made to the response.
+#[derive(Debug, Clone)]
+pub struct RateSlot {
+    state: Option<AppState>,
+    route: Arc<str>,
+    ip: IpAddr,
+    decision: Arc<Mutex<Option<RateDecision>>>,
+}
+
+impl RateSlot {
+    fn set(&self, d: RateDecision) {
+        *self
+            .decision
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(d);
+    }
+
+    fn get(&self) -> Option<RateDecision> {
+        *self
+            .decision
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    async fn count(&self, key: RateKey<'_>) -> Result<(), u64> {
+        let Some(state) = &self.state else {
+            return Ok(());
+        };
+        match state.limiter.check(&self.route, key).await {
+            Some(d) => {
+                self.set(d);
+                if d.allowed {
+                    Ok(())
+                } else {
+                    Err(d.retry_after_secs)
+                }
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Counts the request against a client id; `Err(retry_after_secs)` when over the limit.
+    pub async fn client(&self, client_id: &str) -> Result<(), u64> {
+        self.count(RateKey::Client(client_id)).await
+    }
+
+    /// Counts the request against the client IP (used when authentication failed).
+    pub async fn ip(&self) -> Result<(), u64> {
+        self.count(RateKey::Ip(self.ip)).await
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RateSlot {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Self>()
+            .cloned()
+            .unwrap_or_else(|| Self {
+                state: None,
+                route: Arc::from(""),
+                ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+                decision: Arc::default(),
+            }))
+    }
+}
+
+/// Whether a route's requests are counted per client by the handlers (true) or per IP here.
+fn counted_per_client(route: &str) -> bool {
+    route.starts_with("/oauth2/") || (route.starts_with("/v1/") && route != "/v1/tenants")
+}
+
+/// Middleware: resolves the client IP, limits unauthenticated routes per IP, and writes the
+/// decision (whoever made it) into the response headers.
+pub async fn rate_limit(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |c| c.0.ip());
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let ip = client_ip(peer, forwarded, &state.config.trusted_proxies);
+    req.extensions_mut().insert(ClientIp(ip));
+    if EXEMPT.contains(&route.as_str()) {
+        return next.run(req).await;
+    }
+    let slot = RateSlot {
+        state: Some(state.clone()),
+        route: Arc::from(route.as_str()),
+        ip,
+        decision: Arc::default(),
+    };
+    req.extensions_mut().insert(slot.clone());
+    let mut response = if !counted_per_client(&route)
+        && let Err(retry) = slot.ip().await
+    {
+        ApiError::rate_limited(retry).into_response()
+    } else {
+        next.run(req).await
+    };
+    if let Some(d) = slot.get() {
+        if !d.allowed {
+            state.metrics.rate_limited(&route);
+        }
+        let headers = response.headers_mut();
+        headers.insert("x-ratelimit-limit", HeaderValue::from(d.limit));
+        headers.insert("x-ratelimit-remaining", HeaderValue::from(d.remaining));
+        headers.insert("x-ratelimit-reset", HeaderValue::from(d.reset_secs));
+        if !d.allowed {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(d.retry_after_secs));
+        }
+    }
+    response
+}

@@ -1,0 +1,137 @@
+//! Cross-cutting HTTP behaviour: request metrics, security headers, CORS, and JSON bodies
+//! for the errors that tower layers produce as plain text (oversized body, timeout).
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use super::error::{ApiError, OAuthError};
+use crate::app::AppState;
+
+/// Records every request in the HTTP metrics, labelled by its route template (never the raw
+/// path, whose ids would make the label set unbounded).
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let response = next.run(req).await;
+    state.metrics.request(
+        method.as_str(),
+        &route,
+        response.status().as_u16(),
+        start.elapsed(),
+    );
+    response
+}
+
+/// The Swagger UI needs its own scripts and styles; everything else is JSON or the portal.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+const DOCS_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+
+/// Adds the security headers to every response (unless a handler set its own).
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let docs = req.uri().path().starts_with("/api-docs");
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str| {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(header::REFERRER_POLICY, "no-referrer");
+    set(
+        header::CONTENT_SECURITY_POLICY,
+        if docs { DOCS_CSP } else { API_CSP },
+    );
+    set(
+        HeaderName::from_static("cross-origin-resource-policy"),
+        "same-site",
+    );
+    if state.idp.settings.issuer.starts_with("https://") {
+        set(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    response
+}
+
+/// Turns the plain-text 413 of the body-limit layer into the REST error shape, and the empty
+/// 503 of the timeout layer into the error shape of the endpoint (OAuth under `/oauth2/`).
+pub async fn shape_plain_errors(req: Request, next: Next) -> Response {
+    let oauth = req.uri().path().starts_with("/oauth2/");
+    let response = next.run(req).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return response;
+    }
+    match (response.status(), oauth) {
+        (StatusCode::PAYLOAD_TOO_LARGE, _) => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            "the request body is too large",
+        )
+        .into_response(),
+        (StatusCode::SERVICE_UNAVAILABLE, true) => OAuthError::timed_out().into_response(),
+        (StatusCode::SERVICE_UNAVAILABLE, false) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "REQUEST_TIMEOUT",
+            "the request took too long and was abandoned; retry shortly",
+        )
+        .into_response(),
+        _ => response,
+    }
+}
+
+/// CORS for the configured origins; `None` when no origin is allowed (no CORS headers).
+pub fn cors(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<&str> = origins
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.contains(&"*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                HeaderName::from_static("x-request-id"),
+            ])
+            .expose_headers([
+                HeaderName::from_static("x-request-id"),
+                HeaderName::from_static("x-ratelimit-limit"),
+                HeaderName::from_static("x-ratelimit-remaining"),
+                HeaderName::from_static("x-ratelimit-reset"),
+                header::RETRY_AFTER,
+            ])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
+}

@@ -1,0 +1,7 @@
+//! Infrastructure adapters outside the database: Redis, rate limiting, metrics, and the
+//! network value types of the configuration.
+
+pub mod metrics;
+pub mod net;
+pub mod rate_limit;
+pub mod redis;
