@@ -1,0 +1,129 @@
+//! Fault paths of a real `agentidp` process: a database that is unreachable at start (the
+//! server retries, then gives up clearly) and one that goes away while serving (503 with a
+//! clear code, recovery once it is back).
+
+#![expect(clippy::unwrap_used, reason = "tests fail loudly")]
+
+#[path = "common/postgres.rs"]
+mod common_postgres;
+#[path = "common/process.rs"]
+#[expect(
+    dead_code,
+    reason = "shared test helpers: this binary uses a part of them"
+)]
+mod process;
+#[path = "common/proxy.rs"]
+mod proxy;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use process::{Server, free_port};
+use proxy::Proxy;
+
+/// `host:port` of the PostgreSQL server behind `postgres://user@host:port`.
+fn pg_host_port(server: &str) -> String {
+    let rest = server.trim_end_matches('/').split("://").nth(1).unwrap();
+    rest.rsplit('@').next().unwrap().to_owned()
+}
+
+#[test]
+fn a_server_whose_database_never_answers_gives_up_with_a_clear_error() {
+    let dead = format!("postgres://postgres@127.0.0.1:{}/agentidp", free_port());
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_agentidp"))
+        .arg("serve")
+        .env("DATABASE_URL", &dead)
+        .env("DB_CONNECT_RETRY_SECS", "2")
+        .env("BIND_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("RUST_LOG", "warn")
+        .env("LOG_FORMAT", "json")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(
+        stderr.contains("database unreachable; retrying"),
+        "{stderr}"
+    );
+    let last = stderr.lines().last().unwrap();
+    assert!(
+        last.starts_with("error: database: database unavailable"),
+        "{last}"
+    );
+}
+
+#[tokio::test]
+async fn a_server_started_before_its_database_waits_for_it() {
+    let Some(pg) = common_postgres::postgres_url() else {
+        return;
+    };
+    let url = common_postgres::fresh_postgres_database(&pg).await;
+    let proxy = Proxy::start(pg_host_port(&pg), false).await;
+    let via_proxy = url.replace(&pg_host_port(&pg), &format!("127.0.0.1:{}", proxy.port));
+    let restore = async {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        proxy.restore();
+    };
+    let env = [
+        ("DATABASE_URL", via_proxy.as_str()),
+        ("DB_CONNECT_RETRY_SECS", "30"),
+    ];
+    let (server, ()) = tokio::join!(Server::start(&env), restore);
+    assert!(!server.admin.1.is_empty(), "it bootstrapped once connected");
+    assert!(server.stderr().contains("database unreachable; retrying"));
+}
+
+#[tokio::test]
+async fn requests_get_503_while_the_database_is_unreachable_and_succeed_again_after() {
+    let Some(pg) = common_postgres::postgres_url() else {
+        return;
+    };
+    let url = common_postgres::fresh_postgres_database(&pg).await;
+    let proxy = Proxy::start(pg_host_port(&pg), true).await;
+    let via_proxy = url.replace(&pg_host_port(&pg), &format!("127.0.0.1:{}", proxy.port));
+    let server = Server::start(&[
+        ("DATABASE_URL", via_proxy.as_str()),
+        ("DB_POOL_CONNECTION_TIMEOUT_MS", "1000"),
+    ])
+    .await;
+    let (id, secret) = server.admin.clone();
+    let token = server.token(&id, &secret).await.unwrap();
+    assert_eq!(
+        server.get("/v1/agents", Some(&token)).await.unwrap().status,
+        200
+    );
+
+    proxy.cut().await;
+    let down = server.get("/v1/agents", Some(&token)).await.unwrap();
+    assert_eq!(down.status, 503, "{}", down.body);
+    assert_eq!(down.json()["code"], "SERVICE_UNAVAILABLE");
+    assert_eq!(down.header("retry-after"), "1");
+    let refused = server.token(&id, &secret).await.unwrap_err();
+    assert_eq!(refused.status, 503, "{}", refused.body);
+    assert_eq!(refused.json()["error"], "temporarily_unavailable");
+    let health = server.get("/health/detailed", None).await.unwrap();
+    assert_eq!(health.status, 503);
+    assert_eq!(health.json()["checks"]["database"]["status"], "unreachable");
+    assert_eq!(server.get("/health", None).await.unwrap().status, 200);
+
+    proxy.restore();
+    let mut recovered = false;
+    for _ in 0..50 {
+        if server
+            .get("/v1/agents", Some(&token))
+            .await
+            .is_some_and(|r| r.status == 200)
+        {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        recovered,
+        "requests succeed again once the database is back"
+    );
+    assert!(server.token(&id, &secret).await.is_ok());
+}
