@@ -21,10 +21,16 @@ use std::time::{Duration, Instant};
 use process::{Server, free_port};
 use proxy::Proxy;
 
-/// `host:port` of the PostgreSQL server behind `postgres://user@host:port`.
-fn pg_host_port(server: &str) -> String {
+/// A fresh PostgreSQL database reached through a proxy (open or not): the proxy and the
+/// database URL that goes through it. `None` when the PostgreSQL suite is off.
+async fn proxied_database(open: bool) -> Option<(Proxy, String)> {
+    let server = common_postgres::postgres_url()?;
+    let url = common_postgres::fresh_postgres_database(&server).await;
     let rest = server.trim_end_matches('/').split("://").nth(1).unwrap();
-    rest.rsplit('@').next().unwrap().to_owned()
+    let host_port = rest.rsplit('@').next().unwrap().to_owned();
+    let proxy = Proxy::start(host_port.clone(), open).await;
+    let via_proxy = url.replace(&host_port, &format!("127.0.0.1:{}", proxy.port));
+    Some((proxy, via_proxy))
 }
 
 #[test]
@@ -56,12 +62,9 @@ fn a_server_whose_database_never_answers_gives_up_with_a_clear_error() {
 
 #[tokio::test]
 async fn a_server_started_before_its_database_waits_for_it() {
-    let Some(pg) = common_postgres::postgres_url() else {
+    let Some((proxy, via_proxy)) = proxied_database(false).await else {
         return;
     };
-    let url = common_postgres::fresh_postgres_database(&pg).await;
-    let proxy = Proxy::start(pg_host_port(&pg), false).await;
-    let via_proxy = url.replace(&pg_host_port(&pg), &format!("127.0.0.1:{}", proxy.port));
     let restore = async {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         proxy.restore();
@@ -77,12 +80,9 @@ async fn a_server_started_before_its_database_waits_for_it() {
 
 #[tokio::test]
 async fn requests_get_503_while_the_database_is_unreachable_and_succeed_again_after() {
-    let Some(pg) = common_postgres::postgres_url() else {
+    let Some((proxy, via_proxy)) = proxied_database(true).await else {
         return;
     };
-    let url = common_postgres::fresh_postgres_database(&pg).await;
-    let proxy = Proxy::start(pg_host_port(&pg), true).await;
-    let via_proxy = url.replace(&pg_host_port(&pg), &format!("127.0.0.1:{}", proxy.port));
     let server = Server::start(&[
         ("DATABASE_URL", via_proxy.as_str()),
         ("DB_POOL_CONNECTION_TIMEOUT_MS", "1000"),
@@ -126,4 +126,33 @@ async fn requests_get_503_while_the_database_is_unreachable_and_succeed_again_af
         "requests succeed again once the database is back"
     );
     assert!(server.token(&id, &secret).await.is_ok());
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly_after_flushing_usage_counters() {
+    let dir = std::env::temp_dir().join(format!("agentidp-term-{}", uuid::Uuid::now_v7().simple()));
+    let url = format!("sqlite://{}/agentidp.db", dir.display());
+    let mut server = Server::start(&[("DATABASE_URL", url.as_str())]).await;
+    let (id, secret) = server.admin.clone();
+    for _ in 0..3 {
+        server.token(&id, &secret).await.unwrap();
+    }
+    let status = server.terminate().await;
+    assert!(status.success(), "{status:?}: {}", server.stderr());
+    let log = server.stderr();
+    assert!(
+        log.contains("shutting down: draining requests") && log.contains("stopped"),
+        "{log}"
+    );
+
+    // The counters were only in memory (flushed every 5 s): the shutdown wrote them.
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let (count,): (i64,) =
+        sqlx::query_as("SELECT count FROM usage_counters WHERE metric = 'tokens'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(count, 3);
 }

@@ -28,6 +28,26 @@ struct TestCli {
     config: Config,
 }
 
+/// The configuration of a test server on `url`: the test issuer, ES256, a small pool, then
+/// `args` (later flags override earlier ones).
+fn test_config(url: &str, args: &[&str]) -> Config {
+    let mut argv = vec![
+        "agentidp",
+        "--database-url",
+        url,
+        "--public-url",
+        ISSUER,
+        "--jwt-algorithm",
+        "ES256",
+        "--db-pool-min",
+        "0",
+        "--db-pool-max",
+        "5",
+    ];
+    argv.extend_from_slice(args);
+    TestCli::try_parse_from(argv).expect("test config").config
+}
+
 /// Which storage backend a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -145,24 +165,10 @@ impl TestApp {
                 (fresh_postgres_database(&server).await, None)
             }
         };
-        let mut argv = vec![
-            "agentidp",
-            "--database-url",
+        let config = test_config(
             &url,
-            "--public-url",
-            ISSUER,
-            "--jwt-algorithm",
-            "ES256",
-            "--db-pool-min",
-            "0",
-            "--db-pool-max",
-            "5",
-            // Limits stay on (headers are exercised) but out of reach of ordinary tests.
-            "--rate-limit-max-requests",
-            "100000",
-        ];
-        argv.extend_from_slice(args);
-        let config = TestCli::try_parse_from(argv).expect("test config").config;
+            &[&["--rate-limit-max-requests", "100000"], args].concat(),
+        );
         let app = App::init(config).await.expect("app starts");
         let admin: TenantAdmin = app
             .idp
@@ -183,22 +189,7 @@ impl TestApp {
     /// Another server node on the same database (no bootstrap), configured with `args`: what
     /// a second process behind the same load balancer would be.
     pub async fn another_node(&self, args: &[&str]) -> Self {
-        let url = self.state.config.database_url.clone();
-        let mut argv = vec![
-            "agentidp",
-            "--database-url",
-            &url,
-            "--public-url",
-            ISSUER,
-            "--jwt-algorithm",
-            "ES256",
-            "--db-pool-min",
-            "0",
-            "--db-pool-max",
-            "5",
-        ];
-        argv.extend_from_slice(args);
-        let config = TestCli::try_parse_from(argv).expect("test config").config;
+        let config = test_config(&self.state.config.database_url, args);
         let state = AppState(Arc::new(App::init(config).await.expect("node starts")));
         Self {
             router: http::router(state.clone()),
