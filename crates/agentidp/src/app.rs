@@ -41,6 +41,8 @@ pub struct App {
     pub limiter: RateLimiter,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// Outbound HTTP (dependency health checks), rustls on the one crypto backend.
+    pub http_client: reqwest::Client,
 }
 
 /// Axum state: a cheap handle on [`App`].
@@ -112,6 +114,11 @@ impl App {
             redis,
             limiter,
             metrics: Metrics::default(),
+            http_client: reqwest::Client::builder()
+                .user_agent(concat!("agentidp/", env!("CARGO_PKG_VERSION")))
+                .timeout(Duration::from_secs(5))
+                .build()
+                .map_err(|e| StartupError::Config(format!("HTTP client: {e}")))?,
         })
     }
 

@@ -202,6 +202,12 @@ pub struct Config {
         global = true
     )]
     pub db_connect_retry_secs: u64,
+    /// HashiCorp Vault address; when set, `/health/detailed` checks `/v1/sys/health`.
+    #[arg(long, env = "VAULT_ADDR", global = true)]
+    pub vault_addr: Option<String>,
+    /// Open Policy Agent base URL; when set, `/health/detailed` checks its `/health`.
+    #[arg(long, env = "OPA_URL", global = true)]
+    pub opa_url: Option<String>,
     /// Bearer token that `GET /metrics` requires (unset: open, or see METRICS_BIND_ADDR).
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true, global = true)]
     pub metrics_token: Option<SecretString>,
@@ -244,6 +250,19 @@ impl Config {
     /// The Redis URL, unless unset or empty.
     pub fn redis(&self) -> Option<&str> {
         self.redis_url.as_deref().filter(|u| !u.trim().is_empty())
+    }
+
+    /// The Vault and OPA health URLs of the configured ones (empty settings count as unset).
+    pub fn external_health_urls(&self) -> [Option<String>; 2] {
+        let base = |u: &Option<String>| {
+            u.as_deref()
+                .map(|u| u.trim().trim_end_matches('/').to_owned())
+                .filter(|u| !u.is_empty())
+        };
+        [
+            base(&self.vault_addr).map(|v| format!("{v}/v1/sys/health")),
+            base(&self.opa_url).map(|o| format!("{o}/health")),
+        ]
     }
 
     /// The metrics bearer token, unless unset or empty.

@@ -1,5 +1,5 @@
-//! Liveness, and a detailed check of every dependency (database, Redis), run concurrently
-//! under one timeout.
+//! Liveness, and a detailed check of every dependency (database, Redis, and Vault and OPA
+//! when configured), run concurrently under one timeout.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -42,7 +42,7 @@ pub struct DependencyHealth {
     status: &'static str,
     /// Round-trip time in milliseconds (the timeout when unreachable).
     latency_ms: u64,
-    /// `sqlite` or `postgres` for the database; `redis` for Redis.
+    /// `sqlite` or `postgres` for the database; `redis`, `vault` or `opa` for the others.
     backend: &'static str,
     /// Why the dependency is not healthy.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,6 +57,12 @@ pub struct Checks {
     /// Redis, when `REDIS_URL` is set.
     #[serde(skip_serializing_if = "Option::is_none")]
     redis: Option<DependencyHealth>,
+    /// Vault (`GET /v1/sys/health`), when `VAULT_ADDR` is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vault: Option<DependencyHealth>,
+    /// Open Policy Agent (`GET /health`), when `OPA_URL` is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    opa: Option<DependencyHealth>,
 }
 
 /// Detailed health.
@@ -101,12 +107,27 @@ where
     }
 }
 
-/// Readiness: checks the database and Redis concurrently; 200 healthy, 207 degraded, 503
+/// A GET that must answer one of `accepted` statuses.
+async fn http_ok(client: &reqwest::Client, url: String, accepted: &[u16]) -> Result<(), String> {
+    let response = client
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| crate::error_chain(&e))?;
+    let status = response.status().as_u16();
+    if accepted.contains(&status) {
+        Ok(())
+    } else {
+        Err(format!("answered HTTP {status}"))
+    }
+}
+
+/// Readiness: checks the database and Redis (and Vault and OPA) concurrently; 200 healthy, 207 degraded, 503
 /// when the database is unreachable.
 #[utoipa::path(get, path = "/health/detailed", tag = "operations",
     responses(
         (status = 200, description = "Every dependency healthy", body = DetailedHealth),
-        (status = 207, description = "Degraded: a dependency is slow, or Redis is down and in-process state is used", body = DetailedHealth),
+        (status = 207, description = "Degraded: a dependency is slow, or Redis, Vault or OPA is unreachable (Redis: in-process state is used)", body = DetailedHealth),
         (status = 503, description = "The database is unreachable", body = DetailedHealth),
     ))]
 async fn health_detailed(
@@ -125,11 +146,27 @@ async fn health_detailed(
         }
         Some(health)
     };
-    let (database, redis) = tokio::join!(database, redis);
-    let all = std::iter::once(&database).chain(redis.as_ref());
+    let [vault_url, opa_url] = state.config.external_health_urls();
+    let client = &state.http_client;
+    let vault = async {
+        // 429, 472 and 473 are healthy standbys; 501 (not initialised) and 503 (sealed) are not.
+        let url = vault_url?;
+        Some(check("vault", http_ok(client, url, &[200, 429, 472, 473])).await)
+    };
+    let opa = async { Some(check("opa", http_ok(client, opa_url?, &[200])).await) };
+    let (database, redis, vault, opa) = tokio::join!(database, redis, vault, opa);
+    let degraded = [
+        Some(&database),
+        redis.as_ref(),
+        vault.as_ref(),
+        opa.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|c| c.status != "healthy");
     let (code, status) = if database.status == "unreachable" {
         (StatusCode::SERVICE_UNAVAILABLE, "unhealthy")
-    } else if all.into_iter().any(|c| c.status != "healthy") {
+    } else if degraded {
         (StatusCode::MULTI_STATUS, "degraded")
     } else {
         (StatusCode::OK, "healthy")
@@ -137,7 +174,12 @@ async fn health_detailed(
     let body = DetailedHealth {
         status,
         version: env!("CARGO_PKG_VERSION"),
-        checks: Checks { database, redis },
+        checks: Checks {
+            database,
+            redis,
+            vault,
+            opa,
+        },
     };
     (code, axum::Json(body))
 }

@@ -13,6 +13,7 @@ mod audit;
 mod auth;
 mod credentials;
 mod errors;
+mod health;
 mod keys;
 mod limits;
 mod oauth;
