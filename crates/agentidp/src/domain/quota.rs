@@ -15,15 +15,6 @@ use super::{DomainError, DomainResult};
 use crate::infra::redis::RedisLink;
 use crate::store::{Db, StoreResult};
 
-/// Checks the limit and counts in one step. KEYS: the counter. ARGV: limit (0 = none).
-/// Returns the new count, -1 when the counter must first be seeded, -2 when the limit is used.
-const ACQUIRE_LUA: &str = r"
-local v = redis.call('GET', KEYS[1])
-if not v then return -1 end
-local limit = tonumber(ARGV[1])
-if limit > 0 and tonumber(v) >= limit then return -2 end
-return redis.call('INCR', KEYS[1])
-";
 /// Shared counters outlive their month by a few days so late flushes still find them.
 const COUNTER_TTL_SECS: u64 = 35 * 86_400;
 
@@ -41,7 +32,6 @@ struct Count {
 pub struct QuotaCounter {
     db: Db,
     redis: Option<Arc<RedisLink>>,
-    script: redis::Script,
     counts: Mutex<HashMap<(TenantId, String), Count>>,
 }
 
@@ -51,7 +41,6 @@ impl QuotaCounter {
         Self {
             db,
             redis,
-            script: redis::Script::new(ACQUIRE_LUA),
             counts: Mutex::new(HashMap::new()),
         }
     }
@@ -106,44 +95,12 @@ impl QuotaCounter {
             return Ok(None);
         };
         let counter = format!("agentidp:quota:{TOKENS_METRIC}:{tenant}:{month}");
-        let counter = counter.as_str();
-        for _ in 0..2 {
-            let invoke = |mut conn: redis::aio::ConnectionManager| {
-                let script = &self.script;
-                async move {
-                    script
-                        .key(counter)
-                        .arg(limit)
-                        .invoke_async::<i64>(&mut conn)
-                        .await
-                }
-            };
-            match link.run(invoke).await {
-                None => return Ok(None),
-                Some(-2) => return Ok(Some(false)),
-                Some(-1) => {
-                    // First use this month on this Redis: start from the stored total.
-                    let stored = self.db.usage(*tenant, month, TOKENS_METRIC).await?;
-                    let seeded = link
-                        .run(|mut conn| async move {
-                            redis::cmd("SET")
-                                .arg(counter)
-                                .arg(stored)
-                                .arg("NX")
-                                .arg("EX")
-                                .arg(COUNTER_TTL_SECS)
-                                .query_async::<Option<String>>(&mut conn)
-                                .await
-                        })
-                        .await;
-                    if seeded.is_none() {
-                        return Ok(None);
-                    }
-                }
-                Some(_) => return Ok(Some(true)),
-            }
-        }
-        Ok(None)
+        // A counter missing from Redis (first use this month, or Redis restarted) starts
+        // from the total the database has.
+        let stored = || self.db.usage(*tenant, month, TOKENS_METRIC);
+        Ok(link
+            .count_up_to(&counter, limit, COUNTER_TTL_SECS, stored)
+            .await?)
     }
 
     /// Writes pending counts to storage and forgets counters of past months.

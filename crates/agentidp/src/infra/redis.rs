@@ -11,6 +11,16 @@ use std::time::{Duration, Instant};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+/// Counts one unit unless the limit is reached. KEYS: the counter. ARGV: limit (0 = none).
+/// Returns the new count, -1 when the counter does not exist yet, -2 when the limit is used.
+const COUNT_UP_TO_LUA: &str = r"
+local v = redis.call('GET', KEYS[1])
+if not v then return -1 end
+local limit = tonumber(ARGV[1])
+if limit > 0 and tonumber(v) >= limit then return -2 end
+return redis.call('INCR', KEYS[1])
+";
+
 /// How long one Redis call (or connection attempt) may take before it counts as a failure.
 const CALL_TIMEOUT: Duration = Duration::from_millis(500);
 /// How often a down link is probed.
@@ -20,6 +30,7 @@ const PROBE_INTERVAL: Duration = Duration::from_secs(1);
 pub struct RedisLink {
     manager: ConnectionManager,
     up: AtomicBool,
+    count_up_to: redis::Script,
 }
 
 impl std::fmt::Debug for RedisLink {
@@ -44,6 +55,7 @@ impl RedisLink {
         let link = Arc::new(Self {
             manager,
             up: AtomicBool::new(true),
+            count_up_to: redis::Script::new(COUNT_UP_TO_LUA),
         });
         match link.ping().await {
             Ok(_) => tracing::info!("connected to Redis: rate limits and quotas are shared"),
@@ -82,6 +94,59 @@ impl RedisLink {
                 None
             }
         }
+    }
+
+    /// Atomically counts one unit on `key` unless it has reached `limit` (0 = none):
+    /// `Some(true)` counted, `Some(false)` refused, `None` when Redis is not usable (count
+    /// locally). A counter that does not exist yet is first created from `seed` (expiring
+    /// after `ttl_secs`), once, even when several nodes race to create it.
+    pub async fn count_up_to<F, Fut, E>(
+        &self,
+        key: &str,
+        limit: u64,
+        ttl_secs: u64,
+        seed: F,
+    ) -> Result<Option<bool>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<i64, E>>,
+    {
+        let count = || {
+            self.run(|mut conn| async move {
+                self.count_up_to
+                    .key(key)
+                    .arg(limit)
+                    .invoke_async::<i64>(&mut conn)
+                    .await
+            })
+        };
+        match count().await {
+            None => return Ok(None),
+            Some(-2) => return Ok(Some(false)),
+            Some(-1) => {}
+            Some(_) => return Ok(Some(true)),
+        }
+        let initial = seed().await?;
+        let seeded = self
+            .run(|mut conn| async move {
+                redis::cmd("SET")
+                    .arg(key)
+                    .arg(initial)
+                    .arg("NX")
+                    .arg("EX")
+                    .arg(ttl_secs)
+                    .query_async::<Option<String>>(&mut conn)
+                    .await
+            })
+            .await;
+        if seeded.is_none() {
+            return Ok(None);
+        }
+        Ok(match count().await {
+            Some(-2) => Some(false),
+            Some(n) if n > 0 => Some(true),
+            _ => None,
+        })
     }
 
     fn mark_down(&self, why: &str) {
