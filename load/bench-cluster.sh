@@ -26,10 +26,11 @@ cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   for d in "${DIRS[@]}"; do rm -rf "$d"; done
+  rm -f "${RESULT:-}"
 }
 trap cleanup EXIT
 
-# start_node DB_URL -> prints "PORT DIR"
+# start_node DB_URL -> sets NODE_PORT and NODE_DIR (no subshell: the PID must reach PIDS)
 start_node() {
   local dir port
   dir="$(mktemp -d)"; port="$(free_port)"
@@ -38,19 +39,19 @@ start_node() {
       RUST_LOG=warn "$BIN" serve > out.log 2> err.log) &
   PIDS+=("$!"); DIRS+=("$dir")
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
-  echo "$port $dir"
+  NODE_PORT="$port"; NODE_DIR="$dir"
 }
 
-# run NODES -> prints "tokens/s p50 p99 errors"
+# run NODES -> writes "tokens/s p50 p99 errors" to $RESULT
 run() {
   local nodes="$1" db url basic per lua ports=() out=()
   db="agentidp_bench_$(date +%s%N)"
   psql "$PG/postgres" -qc "CREATE DATABASE $db" >/dev/null
   url="$PG/$db"
   for _ in $(seq 1 "$nodes"); do
-    read -r port dir <<< "$(start_node "$url")"
-    ports+=("$port")
-    [ -s "$dir/out.log" ] && first_dir="$dir"
+    start_node "$url"
+    ports+=("$NODE_PORT")
+    [ -s "$NODE_DIR/out.log" ] && first_dir="$NODE_DIR"
   done
   basic="$(printf '%s:%s' "$(awk '/^client_id:/ {print $2}' "$first_dir/out.log")" \
     "$(awk '/^client_secret:/ {print $2}' "$first_dir/out.log")" | base64 -w0)"
@@ -76,10 +77,9 @@ LUA
   done
   wait_wrk
   grep -h '^RESULT' "${files[@]}" | awk '{rps+=$2; if ($3>p50) p50=$3; if ($4>p99) p99=$4; err+=$5}
-    END {printf "%.0f %.2f %.2f %d\n", rps, p50, p99, err}'
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    END {printf "%.0f %.2f %.2f %d\n", rps, p50, p99, err}' > "$RESULT"
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   PIDS=()
-  sleep 1
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null || true
   rm -f "$lua" "${files[@]}"
 }
@@ -88,7 +88,9 @@ wait_wrk() { while pgrep -x wrk >/dev/null; do sleep 0.2; done; }
 echo "POST /oauth2/token, $ALG, PostgreSQL + Redis, $CONNECTIONS connections in all, $DURATION"
 echo "| nodes | tokens/s | worst p50 (ms) | worst p99 (ms) | errors |"
 echo "|------:|---------:|---------------:|---------------:|-------:|"
+RESULT="$(mktemp)"
 for n in 1 2; do
-  read -r rps p50 p99 err <<< "$(run "$n")"
+  run "$n"
+  read -r rps p50 p99 err < "$RESULT"
   printf '| %5s | %8s | %14s | %14s | %6s |\n' "$n" "$rps" "$p50" "$p99" "$err"
 done
