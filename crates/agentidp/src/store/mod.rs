@@ -235,6 +235,9 @@ impl Db {
             // Bounded, sampled statistics keep `PRAGMA optimize` cheap on large tables.
             .analysis_limit(Some(1000))
             .optimize_on_close(true, None)
+            // Checkpoints run in the background (below), not inside whichever commit crosses
+            // the WAL threshold, where they stalled every request waiting on that commit.
+            .pragma("wal_autocheckpoint", "0")
             .busy_timeout(settings.connection_timeout.max(Duration::from_secs(5)));
         let pool = SqlitePoolOptions::new()
             .max_connections(settings.max)
@@ -243,6 +246,7 @@ impl Db {
             .acquire_timeout(settings.connection_timeout)
             .connect_with(options)
             .await?;
+        spawn_checkpointer(pool.clone());
         Ok(Self::new(Pool::Sqlite(pool)))
     }
 
@@ -349,6 +353,30 @@ impl Db {
         on_pool!(self, p => p.close().await);
     }
 }
+
+/// Checkpoints the SQLite WAL every second until the pool closes. PASSIVE mode copies what
+/// it can without blocking writers or readers, so commits never wait for a checkpoint.
+fn spawn_checkpointer(pool: SqlitePool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if pool.is_closed() {
+                return;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::warn!(error = %crate::error_chain(&e), "WAL checkpoint failed; will retry");
+            }
+        }
+    });
+}
+
+/// How often the SQLite WAL is checkpointed.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Parses a stored enum spelling, reporting corruption instead of panicking.
 pub(crate) fn parse_stored<T>(
