@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use super::limits::{ClientIp, RateSlot};
+use super::limits::{BearerRefusal, ClientIp, RateSlot, authenticate_bearer};
 use crate::app::AppState;
 use crate::domain::DomainError;
 use crate::domain::audit::RequestMeta;
@@ -192,27 +192,11 @@ impl FromRequestParts<AppState> for Auth {
         let slot = RateSlot::from_request_parts(parts, state)
             .await
             .unwrap_or_else(|never| match never {});
-        let authenticated = match bearer_token(&parts.headers) {
-            Some(token) => {
-                state
-                    .idp
-                    .authenticate_bearer(token, &request_meta(parts))
-                    .await
-            }
-            None => Err(DomainError::InvalidToken("missing bearer token")),
-        };
-        match authenticated {
-            Ok(principal) => {
-                slot.client(&principal.agent_id.to_string())
-                    .await
-                    .map_err(ApiError::rate_limited)?;
-                state.metrics.tenant_call(&principal.tenant_id.to_string());
-                Ok(Self(principal))
-            }
-            Err(e) => {
-                slot.ip().await.map_err(ApiError::rate_limited)?;
-                Err(e.into())
-            }
+        let token = bearer_token(&parts.headers);
+        match authenticate_bearer(state, &slot, token, &request_meta(parts)).await {
+            Ok(principal) => Ok(Self(principal)),
+            Err(BearerRefusal::Limited(retry)) => Err(ApiError::rate_limited(retry)),
+            Err(BearerRefusal::Denied(e)) => Err(e.into()),
         }
     }
 }

@@ -17,6 +17,9 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
 use crate::app::AppState;
+use crate::domain::DomainError;
+use crate::domain::audit::RequestMeta;
+use crate::domain::token::Principal;
 use crate::infra::net::client_ip;
 use crate::infra::rate_limit::{RateDecision, RateKey};
 
@@ -93,6 +96,42 @@ impl<S: Send + Sync> FromRequestParts<S> for RateSlot {
                 ip: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
                 decision: Arc::default(),
             }))
+    }
+}
+
+/// Why a bearer-authenticated request was refused.
+#[derive(Debug)]
+pub enum BearerRefusal {
+    /// Over the rate limit; seconds until a retry may succeed.
+    Limited(u64),
+    /// The token is missing, invalid or not live (or storage failed).
+    Denied(DomainError),
+}
+
+/// Authenticates a bearer token and counts the request: against the token's subject when it
+/// is valid, against the client IP when it is not (so guessing is limited too).
+pub async fn authenticate_bearer(
+    state: &AppState,
+    slot: &RateSlot,
+    token: Option<&str>,
+    meta: &RequestMeta,
+) -> Result<Principal, BearerRefusal> {
+    let authenticated = match token {
+        Some(token) => state.idp.authenticate_bearer(token, meta).await,
+        None => Err(DomainError::InvalidToken("missing bearer token")),
+    };
+    match authenticated {
+        Ok(principal) => {
+            slot.client(&principal.agent_id.to_string())
+                .await
+                .map_err(BearerRefusal::Limited)?;
+            state.metrics.tenant_call(&principal.tenant_id.to_string());
+            Ok(principal)
+        }
+        Err(e) => {
+            slot.ip().await.map_err(BearerRefusal::Limited)?;
+            Err(BearerRefusal::Denied(e))
+        }
     }
 }
 

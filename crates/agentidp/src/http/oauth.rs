@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 
 use super::error::{OAuthError, OAuthErrorBody};
 use super::extract::{Meta, bearer_token};
-use super::limits::RateSlot;
+use super::limits::{BearerRefusal, RateSlot, authenticate_bearer};
 use crate::app::AppState;
 use crate::domain::DomainError;
 use crate::domain::audit::RequestMeta;
@@ -139,15 +139,11 @@ async fn caller(
     secret: Option<&SecretString>,
 ) -> Result<Principal, OAuthError> {
     if let Some(token) = bearer_token(headers) {
-        return match state.idp.authenticate_bearer(token, meta).await {
-            Ok(principal) => {
-                slot.client(&principal.agent_id.to_string())
-                    .await
-                    .map_err(OAuthError::rate_limited)?;
-                Ok(principal)
-            }
-            Err(_) => {
-                slot.ip().await.map_err(OAuthError::rate_limited)?;
+        return match authenticate_bearer(state, slot, Some(token), meta).await {
+            Ok(principal) => Ok(principal),
+            Err(BearerRefusal::Limited(retry)) => Err(OAuthError::rate_limited(retry)),
+            Err(BearerRefusal::Denied(e)) if e.is_unavailable() => Err(e.into()),
+            Err(BearerRefusal::Denied(_)) => {
                 Err(OAuthError::invalid_client("the bearer token is invalid"))
             }
         };
