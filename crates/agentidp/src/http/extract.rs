@@ -13,7 +13,6 @@ use serde::de::DeserializeOwned;
 use super::error::ApiError;
 use super::limits::{BearerRefusal, ClientIp, RateSlot, authenticate_bearer};
 use crate::app::AppState;
-use crate::domain::DomainError;
 use crate::domain::audit::RequestMeta;
 use crate::domain::token::Principal;
 
