@@ -51,7 +51,13 @@ impl AuditWriter {
                 while events.len() < MAX_BATCH {
                     let next = match rx.try_recv() {
                         Ok(next) => Some(next),
-                        Err(_) if previous_batch >= GROUP_COMMIT_SIBLINGS => {
+                        // Wait for company only while this batch is well short of the last
+                        // one: under steady load the queue refills during each commit, and
+                        // waiting would only delay everyone already queued.
+                        Err(_)
+                            if previous_batch >= GROUP_COMMIT_SIBLINGS
+                                && events.len() * 2 < previous_batch =>
+                        {
                             tokio::time::timeout_at(deadline, rx.recv())
                                 .await
                                 .ok()
