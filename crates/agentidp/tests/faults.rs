@@ -156,3 +156,59 @@ async fn sigterm_stops_the_server_cleanly_after_flushing_usage_counters() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(count, 3);
 }
+
+#[tokio::test]
+async fn metrics_can_be_served_on_their_own_address_only() {
+    let dir = std::env::temp_dir().join(format!(
+        "agentidp-metrics-{}",
+        uuid::Uuid::now_v7().simple()
+    ));
+    let url = format!("sqlite://{}/agentidp.db", dir.display());
+    let metrics_addr = format!("127.0.0.1:{}", free_port());
+    let server = Server::start(&[
+        ("DATABASE_URL", url.as_str()),
+        ("METRICS_BIND_ADDR", metrics_addr.as_str()),
+    ])
+    .await;
+    assert_eq!(server.get("/metrics", None).await.unwrap().status, 404);
+    let scrape = process::request(&metrics_addr, "GET", "/metrics", "", None)
+        .await
+        .unwrap();
+    assert_eq!(scrape.status, 200);
+    assert!(
+        scrape
+            .body
+            .contains(r#"agentidp_http_requests_total{method="GET",route="/health",status="200"}"#),
+        "{}",
+        scrape.body
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_request_stuck_on_the_database_is_cut_off_by_the_request_timeout() {
+    let Some((proxy, via_proxy)) = proxied_database(true).await else {
+        return;
+    };
+    let server = Server::start(&[
+        ("DATABASE_URL", via_proxy.as_str()),
+        ("REQUEST_TIMEOUT_MS", "300"),
+        ("DB_POOL_CONNECTION_TIMEOUT_MS", "10000"),
+    ])
+    .await;
+    let (id, secret) = server.admin.clone();
+    let token = server.token(&id, &secret).await.unwrap();
+    proxy.stall().await;
+    let started = Instant::now();
+    let rest = server.get("/v1/agents", Some(&token)).await.unwrap();
+    assert_eq!(rest.status, 503, "{}", rest.body);
+    assert_eq!(rest.json()["code"], "REQUEST_TIMEOUT");
+    let oauth = server.token(&id, &secret).await.unwrap_err();
+    assert_eq!(oauth.status, 503, "{}", oauth.body);
+    assert_eq!(oauth.json()["error"], "temporarily_unavailable");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "cut off long before the pool gave up"
+    );
+}

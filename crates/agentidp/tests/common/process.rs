@@ -183,7 +183,8 @@ impl Reply {
     }
 }
 
-async fn request(
+/// One request to `addr` (`host:port`); `headers` are complete header lines.
+pub async fn request(
     addr: &str,
     method: &str,
     path: &str,
