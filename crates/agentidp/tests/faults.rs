@@ -204,6 +204,7 @@ async fn a_request_stuck_on_the_database_is_cut_off_by_the_request_timeout() {
     let rest = server.get("/v1/agents", Some(&token)).await.unwrap();
     assert_eq!(rest.status, 503, "{}", rest.body);
     assert_eq!(rest.json()["code"], "REQUEST_TIMEOUT");
+    assert_eq!(rest.header("retry-after"), "1");
     let oauth = server.token(&id, &secret).await.unwrap_err();
     assert_eq!(oauth.status, 503, "{}", oauth.body);
     assert_eq!(oauth.json()["error"], "temporarily_unavailable");

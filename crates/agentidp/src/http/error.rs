@@ -48,14 +48,29 @@ impl ApiError {
 
     /// A 429 from the rate limiter (its `X-RateLimit-*` headers are added by the middleware).
     pub fn rate_limited(retry_after_secs: u64) -> Self {
-        let mut err = Self::new(
+        Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             "RATE_LIMIT_EXCEEDED",
             format!("too many requests; retry in {retry_after_secs} s"),
         )
-        .with_details(json!({ "retryAfterSeconds": retry_after_secs }));
-        err.retry_after = Some(retry_after_secs);
-        err
+        .with_details(json!({ "retryAfterSeconds": retry_after_secs }))
+        .retry_in(retry_after_secs)
+    }
+
+    /// A 503 for a request abandoned by the server's request timeout.
+    pub fn timed_out() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "REQUEST_TIMEOUT",
+            "the request took too long and was abandoned; retry shortly",
+        )
+        .retry_in(1)
+    }
+
+    /// Adds a `Retry-After` header.
+    fn retry_in(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
 
     /// Adds structured details.
@@ -142,13 +157,12 @@ impl From<DomainError> for ApiError {
             D::EventNotFound => Self::new(S::NOT_FOUND, "EVENT_NOT_FOUND", msg),
             _ if e.is_unavailable() => {
                 tracing::warn!(error = %crate::error_chain(&e), "dependency unavailable");
-                let mut err = Self::new(
+                Self::new(
                     S::SERVICE_UNAVAILABLE,
                     "SERVICE_UNAVAILABLE",
                     "the service is temporarily unavailable; retry shortly",
-                );
-                err.retry_after = Some(1);
-                err
+                )
+                .retry_in(1)
             }
             D::Unavailable | D::Store(_) | D::Crypto(_) | D::Audit(_) => {
                 log_internal(&e);
@@ -219,24 +233,28 @@ impl OAuthError {
 
     /// A 503 for a request abandoned by the server's request timeout.
     pub fn timed_out() -> Self {
-        let mut err = Self::new(
+        Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "temporarily_unavailable",
             "the request took too long and was abandoned; retry shortly",
-        );
-        err.retry_after = Some(1);
-        err
+        )
+        .retry_in(1)
     }
 
     /// A 429 from the rate limiter.
     pub fn rate_limited(retry_after_secs: u64) -> Self {
-        let mut err = Self::new(
+        Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_requests",
             format!("too many requests; retry in {retry_after_secs} s"),
-        );
-        err.retry_after = Some(retry_after_secs);
-        err
+        )
+        .retry_in(retry_after_secs)
+    }
+
+    /// Adds a `Retry-After` header.
+    fn retry_in(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
 }
 
@@ -256,13 +274,12 @@ impl From<DomainError> for OAuthError {
             other => {
                 let api = ApiError::from(other);
                 if api.status() == StatusCode::SERVICE_UNAVAILABLE {
-                    let mut err = Self::new(
+                    let err = Self::new(
                         StatusCode::SERVICE_UNAVAILABLE,
                         "temporarily_unavailable",
                         api.body.message,
                     );
-                    err.retry_after = api.retry_after;
-                    err
+                    err.retry_in(api.retry_after.unwrap_or(1))
                 } else if api.status().is_server_error() {
                     Self::new(
                         StatusCode::INTERNAL_SERVER_ERROR,

@@ -86,12 +86,7 @@ pub async fn shape_plain_errors(req: Request, next: Next) -> Response {
         )
         .into_response(),
         (StatusCode::SERVICE_UNAVAILABLE, true) => OAuthError::timed_out().into_response(),
-        (StatusCode::SERVICE_UNAVAILABLE, false) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "REQUEST_TIMEOUT",
-            "the request took too long and was abandoned; retry shortly",
-        )
-        .into_response(),
+        (StatusCode::SERVICE_UNAVAILABLE, false) => ApiError::timed_out().into_response(),
         _ => response,
     }
 }
