@@ -57,6 +57,15 @@ impl ApiError {
         .retry_in(retry_after_secs)
     }
 
+    /// A 413 for a body over `MAX_BODY_BYTES`, whichever layer noticed it.
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            "the request body is too large",
+        )
+    }
+
     /// A 503 for a request abandoned by the server's request timeout.
     pub fn timed_out() -> Self {
         Self::new(

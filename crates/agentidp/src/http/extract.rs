@@ -47,11 +47,7 @@ fn json_rejection(r: JsonRejection) -> ApiError {
             ApiError::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", e.body_text())
         }
         JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
-                "the request body is too large",
-            )
+            ApiError::payload_too_large()
         }
         other => ApiError::new(StatusCode::BAD_REQUEST, "INVALID_BODY", other.body_text()),
     }
@@ -72,11 +68,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
             .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "PAYLOAD_TOO_LARGE",
-                    "the request body is too large",
-                )
+                ApiError::payload_too_large()
             } else {
                 ApiError::new(StatusCode::BAD_REQUEST, "INVALID_BODY", e.body_text())
             }

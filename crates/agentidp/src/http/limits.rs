@@ -9,7 +9,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -143,11 +143,7 @@ fn counted_per_client(route: &str) -> bool {
 /// Middleware: resolves the client IP, limits unauthenticated routes per IP, and writes the
 /// decision (whoever made it) into the response headers.
 pub async fn rate_limit(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str)
-        .to_owned();
+    let route = super::ops::route_of(&req);
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()

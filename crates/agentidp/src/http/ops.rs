@@ -12,16 +12,20 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use super::error::{ApiError, OAuthError};
 use crate::app::AppState;
 
-/// Records every request in the HTTP metrics, labelled by its route template (never the raw
-/// path, whose ids would make the label set unbounded).
+/// The route template a request matched (`unmatched` for the fallback): the label of its
+/// metrics and the scope of its rate limit, never the raw path with its ids.
+pub fn route_of(req: &Request) -> String {
+    req.extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned()
+}
+
+/// Records every request in the HTTP metrics, labelled by its route template.
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str)
-        .to_owned();
+    let route = route_of(&req);
     let response = next.run(req).await;
     state.metrics.request(
         method.as_str(),
@@ -79,12 +83,7 @@ pub async fn shape_plain_errors(req: Request, next: Next) -> Response {
         return response;
     }
     match (response.status(), oauth) {
-        (StatusCode::PAYLOAD_TOO_LARGE, _) => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PAYLOAD_TOO_LARGE",
-            "the request body is too large",
-        )
-        .into_response(),
+        (StatusCode::PAYLOAD_TOO_LARGE, _) => ApiError::payload_too_large().into_response(),
         (StatusCode::SERVICE_UNAVAILABLE, true) => OAuthError::timed_out().into_response(),
         (StatusCode::SERVICE_UNAVAILABLE, false) => ApiError::timed_out().into_response(),
         _ => response,

@@ -264,10 +264,12 @@ impl Db {
 
     /// Connections in use and idle, and operations waiting for one.
     pub fn pool_stats(&self) -> PoolStats {
-        let (size, idle) = on_pool!(self, p => (p.size() as usize, p.num_idle()));
+        let (size, idle) = match &self.pool {
+            Pool::Sqlite(p) => (p.size() as usize, p.num_idle()),
+            Pool::Postgres(p) => (p.size() as usize, p.num_idle()),
+        };
         let active = size.saturating_sub(idle);
-        // `busy` counts this call too.
-        let busy = self.busy.load(Ordering::Relaxed).saturating_sub(1);
+        let busy = self.busy.load(Ordering::Relaxed);
         PoolStats {
             active,
             idle,
