@@ -1,0 +1,110 @@
+//! OAuth 2.0 and public endpoints: tokens, introspection, revocation, metadata, JWKS,
+//! sign-up and health.
+
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+
+use super::Client;
+use crate::error::Result;
+use crate::models::{
+    Health, Introspection, ServerMetadata, TenantCreated, TokenRequest, TokenResponse,
+};
+use crate::transport::{Repeat, json};
+
+#[derive(Serialize)]
+struct TokenParam<'a> {
+    token: &'a str,
+}
+
+impl Client {
+    /// A token for any client (client_secret_basic), uncached: what `issue-token` does. An
+    /// agent that calls services should use a [`TokenProvider`](crate::TokenProvider).
+    pub async fn issue_token(
+        &self,
+        client_id: &str,
+        client_secret: &SecretString,
+        request: &TokenRequest,
+    ) -> Result<TokenResponse> {
+        #[derive(Serialize)]
+        struct Form<'a> {
+            grant_type: &'static str,
+            #[serde(flatten)]
+            request: &'a TokenRequest,
+        }
+        let form = Form {
+            grant_type: "client_credentials",
+            request,
+        };
+        let r = self
+            .transport
+            .send(Repeat::Safe, || {
+                self.transport
+                    .request(Method::POST, "/oauth2/token")
+                    .basic_auth(client_id, Some(client_secret.expose_secret()))
+                    .form(&form)
+            })
+            .await?;
+        json(r).await
+    }
+
+    /// RFC 7662 introspection, authenticated as this client.
+    pub async fn introspect_token(&self, token: &str) -> Result<Introspection> {
+        json(self.oauth_post("/oauth2/introspect", token).await?).await
+    }
+
+    /// RFC 7009 revocation, authenticated as this client (another agent's token needs
+    /// `tokens:revoke`). Unknown or already revoked tokens succeed, as the RFC says.
+    pub async fn revoke_token(&self, token: &str) -> Result<()> {
+        self.oauth_post("/oauth2/revoke", token).await?;
+        Ok(())
+    }
+
+    async fn oauth_post(&self, path: &str, token: &str) -> Result<reqwest::Response> {
+        let form = TokenParam { token };
+        self.transport
+            .send(Repeat::Safe, || {
+                self.oauth_auth(self.transport.request(Method::POST, path))
+                    .form(&form)
+            })
+            .await
+    }
+
+    /// RFC 8414 metadata.
+    pub async fn server_metadata(&self) -> Result<ServerMetadata> {
+        self.public_get("/.well-known/oauth-authorization-server")
+            .await
+    }
+
+    /// The published signing keys.
+    pub async fn jwks(&self) -> Result<serde_json::Value> {
+        self.public_get("/.well-known/jwks.json").await
+    }
+
+    /// Liveness.
+    pub async fn health(&self) -> Result<Health> {
+        self.public_get("/health").await
+    }
+
+    /// Creates a tenant and its administrator (when the server allows sign-up).
+    pub async fn sign_up(&self, name: &str) -> Result<TenantCreated> {
+        let body = serde_json::json!({ "name": name });
+        let r = self
+            .transport
+            .send(Repeat::OnlyWhenRefused, || {
+                self.transport
+                    .request(Method::POST, "/v1/tenants")
+                    .json(&body)
+            })
+            .await?;
+        json(r).await
+    }
+
+    async fn public_get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T> {
+        let r = self
+            .transport
+            .send(Repeat::Safe, || self.transport.request(Method::GET, path))
+            .await?;
+        json(r).await
+    }
+}

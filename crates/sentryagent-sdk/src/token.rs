@@ -1,0 +1,243 @@
+//! The agent-side token provider: client credentials, an in-memory cache refreshed before
+//! expiry, and one request in flight however many tasks ask at once.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::{Error, Result};
+use crate::models::{TokenRequest, TokenResponse};
+use crate::transport::{Repeat, Transport, json};
+
+/// A cached access token. `Debug` never shows the token.
+#[derive(Clone)]
+pub struct AccessToken {
+    value: SecretString,
+    expires_at: Instant,
+    scope: String,
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("expires_in", &self.expires_in())
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AccessToken {
+    /// The compact JWT, for an `Authorization: Bearer` header.
+    pub fn secret(&self) -> &str {
+        self.value.expose_secret()
+    }
+
+    /// Time left before it expires.
+    pub fn expires_in(&self) -> Duration {
+        self.expires_at.saturating_duration_since(Instant::now())
+    }
+
+    /// The granted scopes, space separated.
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+}
+
+#[derive(Clone)]
+struct Cached {
+    token: AccessToken,
+    refresh_at: Instant,
+}
+
+struct Inner {
+    transport: Arc<Transport>,
+    client_id: String,
+    client_secret: SecretString,
+    request: TokenRequest,
+    cache: RwLock<Option<Cached>>,
+    refresh: tokio::sync::Mutex<()>,
+    fetches: AtomicU64,
+    margin: Option<Duration>,
+}
+
+/// Gets and caches an agent's access tokens (OAuth 2.0 client credentials).
+///
+/// Cheap to clone; clones share the cache. A token is refreshed when a fifth of its lifetime
+/// (at most 60 s) is left, so callers never hold one that expires mid-request; concurrent
+/// callers that find the cache stale wait for a single token request.
+#[derive(Clone)]
+pub struct TokenProvider {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for TokenProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenProvider")
+            .field("client_id", &self.inner.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenProvider {
+    /// A provider for the agent `client_id` at the server `base_url`, with the default retry
+    /// policy and a 30 s request timeout. A [`Client`](crate::Client) built with
+    /// `client_credentials` has one too: [`Client::token_provider`](crate::Client::token_provider).
+    pub fn new(
+        base_url: &str,
+        client_id: impl Into<String>,
+        client_secret: impl Into<SecretString>,
+        request: TokenRequest,
+    ) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let transport = Transport::new(base_url, http, crate::RetryPolicy::default())?;
+        Ok(Self::with_transport(
+            Arc::new(transport),
+            client_id.into(),
+            client_secret.into(),
+            request,
+        ))
+    }
+
+    pub(crate) fn with_transport(
+        transport: Arc<Transport>,
+        client_id: String,
+        client_secret: SecretString,
+        request: TokenRequest,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                transport,
+                client_id,
+                client_secret,
+                request,
+                cache: RwLock::new(None),
+                refresh: tokio::sync::Mutex::new(()),
+                fetches: AtomicU64::new(0),
+                margin: None,
+            }),
+        }
+    }
+
+    /// Refresh tokens this long before they expire, instead of the default (a fifth of the
+    /// lifetime, at most 60 s). Call before the provider is shared.
+    pub fn with_refresh_margin(mut self, margin: Duration) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.margin = Some(margin);
+        }
+        self
+    }
+
+    /// The client id tokens are requested for.
+    pub fn client_id(&self) -> &str {
+        &self.inner.client_id
+    }
+
+    pub(crate) fn client_secret(&self) -> &SecretString {
+        &self.inner.client_secret
+    }
+
+    /// A valid token: the cached one while it is fresh, otherwise a new one.
+    pub async fn token(&self) -> Result<AccessToken> {
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let _single_flight = self.inner.refresh.lock().await;
+        // Whoever held the lock before us may have refreshed already.
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        let cached = self.fetch().await?;
+        let token = cached.token.clone();
+        *self.write_cache() = Some(cached);
+        Ok(token)
+    }
+
+    /// Drops `rejected` from the cache (after the server answered 401 to it), so the next
+    /// [`token`](Self::token) fetches a new one; a newer cached token is kept.
+    pub fn invalidate(&self, rejected: &AccessToken) {
+        let mut cache = self.write_cache();
+        if cache
+            .as_ref()
+            .is_some_and(|c| c.token.secret() == rejected.secret())
+        {
+            *cache = None;
+        }
+    }
+
+    /// How many token requests this provider has sent (for tests and metrics).
+    pub fn fetch_count(&self) -> u64 {
+        self.inner.fetches.load(Ordering::Relaxed)
+    }
+
+    fn fresh(&self) -> Option<AccessToken> {
+        let cache = self
+            .inner
+            .cache
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .as_ref()
+            .filter(|c| Instant::now() < c.refresh_at)
+            .map(|c| c.token.clone())
+    }
+
+    fn write_cache(&self) -> std::sync::RwLockWriteGuard<'_, Option<Cached>> {
+        self.inner
+            .cache
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    async fn fetch(&self) -> Result<Cached> {
+        let inner = &self.inner;
+        self.inner.fetches.fetch_add(1, Ordering::Relaxed);
+        let form = Form {
+            grant_type: "client_credentials",
+            request: &inner.request,
+        };
+        let response = inner
+            .transport
+            .send(Repeat::Safe, || {
+                inner
+                    .transport
+                    .request(Method::POST, "/oauth2/token")
+                    .basic_auth(&inner.client_id, Some(inner.client_secret.expose_secret()))
+                    .form(&form)
+            })
+            .await?;
+        let issued = Instant::now();
+        let body: TokenResponse = json(response).await?;
+        if !body.token_type.eq_ignore_ascii_case("bearer") {
+            return Err(Error::Decode(format!(
+                "token_type {:?} is not Bearer",
+                body.token_type
+            )));
+        }
+        let lifetime = Duration::from_secs(body.expires_in);
+        let margin = inner
+            .margin
+            .unwrap_or((lifetime / 5).min(Duration::from_secs(60)))
+            .min(lifetime);
+        Ok(Cached {
+            refresh_at: issued + (lifetime - margin),
+            token: AccessToken {
+                value: body.access_token,
+                expires_at: issued + lifetime,
+                scope: body.scope,
+            },
+        })
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Form<'a> {
+    grant_type: &'static str,
+    #[serde(flatten)]
+    request: &'a TokenRequest,
+}
