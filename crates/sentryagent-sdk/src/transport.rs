@@ -125,7 +125,11 @@ impl Transport {
                     }
                     (error, retry_after)
                 }
-                Err(e) if repeat == Repeat::Safe && (e.is_connect() || e.is_timeout()) => {
+                // Refused, reset or timed out: repeating a safe call is harmless.
+                Err(e)
+                    if repeat == Repeat::Safe
+                        && (e.is_connect() || e.is_timeout() || e.is_request()) =>
+                {
                     (Error::transport(&e), None)
                 }
                 Err(e) => return Err(Error::transport(&e)),

@@ -316,6 +316,31 @@ async fn the_provider_refreshes_a_token_before_it_expires() {
 }
 
 #[tokio::test]
+async fn a_safe_call_is_retried_with_backoff_while_the_server_is_still_starting() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let client = Client::builder(format!("http://{port}"))
+        .retry(RetryPolicy {
+            max_retries: 10,
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    let starter = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let listener = tokio::net::TcpListener::bind(port).await.unwrap();
+        TestServer::start_on(listener, &[]).await
+    });
+    let started = Instant::now();
+    let health = client.health().await.unwrap();
+    assert_eq!(health.status, "ok");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    drop(starter.await.unwrap());
+}
+
+#[tokio::test]
 async fn a_rate_limited_token_request_is_retried_after_the_servers_retry_after() {
     let server = TestServer::start(&[
         "--rate-limit-max-requests",

@@ -39,14 +39,19 @@ impl Drop for TestServer {
 impl TestServer {
     /// Starts a server with the test defaults (ES256, no rate limit) and then `args`.
     pub async fn start(args: &[&str]) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        Self::start_on(listener, args).await
+    }
+
+    /// Starts a server on `listener`.
+    pub async fn start_on(listener: tokio::net::TcpListener, args: &[&str]) -> Self {
         let dir = std::env::temp_dir().join(format!(
             "sentryagent-test-{}",
             uuid::Uuid::now_v7().simple()
         ));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let db = format!("sqlite://{}/test.db", dir.display());
         let mut argv = vec![
