@@ -72,9 +72,18 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
 
 /// Turns the plain-text 413 of the body-limit layer into the REST error shape, and the empty
 /// 503 of the timeout layer into the error shape of the endpoint (OAuth under `/oauth2/`).
+/// An OAuth 401 challenges with `WWW-Authenticate: Basic` only when the client sent Basic
+/// credentials (RFC 6749 §5.2): a browser that posted its credentials in the form would
+/// otherwise stop at its own password dialog.
 pub async fn shape_plain_errors(req: Request, next: Next) -> Response {
     let oauth = req.uri().path().starts_with("/oauth2/");
-    let response = next.run(req).await;
+    let sent_basic = req.headers().get(header::AUTHORIZATION).is_some_and(|v| {
+        v.as_bytes().len() > 6 && v.as_bytes()[..6].eq_ignore_ascii_case(b"basic ")
+    });
+    let mut response = next.run(req).await;
+    if oauth && !sent_basic {
+        response.headers_mut().remove(header::WWW_AUTHENTICATE);
+    }
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)

@@ -47,6 +47,12 @@ backend_tests! {
         }
         app.form("/oauth2/token", None, &[("grant_type", "client_credentials")]).await
             .expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        // Credentials posted in the form get no Basic challenge, which would make a browser
+        // open its password dialog.
+        let posted = [("grant_type", "client_credentials"), ("client_id", app.admin_id.as_str()), ("client_secret", "sk_live_wrong")];
+        let r = app.form("/oauth2/token", None, &posted).await;
+        r.expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        assert_eq!(r.header("www-authenticate"), "", "{:?}", r.headers);
     }
 
     async fn malformed_token_requests_are_rejected_in_oauth_shape(app) {
