@@ -10,6 +10,7 @@ pub mod limits;
 pub mod metrics;
 pub mod oauth;
 pub mod ops;
+pub mod portal;
 pub mod tenants;
 pub mod well_known;
 
@@ -26,7 +27,7 @@ use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::app::AppState;
 use error::ApiError;
@@ -116,7 +117,12 @@ pub fn router(state: AppState) -> Router {
     let timeout = Duration::from_millis(config.request_timeout_ms.max(1));
     let (router, doc) = api(config.metrics_bind_addr.is_none()).split_for_parts();
     let router = router
-        .merge(SwaggerUi::new("/api-docs").url("/openapi.json", doc))
+        .merge(
+            SwaggerUi::new("/api-docs")
+                .url("/openapi.json", doc)
+                .config(Config::from("/openapi.json").persist_authorization(true)),
+        )
+        .merge(portal::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), limits::rate_limit))

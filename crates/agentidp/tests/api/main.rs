@@ -18,5 +18,6 @@ mod keys;
 mod limits;
 mod oauth;
 mod openapi;
+mod portal;
 mod shared;
 mod tenants;

@@ -1,0 +1,116 @@
+// The get-started wizard: sign in, create an agent, generate a credential (its secret shown
+// once, then removed from the page), and a ready-to-run snippet with the real ids.
+'use strict';
+
+const wizard = { agentId: null, clientId: null };
+
+function goTo(step) {
+  for (let i = 1; i <= 4; i++) {
+    document.getElementById('step-' + i).hidden = i !== step;
+    const marker = document.querySelector('.steps [data-step="' + i + '"]');
+    if (i === step) marker.setAttribute('aria-current', 'step'); else marker.removeAttribute('aria-current');
+  }
+  if (step === 4) renderSnippet();
+  const heading = document.getElementById('step-' + step + '-h');
+  heading.setAttribute('tabindex', '-1');
+  heading.focus();
+}
+
+function slug(name) {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'agent';
+}
+
+function renderSnippet() {
+  const base = document.getElementById('snippet').dataset.base;
+  const sdk = document.querySelector('input[name="sdk"]:checked').value;
+  const id = wizard.clientId;
+  const snippets = {
+    curl: 'curl -s -u "' + id + ':$AGENT_SECRET" \\\n  -d grant_type=client_credentials \\\n  ' + base + '/oauth2/token',
+    cli: 'sentryagent configure --api-url ' + base + '\n' +
+         'SENTRYAGENT_AGENT_SECRET="$AGENT_SECRET" sentryagent issue-token --agent-id ' + id,
+    rust: 'let tokens = sentryagent_sdk::TokenProvider::new(\n    "' + base + '",\n    "' + id + '",\n' +
+          '    std::env::var("AGENT_SECRET")?,\n    Default::default(),\n)?;\n' +
+          'let token = tokens.token().await?;\nprintln!("{}", token.secret());',
+  };
+  document.getElementById('snippet').textContent = snippets[sdk];
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  if (Session.get()) goTo(2);
+
+  document.getElementById('sign-in').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    hideError('sign-in-error');
+    const id = document.getElementById('client-id').value.trim();
+    const secret = document.getElementById('client-secret');
+    if (!id || !secret.value) {
+      showError('sign-in-error', new Error('enter the client ID and the client secret.'));
+      return;
+    }
+    try {
+      await busy(event.submitter, () => Session.signIn(id, secret.value.trim()));
+      secret.value = '';
+      updateSignOut();
+      goTo(2);
+    } catch (error) {
+      showError('sign-in-error', error);
+    }
+  });
+
+  document.getElementById('agent-name').addEventListener('input', (event) => {
+    const email = document.getElementById('agent-email');
+    if (!email.dataset.touched) email.value = slug(event.target.value) + '@agents.example.com';
+  });
+  document.getElementById('agent-email').addEventListener('input', (event) => {
+    event.target.dataset.touched = 'yes';
+  });
+
+  document.getElementById('create-agent').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    hideError('create-agent-error');
+    const name = document.getElementById('agent-name').value.trim();
+    const email = document.getElementById('agent-email').value.trim();
+    if (!name || !email) {
+      showError('create-agent-error', new Error('a name and an e-mail are required.'));
+      return;
+    }
+    const body = {
+      name, email, agentType: 'custom', version: '0.1.0', owner: Session.get()?.clientId || 'portal',
+      deploymentEnv: document.getElementById('agent-env').value,
+      allowedScopes: document.getElementById('agent-scopes').value.split(/\s+/).filter(Boolean),
+    };
+    try {
+      const agent = await busy(event.submitter, () => api('POST', '/v1/agents', body));
+      wizard.agentId = agent.agentId;
+      document.getElementById('agent-id').textContent = agent.agentId;
+      document.getElementById('create-agent').hidden = true;
+      document.getElementById('agent-created').hidden = false;
+    } catch (error) {
+      showError('create-agent-error', error);
+    }
+  });
+
+  document.getElementById('generate-credential').addEventListener('click', async (event) => {
+    hideError('credential-error');
+    try {
+      const credential = await busy(event.target, () => api('POST', '/v1/agents/' + wizard.agentId + '/credentials'));
+      wizard.clientId = credential.clientId;
+      document.getElementById('credential-client-id').textContent = credential.clientId;
+      document.getElementById('credential-secret').textContent = credential.clientSecret;
+      document.getElementById('credential-created').hidden = false;
+      event.target.hidden = true;
+    } catch (error) {
+      showError('credential-error', error);
+    }
+  });
+
+  document.addEventListener('click', (event) => {
+    const next = event.target.closest('[data-next]');
+    if (!next) return;
+    // The secret leaves the page once the user moves on: it is never shown twice.
+    document.getElementById('credential-secret').textContent = '';
+    goTo(Number(next.dataset.next));
+  });
+
+  for (const radio of document.querySelectorAll('input[name="sdk"]')) radio.addEventListener('change', renderSnippet);
+});

@@ -1,0 +1,170 @@
+// The portal and dashboard in headless Chromium: every page renders under its CSP with no
+// console error, the wizard's snippet really gets a token, the dashboard manages credentials
+// and shows the audit log, and errors read clearly. Run through tests/e2e/run.sh.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chromium } from 'playwright-core';
+
+const { BASE, ADMIN_ID, ADMIN_SECRET, SCREENSHOT_DIR, CHROMIUM } = process.env;
+let browser;
+const wizardAgent = {};
+
+before(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+});
+after(async () => { await browser?.close(); });
+
+/** A page whose console errors (CSP violations included) are collected. */
+async function openPage(viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport, permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png`, fullPage: true });
+}
+
+async function signIn(page, id = ADMIN_ID, secret = ADMIN_SECRET) {
+  await page.getByLabel('Client ID').fill(id);
+  await page.getByLabel('Client secret').fill(secret);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+test('every page renders with a strict CSP and no console error', async () => {
+  const page = await openPage();
+  for (const [path, name, heading] of [
+    ['/', 'home', 'Identity for AI agents'], ['/pricing', 'pricing', 'Pricing'], ['/sdks', 'sdks', 'SDKs and tools'],
+    ['/get-started', 'get-started', 'Get started'], ['/dashboard', 'dashboard-signed-out', 'Dashboard'],
+  ]) {
+    const response = await page.goto(BASE + path);
+    assert.equal(response.status(), 200, path);
+    const csp = response.headers()['content-security-policy'];
+    assert.match(csp, /script-src 'self'/, path);
+    assert.doesNotMatch(csp, /unsafe-inline/, path);
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await shot(page, name);
+  }
+  await page.goto(BASE + '/pricing');
+  assert.equal(await page.locator('[data-limit="agents"]').textContent(), '25 agents');
+  assert.equal(await page.locator('[data-limit="tokens"]').textContent(), '10000 tokens per month');
+
+  await page.goto(BASE + '/api-explorer');
+  assert.ok(page.url().endsWith('/api-docs/'), page.url());
+  await page.getByRole('button', { name: /Authorize/ }).waitFor();
+  await shot(page, 'api-explorer');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('the wizard signs in, creates an agent and a credential, and its snippet gets a token', async () => {
+  const page = await openPage();
+  await page.goto(BASE + '/get-started');
+  await signIn(page, ADMIN_ID, 'sk_live_wrong');
+  await page.getByText('Wrong client ID or secret.').waitFor();
+  await signIn(page);
+
+  await page.getByLabel('Name').fill('Portal weather bot');
+  assert.equal(await page.getByLabel(/E-mail/).inputValue(), 'portal-weather-bot@agents.example.com');
+  await page.getByRole('button', { name: 'Create agent' }).click();
+  await page.locator('#agent-created').waitFor();
+  const agentId = (await page.locator('#agent-id').textContent()).trim();
+  assert.match(agentId, /^[0-9a-f-]{36}$/);
+  await shot(page, 'wizard-2-agent');
+  await page.getByRole('button', { name: 'Next: generate a credential' }).click();
+
+  await page.getByRole('button', { name: 'Generate credential' }).click();
+  await page.locator('#credential-created').waitFor();
+  const secret = (await page.locator('#credential-secret').textContent()).trim();
+  assert.match(secret, /^sk_live_[0-9a-f]{64}$/);
+  assert.equal((await page.locator('#credential-client-id').textContent()).trim(), agentId);
+  await page.locator('[data-copy="credential-secret"]').click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
+  await shot(page, 'wizard-3-credential');
+  await page.getByRole('button', { name: 'I have stored the secret' }).click();
+  assert.equal(await page.locator('#credential-secret').textContent(), '', 'the secret is not kept on the page');
+  assert.ok(!(await page.content()).includes(secret), 'the secret is rendered only once');
+
+  const snippet = await page.locator('#snippet').textContent();
+  assert.ok(snippet.includes(agentId) && snippet.includes(BASE), snippet);
+  await shot(page, 'wizard-4-snippet');
+  const answer = JSON.parse(execFileSync('bash', ['-c', snippet], { env: { ...process.env, AGENT_SECRET: secret } }));
+  assert.equal(answer.token_type, 'Bearer');
+  assert.equal(answer.scope, 'weather:read');
+
+  await page.getByLabel('Rust SDK').check();
+  assert.match(await page.locator('#snippet').textContent(), /TokenProvider::new/);
+  await page.getByLabel('sentryagent CLI').check();
+  assert.match(await page.locator('#snippet').textContent(), /sentryagent issue-token --agent-id/);
+
+  const storage = await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.getItem('agentidp.session') }));
+  assert.equal(storage.local, 0, 'nothing in localStorage');
+  assert.ok(JSON.parse(storage.session).token, 'the token lives in sessionStorage');
+  assert.deepEqual(page.errors.filter((e) => !e.includes('401')), []);
+  Object.assign(wizardAgent, { agentId });
+  await page.context().close();
+});
+
+test('the dashboard finds the agent, creates, rotates and revokes credentials, and shows the audit log', async () => {
+  const page = await openPage();
+  page.on('dialog', (d) => d.accept());
+  await page.goto(BASE + '/dashboard');
+  await signIn(page);
+  await page.getByRole('table', { name: 'Agents' }).waitFor();
+  await page.getByLabel('Search').fill('portal weather');
+  await page.getByRole('button', { name: 'Portal weather bot' }).click();
+  await page.getByRole('heading', { name: 'Agent: Portal weather bot' }).waitFor();
+  const credentials = page.getByRole('table', { name: 'Credentials of this agent' });
+  assert.equal(await credentials.locator('tbody tr').count(), 1);
+
+  await page.getByRole('button', { name: 'New credential' }).click();
+  await page.locator('#new-secret').waitFor();
+  assert.match(await page.locator('#new-client-secret').textContent(), /^sk_live_/);
+  await page.getByRole('button', { name: 'Done' }).click();
+  assert.equal(await page.locator('#new-client-secret').textContent(), '');
+  await credentials.locator('tbody tr').nth(1).waitFor();
+
+  await credentials.getByRole('button', { name: /^Rotate credential/ }).first().click();
+  await page.locator('#new-secret:not([hidden])').waitFor();
+  await shot(page, 'dashboard-agent');
+  await credentials.getByRole('button', { name: /^Revoke credential/ }).first().click();
+  await credentials.locator('td.status-revoked').first().waitFor();
+
+  await page.getByRole('tab', { name: 'Audit log' }).click();
+  await page.getByLabel('Action').fill('credential.revoked');
+  await page.getByRole('button', { name: 'Apply' }).last().click();
+  const audit = page.getByRole('table', { name: /Audit events/ });
+  await audit.locator('tbody tr td', { hasText: 'credential.revoked' }).first().waitFor();
+  await shot(page, 'dashboard-audit');
+  await page.getByLabel('Action').fill('no.such.action');
+  await page.getByRole('button', { name: 'Apply' }).last().click();
+  await page.getByText(/action must be one of/).waitFor();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL(BASE + '/');
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'signed out');
+  await page.context().close();
+});
+
+test('a phone-sized screen and a server that cannot be reached are handled', async () => {
+  const page = await openPage({ width: 390, height: 844 });
+  await page.goto(BASE + '/dashboard');
+  await signIn(page);
+  await page.getByRole('table', { name: 'Agents' }).waitFor();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `no horizontal scrolling of the page (${overflow}px)`);
+  await shot(page, 'dashboard-mobile');
+
+  await page.goto(BASE + '/get-started');
+  await page.evaluate(() => sessionStorage.clear());
+  await page.reload();
+  await page.route('**/oauth2/token', (route) => route.abort('connectionrefused'));
+  await signIn(page);
+  await page.getByText('The server cannot be reached.', { exact: false }).waitFor();
+  await shot(page, 'error-server-down');
+  await page.context().close();
+});
