@@ -32,13 +32,12 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/assets/{file}", get(asset))
 }
 
-/// An HTML page with the portal's security headers; pages are never cached, since they show
-/// the running configuration.
-fn html(body: String) -> Response {
+/// A portal response: `content_type`, caching, and the portal's CSP.
+fn respond(content_type: &'static str, cache: &'static str, body: impl IntoResponse) -> Response {
     let mut response = (
         [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, cache),
         ],
         body,
     )
@@ -48,6 +47,11 @@ fn html(body: String) -> Response {
         HeaderValue::from_static(PORTAL_CSP),
     );
     response
+}
+
+/// An HTML page; never cached, since pages show the running configuration.
+fn html(body: String) -> Response {
+    respond("text/html; charset=utf-8", "no-store", body)
 }
 
 /// The embedded assets, by name.
@@ -75,21 +79,7 @@ fn embedded(file: &str) -> Option<(&'static str, &'static str)> {
 
 async fn asset(Path(file): Path<String>) -> Response {
     match embedded(&file) {
-        Some((content_type, body)) => {
-            let mut response = (
-                [
-                    (header::CONTENT_TYPE, content_type),
-                    (header::CACHE_CONTROL, "public, max-age=300"),
-                ],
-                body,
-            )
-                .into_response();
-            response.headers_mut().insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(PORTAL_CSP),
-            );
-            response
-        }
+        Some((content_type, body)) => respond(content_type, "public, max-age=300", body),
         None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
     }
 }
