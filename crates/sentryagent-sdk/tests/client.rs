@@ -160,6 +160,10 @@ async fn every_agent_and_credential_endpoint_round_trips_through_the_typed_clien
         "revoked"
     );
 
+    let usage = client.usage().await.unwrap();
+    assert_eq!(usage.agents.used, 2);
+    assert!(usage.tokens.used >= 3, "{usage:?}");
+
     client.decommission_agent(agent.agent_id).await.unwrap();
     let gone = client.get_agent(agent.agent_id).await.unwrap();
     assert_eq!(gone.status, AgentStatus::Decommissioned);

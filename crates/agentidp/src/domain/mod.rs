@@ -19,6 +19,7 @@ pub mod tenants;
 pub mod time;
 pub mod token;
 pub mod tokens;
+pub mod usage;
 
 use std::sync::Arc;
 

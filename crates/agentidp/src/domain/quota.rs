@@ -84,6 +84,20 @@ impl QuotaCounter {
         }
     }
 
+    /// Tokens issued by `tenant` in `month`: the stored total plus what this node has not
+    /// flushed yet (other nodes' counts arrive with their next flush, within 5 s).
+    pub async fn used(&self, tenant: TenantId, month: &str) -> DomainResult<u64> {
+        let stored = u64::try_from(self.db.usage(tenant, month, TOKENS_METRIC).await?).unwrap_or(0);
+        let local = self
+            .lock()
+            .get(&(tenant, month.to_owned()))
+            .map(|c| (c.total, c.pending));
+        Ok(match local {
+            Some((total, pending)) => total.max(stored + pending),
+            None => stored,
+        })
+    }
+
     /// Counts on the shared Redis counter: `Some(allowed)`, or `None` to count locally
     /// (no Redis, or Redis is down).
     async fn acquire_shared(

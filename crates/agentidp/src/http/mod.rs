@@ -12,6 +12,7 @@ pub mod oauth;
 pub mod ops;
 pub mod portal;
 pub mod tenants;
+pub mod usage;
 pub mod well_known;
 
 use axum::Router;
@@ -48,6 +49,7 @@ use error::ApiError;
         (name = "oauth2", description = "Token, introspection and revocation endpoints"),
         (name = "discovery", description = "JWKS and server metadata"),
         (name = "tenants", description = "Self-service sign-up"),
+        (name = "billing", description = "Usage against the plan's limits"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -83,6 +85,7 @@ fn api(with_metrics: bool) -> OpenApiRouter<AppState> {
         .merge(oauth::routes())
         .merge(well_known::routes())
         .merge(tenants::routes())
+        .merge(usage::routes())
         .merge(health::routes());
     if with_metrics {
         api.merge(metrics::routes())

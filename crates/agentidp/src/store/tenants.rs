@@ -45,6 +45,17 @@ impl Db {
         Ok(n)
     }
 
+    /// A tenant's plan and live-agent count (the counter the agent limit is enforced on).
+    pub async fn tenant_plan_and_agents(
+        &self,
+        tenant: TenantId,
+    ) -> StoreResult<Option<(String, i64)>> {
+        const SQL: &str = "SELECT plan, agent_count FROM tenants WHERE id = $1";
+        let row: Option<(String, i64)> =
+            on_pool!(self, p => sqlx::query_as(SQL).bind(tenant.uuid()).fetch_optional(p).await)?;
+        Ok(row)
+    }
+
     /// The tenant called `name`, if any.
     pub async fn tenant_by_name(&self, name: &str) -> StoreResult<Option<Tenant>> {
         const SQL: &str = "SELECT id, name, plan, created_at FROM tenants WHERE name = $1";

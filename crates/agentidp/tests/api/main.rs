@@ -21,3 +21,4 @@ mod openapi;
 mod portal;
 mod shared;
 mod tenants;
+mod usage;

@@ -4,7 +4,7 @@ use reqwest::Method;
 
 use super::{Client, plain, with_json, with_query};
 use crate::error::Result;
-use crate::models::{Agent, AgentFilter, AgentId, AgentUpdate, NewAgent, Page};
+use crate::models::{Agent, AgentFilter, AgentId, AgentUpdate, NewAgent, Page, Usage};
 use crate::transport::{Repeat, json};
 
 impl Client {
@@ -70,5 +70,14 @@ impl Client {
         self.call(Method::DELETE, &path, Repeat::Safe, plain)
             .await?;
         Ok(())
+    }
+
+    /// The tenant's usage this month against its limits (`agents:read`).
+    pub async fn usage(&self) -> Result<Usage> {
+        json(
+            self.call(Method::GET, "/v1/billing/usage", Repeat::Safe, plain)
+                .await?,
+        )
+        .await
     }
 }

@@ -9,7 +9,8 @@ pub use agent::{Agent, AgentFilter, AgentStatus, AgentUpdate, DeploymentEnv, New
 pub use audit::{AuditEvent, EventFilter, Outcome};
 pub use credential::{Credential, CredentialWithSecret, RotateOptions};
 pub use oauth::{
-    Health, Introspection, ServerMetadata, TenantAdmin, TenantCreated, TokenRequest, TokenResponse,
+    Health, Introspection, Metered, ServerMetadata, TenantAdmin, TenantCreated, TokenRequest,
+    TokenResponse, Usage,
 };
 
 use serde::{Deserialize, Serialize};

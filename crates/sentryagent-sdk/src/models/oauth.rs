@@ -126,3 +126,25 @@ pub struct TenantAdmin {
     /// Its management scopes.
     pub scopes: Vec<String>,
 }
+
+/// One metric against its limit.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+pub struct Metered {
+    /// How much is used.
+    pub used: u64,
+    /// The limit; `None` when there is none.
+    pub limit: Option<u64>,
+}
+
+/// `GET /v1/billing/usage`: the tenant's consumption this month.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Usage {
+    /// `YYYY-MM` (UTC).
+    pub month: String,
+    /// `free` or `pro`.
+    pub plan: String,
+    /// Access tokens issued this month.
+    pub tokens: Metered,
+    /// Live agents.
+    pub agents: Metered,
+}
