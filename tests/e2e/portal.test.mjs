@@ -68,7 +68,7 @@ test('the wizard signs in, creates an agent and a credential, and its snippet ge
   await page.getByText('Wrong client ID or secret.').waitFor();
   await signIn(page);
 
-  await page.getByLabel('Name').fill('Portal weather bot');
+  await page.getByLabel('Name', { exact: true }).fill('Portal weather bot');
   assert.equal(await page.getByLabel(/E-mail/).inputValue(), 'portal-weather-bot@agents.example.com');
   await page.getByRole('button', { name: 'Create agent' }).click();
   await page.locator('#agent-created').waitFor();
@@ -166,5 +166,45 @@ test('a phone-sized screen and a server that cannot be reached are handled', asy
   await signIn(page);
   await page.getByText('The server cannot be reached.', { exact: false }).waitFor();
   await shot(page, 'error-server-down');
+  await page.context().close();
+});
+
+test('a new tenant signs up in the wizard, hits its agent limit, and sees it in the usage tab', async () => {
+  const page = await openPage();
+  await page.goto(BASE + '/get-started');
+  const tenant = 'e2e-' + Date.now().toString(36);
+  await page.getByLabel(/Organisation name/).fill(tenant);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.locator('#signed-up').waitFor();
+  const secret = (await page.locator('#admin-secret').textContent()).trim();
+  assert.match(secret, /^sk_live_/);
+  await shot(page, 'wizard-1-signed-up');
+  await page.getByRole('button', { name: 'I have stored the secret: continue' }).click();
+  await page.getByRole('heading', { name: '2. Create an agent' }).waitFor();
+  assert.ok(!(await page.content()).includes(secret), 'the admin secret is gone from the page');
+
+  // Fill the tenant up to its 25 agents (the admin is the first), then ask for one more.
+  const created = await page.evaluate(async () => {
+    const { token } = JSON.parse(sessionStorage.getItem('agentidp.session'));
+    let ok = 0;
+    for (let i = 0; i < 24; i++) {
+      const r = await fetch('/v1/agents', { method: 'POST', headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: `filler-${i}@example.com`, name: `filler ${i}`, agentType: 'custom', version: '1.0.0', owner: 'e2e', deploymentEnv: 'development' }) });
+      if (r.status === 201) ok++;
+    }
+    return ok;
+  });
+  assert.equal(created, 24);
+  await page.getByLabel('Name', { exact: true }).fill('One too many');
+  await page.getByRole('button', { name: 'Create agent' }).click();
+  await page.getByText(/^Plan limit reached:/).waitFor();
+  await shot(page, 'error-limit-reached');
+
+  await page.goto(BASE + '/dashboard');
+  await page.getByRole('tab', { name: 'Usage' }).click();
+  await page.getByText('25 of 25 agents: limit reached').waitFor();
+  assert.match(await page.locator('#usage-tokens-text').textContent(), /^1 of 10000 tokens/);
+  await shot(page, 'dashboard-usage');
+  assert.deepEqual(page.errors.filter((e) => !e.includes('403')), []);
   await page.context().close();
 });

@@ -143,8 +143,31 @@ async function loadAudit(append) {
   }
 }
 
+async function loadUsage() {
+  hideError('usage-error');
+  try {
+    const usage = await api('GET', '/v1/billing/usage');
+    document.getElementById('usage-month').textContent = usage.month;
+    document.getElementById('usage-plan').textContent = usage.plan;
+    for (const [key, unit] of [['tokens', 'tokens'], ['agents', 'agents']]) {
+      const { used, limit } = usage[key];
+      const meter = document.getElementById('usage-' + key);
+      meter.max = limit || Math.max(used, 1);
+      meter.value = used;
+      const text = limit === null
+        ? used + ' ' + unit + ' (no limit)'
+        : used + ' of ' + limit + ' ' + unit + (used >= limit ? ': limit reached' : ' (' + Math.round((100 * used) / limit) + ' %)');
+      document.getElementById('usage-' + key + '-text').textContent = text;
+    }
+  } catch (error) {
+    showError('usage-error', error);
+  }
+}
+
+const TABS = ['agents', 'audit', 'usage'];
+
 function selectTab(name) {
-  for (const tab of ['agents', 'audit']) {
+  for (const tab of TABS) {
     const selected = tab === name;
     const button = document.getElementById('tab-' + tab);
     button.setAttribute('aria-selected', String(selected));
@@ -152,6 +175,7 @@ function selectTab(name) {
     document.getElementById('panel-' + tab).hidden = !selected;
   }
   if (name === 'audit') loadAudit(false);
+  if (name === 'usage') loadUsage();
 }
 
 document.addEventListener('DOMContentLoaded', () => {
@@ -176,10 +200,11 @@ document.addEventListener('DOMContentLoaded', () => {
   document.getElementById('audit-filters').addEventListener('submit', (event) => { event.preventDefault(); loadAudit(false); });
   document.getElementById('audit-more').addEventListener('click', () => loadAudit(true));
   document.getElementById('tab-agents').addEventListener('click', () => selectTab('agents'));
-  document.getElementById('tab-audit').addEventListener('click', () => selectTab('audit'));
+  for (const tab of TABS) document.getElementById('tab-' + tab).addEventListener('click', () => selectTab(tab));
   document.querySelector('.tabs').addEventListener('keydown', (event) => {
     if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
-    const next = document.getElementById('tab-agents').getAttribute('aria-selected') === 'true' ? 'audit' : 'agents';
+    const current = TABS.findIndex((t) => document.getElementById('tab-' + t).getAttribute('aria-selected') === 'true');
+    const next = TABS[(current + (event.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length];
     selectTab(next);
     document.getElementById('tab-' + next).focus();
   });

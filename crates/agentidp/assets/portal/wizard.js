@@ -57,6 +57,43 @@ document.addEventListener('DOMContentLoaded', () => {
     }
   });
 
+  let signedUp = null;
+  document.getElementById('sign-up').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    hideError('sign-up-error');
+    const name = document.getElementById('tenant-name').value.trim();
+    if (!/^[a-z0-9-]{3,63}$/.test(name)) {
+      showError('sign-up-error', new Error('use 3 to 63 characters of a-z, 0-9 and -.'));
+      return;
+    }
+    try {
+      const tenant = await busy(event.submitter, async () => (await send('/v1/tenants', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name }),
+      })).json());
+      signedUp = tenant.admin;
+      document.getElementById('admin-client-id').textContent = signedUp.clientId;
+      document.getElementById('admin-secret').textContent = signedUp.clientSecret;
+      document.getElementById('sign-up').hidden = true;
+      document.getElementById('signed-up').hidden = false;
+    } catch (error) {
+      showError('sign-up-error', error);
+    }
+  });
+
+  document.getElementById('signed-up-continue').addEventListener('click', async (event) => {
+    try {
+      await busy(event.target, () => Session.signIn(signedUp.clientId, signedUp.clientSecret));
+      // The secret leaves memory and the page once it has been used to sign in.
+      signedUp = null;
+      document.getElementById('admin-secret').textContent = '';
+      document.getElementById('signed-up').hidden = true;
+      updateSignOut();
+      goTo(2);
+    } catch (error) {
+      showError('sign-up-error', error);
+    }
+  });
+
   document.getElementById('agent-name').addEventListener('input', (event) => {
     const email = document.getElementById('agent-email');
     if (!email.dataset.touched) email.value = slug(event.target.value) + '@agents.example.com';

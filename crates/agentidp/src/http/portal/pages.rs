@@ -116,7 +116,10 @@ pub async fn sdks(State(state): State<AppState>) -> Response {
 pub async fn get_started(State(state): State<AppState>) -> Response {
     let main = fill(
         include_str!("../../../assets/portal/get-started.html"),
-        &[("base", state.config.issuer())],
+        &[
+            ("base", state.config.issuer()),
+            ("signup", if state.config.signup_enabled { "" } else { "hidden" }.to_owned()),
+        ],
     );
     page(
         "/get-started",
