@@ -53,8 +53,9 @@ test('every page renders with a strict CSP and no console error', async () => {
   assert.equal(await page.locator('[data-limit="agents"]').textContent(), '25 agents');
   assert.equal(await page.locator('[data-limit="tokens"]').textContent(), '10000 tokens per month');
 
-  await page.goto(BASE + '/api-explorer');
+  const docs = await page.goto(BASE + '/api-explorer');
   assert.ok(page.url().endsWith('/api-docs/'), page.url());
+  assert.doesNotMatch(docs.headers()['content-security-policy'], /unsafe-inline/);
   await page.getByRole('button', { name: /Authorize/ }).waitFor();
   await shot(page, 'api-explorer');
   assert.deepEqual(page.errors, []);

@@ -38,7 +38,10 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 
 /// The Swagger UI needs its own scripts and styles; everything else is JSON or the portal.
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
-const DOCS_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+/// The hash admits the one inline `<style>` of the vendored Swagger UI page, so no
+/// `unsafe-inline` is needed; the browser test (tests/e2e) fails if an upgrade changes it.
+const DOCS_CSP: &str = "default-src 'self'; img-src 'self' data:; \
+    style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; frame-ancestors 'none'";
 
 /// Adds the security headers to every response (unless a handler set its own).
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -118,7 +118,15 @@ pub async fn get_started(State(state): State<AppState>) -> Response {
         include_str!("../../../assets/portal/get-started.html"),
         &[
             ("base", state.config.issuer()),
-            ("signup", if state.config.signup_enabled { "" } else { "hidden" }.to_owned()),
+            (
+                "signup",
+                if state.config.signup_enabled {
+                    ""
+                } else {
+                    "hidden"
+                }
+                .to_owned(),
+            ),
         ],
     );
     page(
