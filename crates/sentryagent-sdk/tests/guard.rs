@@ -295,6 +295,23 @@ async fn the_layer_admits_valid_tokens_and_answers_refusals_as_rfc_6750_says() {
         "{challenge}"
     );
 
+    use base64::Engine;
+    let evil_header = json!({"alg": "ES256", "typ": "at+jwt", "kid": "evil\"kid"}).to_string();
+    let (_, rest) = token.split_once('.').unwrap();
+    let evil = format!(
+        "{}.{rest}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(evil_header)
+    );
+    let unknown = call("/read", Some(format!("Bearer {evil}"))).await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    let challenge = unknown.headers()[header::WWW_AUTHENTICATE]
+        .to_str()
+        .unwrap();
+    assert!(
+        challenge.ends_with(r#"error_description="unknown signing key evil'kid""#),
+        "{challenge}"
+    );
+
     let scope = call("/write", Some(format!("Bearer {token}")))
         .await
         .unwrap();

@@ -129,9 +129,14 @@ impl IntoResponse for GuardError {
                 format!(r#"Bearer error="insufficient_scope", scope="{scope}""#),
             ),
             Self::JwksUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, String::new()),
+            // A kid comes from the token itself: quotes and backslashes would break the
+            // quoted-string, so they are replaced.
             _ => (
                 StatusCode::UNAUTHORIZED,
-                format!(r#"Bearer error="invalid_token", error_description="{self}""#),
+                format!(
+                    r#"Bearer error="invalid_token", error_description="{}""#,
+                    self.to_string().replace(['"', '\\'], "'")
+                ),
             ),
         };
         if let Self::JwksUnavailable(cause) = &self {
