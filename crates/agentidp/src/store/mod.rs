@@ -12,6 +12,7 @@ mod migrate;
 mod tenants;
 mod tokens;
 mod usage;
+mod wal;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -235,18 +236,22 @@ impl Db {
             // Bounded, sampled statistics keep `PRAGMA optimize` cheap on large tables.
             .analysis_limit(Some(1000))
             .optimize_on_close(true, None)
-            // Checkpoints run in the background (below), not inside whichever commit crosses
+            // Checkpoints run in the background (`wal`), not inside whichever commit crosses
             // the WAL threshold, where they stalled every request waiting on that commit.
             .pragma("wal_autocheckpoint", "0")
+            .pragma("journal_size_limit", wal::SIZE_LIMIT_BYTES.to_string())
             .busy_timeout(settings.connection_timeout.max(Duration::from_secs(5)));
         let pool = SqlitePoolOptions::new()
+            // An in-process connection cannot have been dropped by a peer; the default ping
+            // before each acquire is a round trip to the connection's thread on every query.
+            .test_before_acquire(false)
             .max_connections(settings.max)
             .min_connections(settings.min.min(settings.max))
             .idle_timeout(settings.idle_timeout)
             .acquire_timeout(settings.connection_timeout)
             .connect_with(options)
             .await?;
-        spawn_checkpointer(pool.clone());
+        wal::spawn_checkpointer(pool.clone());
         Ok(Self::new(Pool::Sqlite(pool)))
     }
 
@@ -355,30 +360,6 @@ impl Db {
         on_pool!(self, p => p.close().await);
     }
 }
-
-/// Checkpoints the SQLite WAL every second until the pool closes. PASSIVE mode copies what
-/// it can without blocking writers or readers, so commits never wait for a checkpoint.
-fn spawn_checkpointer(pool: SqlitePool) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(CHECKPOINT_INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if pool.is_closed() {
-                return;
-            }
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&pool)
-                .await
-            {
-                tracing::warn!(error = %crate::error_chain(&e), "WAL checkpoint failed; will retry");
-            }
-        }
-    });
-}
-
-/// How often the SQLite WAL is checkpointed.
-const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Parses a stored enum spelling, reporting corruption instead of panicking.
 pub(crate) fn parse_stored<T>(
