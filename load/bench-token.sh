@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# Benchmarks POST /oauth2/token end to end (HTTP, SQLite store, one server process) for RS256,
-# ES256 and EdDSA with wrk, and prints tokens/s, p50 and p99 per algorithm.
+# Benchmarks POST /oauth2/token end to end (HTTP, one server process on SQLite or PostgreSQL)
+# for RS256, ES256 and EdDSA with wrk, and prints tokens/s, p50 and p99 per algorithm.
 #
 #   cargo build --release && load/bench-token.sh [path/to/agentidp [path/to/baseline-agentidp]]
 #
-# With a second binary (e.g. a build of an earlier commit) both are measured back to back for
-# each algorithm, and the table shows the first as a share of the baseline.
+# With a second binary both are measured back to back for each algorithm, and the table shows
+# the first as a share of the baseline. The audit log's cost is measured against the same
+# commit with the audit write removed:
 #
-# Settings (env): CONNECTIONS (64), THREADS (2), DURATION (20s), WARMUP (3s).
+#   git worktree add /tmp/noaudit HEAD && git -C /tmp/noaudit apply "$PWD/load/no-audit.patch"
+#   (cd /tmp/noaudit && cargo build --release) && cp /tmp/noaudit/target/release/agentidp /tmp/agentidp-noaudit
+#   load/bench-token.sh target/release/agentidp /tmp/agentidp-noaudit
+#
+# Settings (env): CONNECTIONS (64), THREADS (2), DURATION (20s), WARMUP (3s), ALGS
+# ("RS256 ES256 EdDSA"), ROUNDS (1; with a baseline, each round measures both binaries again
+# and the median share is printed), DATABASE (sqlite, or postgres: a fresh database per run
+# on PG_SERVER_URL, default postgres://postgres@127.0.0.1:5432).
 # Needs wrk (`apt-get install wrk`). Targets 127.0.0.1 only; each run is bounded by DURATION.
 set -euo pipefail
 
@@ -17,6 +25,9 @@ CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 DURATION="${DURATION:-20s}"
 WARMUP="${WARMUP:-3s}"
+ROUNDS="${ROUNDS:-1}"
+DATABASE="${DATABASE:-sqlite}"
+PG_SERVER_URL="${PG_SERVER_URL:-postgres://postgres@127.0.0.1:5432}"
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "no server binary at $BIN (cargo build --release)" >&2; exit 1; }
 
@@ -24,11 +35,16 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # measure BINARY ALG -> prints "RESULT total rps p50 p99 errors"
 measure() {
-  local bin="$1" alg="$2" dir port pid id secret basic url
+  local bin="$1" alg="$2" dir port pid id secret basic url db="" db_url=()
   dir="$(mktemp -d)"
   port="$(free_port)"
-  (cd "$dir" && exec env JWT_ALGORITHM="$alg" BIND_ADDR="127.0.0.1:$port" MAX_TOKENS_PER_MONTH=0 RATE_LIMIT_MAX_REQUESTS=0 \
-      RUST_LOG=warn "$bin" serve > out.log 2> err.log) &
+  if [ "$DATABASE" = postgres ]; then
+    db="agentidp_bench_$$_$RANDOM"
+    psql "$PG_SERVER_URL/postgres" -qc "CREATE DATABASE $db"
+    db_url=(DATABASE_URL="$PG_SERVER_URL/$db")
+  fi
+  (cd "$dir" && exec env "${db_url[@]}" JWT_ALGORITHM="$alg" BIND_ADDR="127.0.0.1:$port" MAX_TOKENS_PER_MONTH=0 \
+      RATE_LIMIT_MAX_REQUESTS=0 RUST_LOG=warn "$bin" serve > out.log 2> err.log) &
   pid=$!
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
   id="$(awk '/^client_id:/ {print $2}' "$dir/out.log")"
@@ -51,28 +67,38 @@ LUA
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$dir/token.lua" "$url" | grep '^RESULT'
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
+  [ -z "$db" ] || psql "$PG_SERVER_URL/postgres" -qc "DROP DATABASE $db"
 }
 
 results=()
-for alg in RS256 ES256 EdDSA; do
-  read -r _ total rps p50 p99 errors <<< "$(measure "$BIN" "$alg")"
+medians=()
+for alg in ${ALGS:-RS256 ES256 EdDSA}; do
+  shares=()
+  for round in $(seq 1 "$ROUNDS"); do
+    read -r _ total rps p50 p99 errors <<< "$(measure "$BIN" "$alg")"
+    if [ -n "$BASELINE" ]; then
+      read -r _ _ base_rps base_p50 base_p99 _ <<< "$(measure "$BASELINE" "$alg")"
+      share="$(python3 -c "print(f'{100*$rps/$base_rps:.0f}')")"
+      shares+=("$share")
+      results+=("$(printf '| %-5s | %5s | %9s | %8s | %8s | %7s | %6s | %9s | %8s | %8s | %4s %% |' \
+        "$alg" "$round" "$rps" "$p50" "$p99" "$total" "$errors" "$base_rps" "$base_p50" "$base_p99" "$share")")
+    else
+      results+=("$(printf '| %-5s | %5s | %9s | %8s | %8s | %7s | %6s |' "$alg" "$round" "$rps" "$p50" "$p99" "$total" "$errors")")
+    fi
+  done
   if [ -n "$BASELINE" ]; then
-    read -r _ _ base_rps base_p50 base_p99 _ <<< "$(measure "$BASELINE" "$alg")"
-    share="$(python3 -c "print(f'{100*$rps/$base_rps:.0f} %')")"
-    results+=("$(printf '| %-5s | %9s | %8s | %8s | %7s | %6s | %9s | %8s | %8s | %6s |' \
-      "$alg" "$rps" "$p50" "$p99" "$total" "$errors" "$base_rps" "$base_p50" "$base_p99" "$share")")
-  else
-    results+=("$(printf '| %-5s | %9s | %8s | %8s | %7s | %6s |' "$alg" "$rps" "$p50" "$p99" "$total" "$errors")")
+    medians+=("$alg: median share $(printf '%s\n' "${shares[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') % over $ROUNDS round(s) (${shares[*]})")
   fi
 done
 
 echo
-echo "POST /oauth2/token, SQLite, $CONNECTIONS connections, $THREADS wrk threads, $DURATION"
+echo "POST /oauth2/token, $DATABASE, $CONNECTIONS connections, $THREADS wrk threads, $DURATION"
 if [ -n "$BASELINE" ]; then
-  echo "| alg   | tokens/s  | p50 (ms) | p99 (ms) | requests | errors | baseline tokens/s | base p50 | base p99 | share |"
-  echo "|-------|-----------|----------|----------|----------|--------|-------------------|----------|----------|-------|"
+  echo "| alg   | round | tokens/s  | p50 (ms) | p99 (ms) | requests | errors | baseline tokens/s | base p50 | base p99 | share |"
+  echo "|-------|-------|-----------|----------|----------|----------|--------|-------------------|----------|----------|-------|"
 else
-  echo "| alg   | tokens/s  | p50 (ms) | p99 (ms) | requests | errors |"
-  echo "|-------|-----------|----------|----------|----------|--------|"
+  echo "| alg   | round | tokens/s  | p50 (ms) | p99 (ms) | requests | errors |"
+  echo "|-------|-------|-----------|----------|----------|----------|--------|"
 fi
 printf '%s\n' "${results[@]}"
+[ ${#medians[@]} -eq 0 ] || { echo; printf '%s\n' "${medians[@]}"; }
