@@ -104,20 +104,31 @@ mod tests {
 
     use super::*;
 
-    async fn pool(dir: &std::path::Path) -> SqlitePool {
+    /// A WAL-mode database in its own directory with a table of `rows` one-page rows, each
+    /// written in its own commit.
+    async fn database_with_rows(name: &str, rows: usize) -> (SqlitePool, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("agentidp-wal-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
         let options = SqliteConnectOptions::new()
             .filename(dir.join("wal.db"))
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .pragma("wal_autocheckpoint", "0");
-        SqlitePoolOptions::new()
+        let pool = SqlitePoolOptions::new()
             .max_connections(2)
             .connect_with(options)
             .await
-            .expect("open a SQLite file")
+            .expect("open a SQLite file");
+        sqlx::query("CREATE TABLE t (v BLOB)")
+            .execute(&pool)
+            .await
+            .expect("create");
+        write_rows(&pool, rows).await;
+        (pool, dir)
     }
 
-    async fn write_pages(pool: &SqlitePool, rows: usize) {
+    async fn write_rows(pool: &SqlitePool, rows: usize) {
         for _ in 0..rows {
             sqlx::query("INSERT INTO t (v) VALUES (randomblob(3000))")
                 .execute(pool)
@@ -126,28 +137,15 @@ mod tests {
         }
     }
 
-    fn scratch_dir(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("agentidp-wal-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        dir
-    }
-
     #[tokio::test]
     async fn a_wal_over_the_limit_is_restarted_and_the_next_commit_writes_from_its_start() {
-        let dir = scratch_dir("restart");
-        let pool = pool(&dir).await;
-        sqlx::query("CREATE TABLE t (v BLOB)")
-            .execute(&pool)
-            .await
-            .expect("create");
-        write_pages(&pool, 50).await;
+        let (pool, dir) = database_with_rows("restart", 50).await;
 
         let first = checkpoint(&pool, 10).await.expect("checkpoint");
         assert!(first.wal_frames > 10, "{first:?}");
         assert!(first.restarted, "{first:?}");
 
-        write_pages(&pool, 1).await;
+        write_rows(&pool, 1).await;
         let after = checkpoint(&pool, 10).await.expect("checkpoint");
         assert!(after.wal_frames < 10, "the log started over: {after:?}");
         assert!(!after.restarted);
@@ -157,13 +155,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_wal_under_the_limit_is_only_checkpointed_passively() {
-        let dir = scratch_dir("passive");
-        let pool = pool(&dir).await;
-        sqlx::query("CREATE TABLE t (v BLOB)")
-            .execute(&pool)
-            .await
-            .expect("create");
-        write_pages(&pool, 5).await;
+        let (pool, dir) = database_with_rows("passive", 5).await;
 
         let done = checkpoint(&pool, 1000).await.expect("checkpoint");
         assert!(done.wal_frames > 0, "{done:?}");
