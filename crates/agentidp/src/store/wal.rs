@@ -65,9 +65,14 @@ pub(crate) async fn checkpoint(
     let restart = sqlx::query_as("PRAGMA wal_checkpoint(RESTART)")
         .fetch_one(&mut *conn)
         .await;
-    sqlx::query(AssertSqlSafe(format!("PRAGMA busy_timeout = {usual}")))
+    let restored = sqlx::query(AssertSqlSafe(format!("PRAGMA busy_timeout = {usual}")))
         .execute(&mut *conn)
-        .await?;
+        .await;
+    if restored.is_err() {
+        // A connection left with the short timeout must not go back to serve requests.
+        conn.close_on_drop();
+    }
+    restored?;
     let (busy, _, _): (i64, i64, i64) = restart?;
     Ok(Checkpoint {
         wal_frames,
