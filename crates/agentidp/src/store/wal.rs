@@ -17,13 +17,16 @@ const INTERVAL: Duration = Duration::from_secs(1);
 /// Longest a restart holds new commits back while waiting for readers.
 const RESTART_WAIT: Duration = Duration::from_millis(100);
 
-/// WAL size (in pages) above which a checkpoint restarts the log: 16,384 pages of 4 KiB is
-/// 64 MiB, a few seconds of writes at full load.
-pub(crate) const RESTART_FRAMES: i64 = 16_384;
+/// SQLite's default page size, which the server does not change; a WAL frame holds one page.
+const PAGE_BYTES: i64 = 4096;
+
+/// WAL size (in pages) above which a checkpoint restarts the log: 64 MiB, a few seconds of
+/// writes at full load.
+const RESTART_FRAMES: i64 = 16_384;
 
 /// The size the WAL file is truncated back to after it restarts (SQLite's
-/// `journal_size_limit`), so a burst does not leave a large file behind.
-pub(crate) const SIZE_LIMIT_BYTES: i64 = 64 * 1024 * 1024;
+/// `journal_size_limit`): the restart threshold, so a burst does not leave a larger file behind.
+pub(crate) const SIZE_LIMIT_BYTES: i64 = RESTART_FRAMES * PAGE_BYTES;
 
 /// What one checkpoint pass did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
