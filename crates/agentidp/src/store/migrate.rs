@@ -24,6 +24,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0002_audit.sql"),
         postgres: include_str!("../../migrations/postgres/0002_audit.sql"),
     },
+    Migration {
+        version: 3,
+        description: "audit events keyed by tenant",
+        sqlite: include_str!("../../migrations/sqlite/0003_audit_key.sql"),
+        postgres: include_str!("../../migrations/postgres/0003_audit_key.sql"),
+    },
 ];
 
 /// Serialises concurrent `migrate` runs on PostgreSQL (several nodes starting at once).
@@ -32,6 +38,11 @@ const PG_MIGRATION_LOCK: i64 = 0x6167_656e_7469_6470;
 impl Db {
     /// Applies every migration not yet recorded; returns how many ran.
     pub async fn migrate(&self) -> StoreResult<usize> {
+        self.migrate_through(i64::MAX).await
+    }
+
+    /// Applies the migrations not yet recorded, up to version `through`.
+    async fn migrate_through(&self, through: i64) -> StoreResult<usize> {
         const CREATE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)";
         on_pool!(self, p => sqlx::query(CREATE).execute(p).await.map(|_| ()))?;
@@ -41,22 +52,23 @@ impl Db {
                 .bind(PG_MIGRATION_LOCK)
                 .execute(&mut *conn)
                 .await?;
-            let applied = self.apply_pending().await;
+            let applied = self.apply_pending(through).await;
             sqlx::query("SELECT pg_advisory_unlock($1)")
                 .bind(PG_MIGRATION_LOCK)
                 .execute(&mut *conn)
                 .await?;
             return applied;
         }
-        self.apply_pending().await
+        self.apply_pending(through).await
     }
 
-    async fn apply_pending(&self) -> StoreResult<usize> {
+    /// Applies the pending migrations up to `through` (a version), in order.
+    async fn apply_pending(&self, through: i64) -> StoreResult<usize> {
         let done: Vec<(i64,)> = on_pool!(self, p => sqlx::query_as("SELECT version FROM schema_migrations").fetch_all(p).await)?;
         let mut applied = 0;
         for m in MIGRATIONS
             .iter()
-            .filter(|m| !done.iter().any(|(v,)| *v == m.version))
+            .filter(|m| m.version <= through && !done.iter().any(|(v,)| *v == m.version))
         {
             let wrap = |source| StoreError::Migration {
                 version: m.version,
@@ -80,5 +92,123 @@ impl Db {
             applied += 1;
         }
         Ok(applied)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::domain::audit::{Action, EventFilter, NewEvent, RequestMeta};
+    use crate::domain::audit_log::verify_chain;
+    use crate::domain::ids::{AgentId, TenantId};
+    use crate::store::{Order, PoolSettings};
+
+    const SETTINGS: PoolSettings = PoolSettings {
+        max: 2,
+        min: 0,
+        idle_timeout: Duration::from_secs(60),
+        connection_timeout: Duration::from_secs(10),
+    };
+
+    async fn execute(db: &Db, sql: &str) -> Result<(), sqlx::Error> {
+        on_pool!(db, p => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(p).await.map(|_| ()))
+    }
+
+    /// Fills two tenants' chains on the version-2 schema, migrates to the latest and checks
+    /// that every event is still there, findable through each index, and chained.
+    async fn events_survive_the_audit_rekeying(db: Db) {
+        db.migrate_through(2).await.expect("migrations 1 and 2");
+        let meta = RequestMeta::default();
+        let (a, b) = (TenantId::new(), TenantId::new());
+        let agent = AgentId::new();
+        let events: Vec<NewEvent> = (0..30)
+            .map(|i| {
+                let tenant = if i % 3 == 0 { b } else { a };
+                NewEvent::new(
+                    tenant,
+                    format!("actor-{}", i % 2),
+                    Action::TokenIssued,
+                    &meta,
+                )
+                .subject(agent)
+            })
+            .collect();
+        db.append_events(&events)
+            .await
+            .expect("append on version 2");
+
+        assert_eq!(
+            db.migrate().await.expect("migrate to the latest"),
+            MIGRATIONS.len() - 2
+        );
+
+        for (tenant, expected) in [(a, 20), (b, 10)] {
+            assert_eq!(
+                verify_chain(&db, tenant).await.expect("verify"),
+                Ok(expected)
+            );
+            let filter = EventFilter {
+                agent_id: Some(agent),
+                actor: Some("actor-1".into()),
+                ..EventFilter::default()
+            };
+            let listed = db
+                .list_events(
+                    tenant,
+                    &filter,
+                    Timestamp::from_micros(0),
+                    None,
+                    Order::NewestFirst,
+                    100,
+                )
+                .await
+                .expect("list");
+            assert_eq!(listed.len(), expected as usize / 2);
+            let one = &listed[0].event;
+            let found = db.get_event(tenant, one.id).await.expect("get");
+            assert_eq!(found.map(|e| e.event.id), Some(one.id));
+        }
+        let more = [NewEvent::new(a, "actor-0", Action::TokenIssued, &meta)];
+        db.append_events(&more)
+            .await
+            .expect("append after the migration");
+        assert_eq!(verify_chain(&db, a).await.expect("verify"), Ok(21));
+        let tamper = execute(&db, "UPDATE audit_events SET actor = 'mallory'").await;
+        assert!(
+            tamper.is_err(),
+            "the rebuilt table keeps its immutability triggers"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_database_keeps_its_audit_chain_through_the_rekeying_migration() {
+        let dir = std::env::temp_dir().join(format!("agentidp-migrate-{}", uuid::Uuid::now_v7()));
+        let url = format!("sqlite://{}", dir.join("idp.db").display());
+        events_survive_the_audit_rekeying(Db::connect(&url, &SETTINGS).await.expect("open")).await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_postgres_database_keeps_its_audit_chain_through_the_rekeying_migration() {
+        let Some(server) = std::env::var("AGENTIDP_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+        else {
+            return;
+        };
+        let server = server.trim_end_matches('/');
+        let name = format!("agentidp_test_{}", uuid::Uuid::now_v7().simple());
+        let admin = Db::connect(&format!("{server}/postgres"), &SETTINGS)
+            .await
+            .expect("connect");
+        execute(&admin, &format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create database");
+        let db = Db::connect(&format!("{server}/{name}"), &SETTINGS)
+            .await
+            .expect("connect");
+        events_survive_the_audit_rekeying(db).await;
     }
 }
