@@ -233,6 +233,10 @@ impl Db {
             .foreign_keys(true)
             // The default 2 MB page cache thrashes once the audit indexes outgrow it.
             .pragma("cache_size", "-32768")
+            // A multi-row INSERT inside a transaction keeps a statement journal; past 64 KiB
+            // SQLite spills it to a temporary file (create, write, unlink, close) on every
+            // audit commit. Memory is enough: it only ever holds one statement's pages.
+            .pragma("temp_store", "MEMORY")
             // Bounded, sampled statistics keep `PRAGMA optimize` cheap on large tables.
             .analysis_limit(Some(1000))
             .optimize_on_close(true, None)
