@@ -101,7 +101,7 @@ impl App {
             secret_pepper: config.pepper(),
         };
         let idp = Idp {
-            audit: AuditWriter::spawn(db.clone()),
+            audit: AuditWriter::spawn(db.dedicated()),
             quota: Arc::new(QuotaCounter::new(db.clone(), redis.clone())),
             db,
             keys: Arc::new(KeyRing::new(keys)),
