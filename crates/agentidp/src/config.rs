@@ -11,6 +11,19 @@ use crate::domain::keys::Algorithm;
 pub use crate::infra::net::{IpNet, RateOverride};
 use crate::store::PoolSettings;
 
+/// Default pool size on PostgreSQL, whose connections are server processes shared by every
+/// node.
+const POSTGRES_POOL_MAX: u32 = 20;
+
+/// Default pool size on SQLite: one connection per core, 2 to 8. Each connection is a thread
+/// with its own page cache, which every commit by another connection empties; readers beyond
+/// the cores only re-read the same pages after each audit commit (docs/performance.md).
+fn sqlite_pool_max() -> u32 {
+    std::thread::available_parallelism()
+        .map_or(2, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
+        .clamp(2, 8)
+}
+
 /// Token signing algorithm choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SigningAlgorithm {
@@ -67,9 +80,10 @@ pub struct Config {
         global = true
     )]
     pub database_url: String,
-    /// Maximum database connections.
-    #[arg(long, env = "DB_POOL_MAX", default_value_t = 20, global = true)]
-    pub db_pool_max: u32,
+    /// Maximum database connections (default: 20 on PostgreSQL; on SQLite one per CPU core,
+    /// 2 to 8).
+    #[arg(long, env = "DB_POOL_MAX", global = true)]
+    pub db_pool_max: Option<u32>,
     /// Idle database connections kept open.
     #[arg(long, env = "DB_POOL_MIN", default_value_t = 2, global = true)]
     pub db_pool_min: u32,
@@ -273,13 +287,57 @@ impl Config {
             .filter(|t| !t.expose_secret().is_empty())
     }
 
-    /// The pool settings.
+    /// The pool settings; the default size depends on the backend.
     pub fn pool(&self) -> PoolSettings {
         PoolSettings {
-            max: self.db_pool_max.max(1),
+            max: self
+                .db_pool_max
+                .unwrap_or_else(|| {
+                    if self.database_url.starts_with("postgres") {
+                        POSTGRES_POOL_MAX
+                    } else {
+                        sqlite_pool_max()
+                    }
+                })
+                .max(1),
             min: self.db_pool_min,
             idle_timeout: Duration::from_millis(self.db_pool_idle_timeout_ms),
             connection_timeout: Duration::from_millis(self.db_pool_connection_timeout_ms),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn pool_max(args: &[&str]) -> u32 {
+        let argv = std::iter::once("agentidp").chain(args.iter().copied());
+        Cli::try_parse_from(argv).expect("parse").config.pool().max
+    }
+
+    #[test]
+    fn the_pool_defaults_to_twenty_on_postgres_and_one_connection_per_core_on_sqlite() {
+        let postgres = ["--database-url", "postgres://db.internal/idp"];
+        assert_eq!(pool_max(&postgres), POSTGRES_POOL_MAX);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let sqlite = pool_max(&["--database-url", "sqlite://./data/idp.db"]);
+        assert_eq!(sqlite as usize, cores.clamp(2, 8));
+        assert_eq!(
+            pool_max(&["--database-url", "sqlite://x.db", "--db-pool-max", "5"]),
+            5
+        );
+        assert_eq!(
+            pool_max(&[postgres[0], postgres[1], "--db-pool-max", "0"]),
+            1
+        );
     }
 }
