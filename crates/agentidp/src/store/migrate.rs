@@ -175,11 +175,13 @@ mod tests {
             .await
             .expect("append after the migration");
         assert_eq!(verify_chain(&db, a).await.expect("verify"), Ok(21));
-        let tamper = execute(&db, "UPDATE audit_events SET actor = 'mallory'").await;
-        assert!(
-            tamper.is_err(),
-            "the rebuilt table keeps its immutability triggers"
-        );
+        for tamper in [
+            "UPDATE audit_events SET actor = 'mallory'",
+            "DELETE FROM audit_events",
+        ] {
+            let refused = execute(&db, tamper).await.is_err();
+            assert!(refused, "the rebuilt table still refuses {tamper}");
+        }
     }
 
     #[tokio::test]
