@@ -359,22 +359,17 @@ impl Db {
         Ok(())
     }
 
-    /// A pool of one connection to the same database, opened on first use, for a writer that
-    /// must not queue for a connection behind request traffic (the audit group commit: every
-    /// request it keeps waiting is waiting for it).
+    /// A pool of one connection to the same database with the same settings, opened on first
+    /// use, for a writer that must not queue for a connection behind request traffic (the
+    /// audit group commit: every request it keeps waiting is waiting for it).
     pub fn dedicated(&self) -> Self {
         let pool = match &self.pool {
             Pool::Sqlite(p) => Pool::Sqlite(
-                SqlitePoolOptions::new()
-                    .test_before_acquire(false)
-                    .max_connections(1)
-                    .acquire_timeout(p.options().get_acquire_timeout())
+                (p.options().clone().max_connections(1).min_connections(0))
                     .connect_lazy_with((*p.connect_options()).clone()),
             ),
             Pool::Postgres(p) => Pool::Postgres(
-                PgPoolOptions::new()
-                    .max_connections(1)
-                    .acquire_timeout(p.options().get_acquire_timeout())
+                (p.options().clone().max_connections(1).min_connections(0))
                     .connect_lazy_with((*p.connect_options()).clone()),
             ),
         };
