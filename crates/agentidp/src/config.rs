@@ -293,7 +293,7 @@ impl Config {
             max: self
                 .db_pool_max
                 .unwrap_or_else(|| {
-                    if self.database_url.starts_with("postgres") {
+                    if crate::store::is_postgres_url(&self.database_url) {
                         POSTGRES_POOL_MAX
                     } else {
                         sqlite_pool_max()

@@ -199,7 +199,7 @@ impl Db {
     /// Opens a pool for `url`: `postgres://…` for PostgreSQL, `sqlite://PATH` or a bare path for
     /// SQLite (the file and its directory are created when missing).
     pub async fn connect(url: &str, settings: &PoolSettings) -> StoreResult<Self> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if is_postgres_url(url) {
             let options =
                 PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(e.to_string()))?;
             let pool = PgPoolOptions::new()
@@ -295,7 +295,7 @@ impl Db {
         settings: &PoolSettings,
         retry_for: Duration,
     ) -> StoreResult<Self> {
-        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        if !is_postgres_url(url) {
             return Self::connect(url, settings).await;
         }
         let options =
@@ -383,6 +383,11 @@ impl Db {
     pub async fn close(&self) {
         on_pool!(self, p => p.close().await);
     }
+}
+
+/// Whether `url` names a PostgreSQL database; anything else is a SQLite path.
+pub(crate) fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
 /// Parses a stored enum spelling, reporting corruption instead of panicking.
