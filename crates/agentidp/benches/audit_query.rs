@@ -14,6 +14,7 @@ use agentidp::config::Config;
 use agentidp::domain::audit::{Action, NewEvent, Outcome, RequestMeta};
 use agentidp::domain::ids::{AgentId, TenantId};
 use agentidp::domain::time::Timestamp;
+use agentidp::store::KnownHeads;
 use agentidp::{AppState, http};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -102,9 +103,10 @@ async fn run(label: &str, database_url: &str, total: usize) {
 
     let seeding = Instant::now();
     let batch = 5000;
+    let mut heads = KnownHeads::default();
     for start in (0..total).step_by(batch) {
         let chunk = events(tenant, &agents, start, batch.min(total - start), total, now);
-        app.idp.db.append_events(&chunk).await.unwrap();
+        app.idp.db.append_batch(&mut heads, &chunk).await.unwrap();
     }
     let seeded = seeding.elapsed();
     // What the hourly maintenance job does; a bulk load leaves the planner without statistics.

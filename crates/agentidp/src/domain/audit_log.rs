@@ -16,7 +16,7 @@ use super::ids::TenantId;
 use super::time::Timestamp;
 use super::token::Principal;
 use super::{DomainError, DomainResult, Idp};
-use crate::store::{Db, Order, StoreError};
+use crate::store::{Db, KnownHeads, Order, StoreError};
 
 /// Most events committed in one transaction.
 const MAX_BATCH: usize = 1024;
@@ -44,6 +44,7 @@ impl AuditWriter {
             let mut events = Vec::with_capacity(MAX_BATCH);
             let mut acks = Vec::with_capacity(MAX_BATCH);
             let mut previous_batch = 0;
+            let mut heads = KnownHeads::default();
             while let Some((event, ack)) = rx.recv().await {
                 events.push(event);
                 acks.push(ack);
@@ -70,7 +71,7 @@ impl AuditWriter {
                     acks.push(ack);
                 }
                 previous_batch = events.len();
-                let result = db.append_events(&events).await.map_err(|e| {
+                let result = db.append_batch(&mut heads, &events).await.map_err(|e| {
                     let chain = crate::error_chain(&e);
                     tracing::error!(error = %chain, events = events.len(), "audit batch failed");
                     Arc::new(e)

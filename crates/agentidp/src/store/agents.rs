@@ -3,7 +3,7 @@
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
-use super::audit::append_events;
+use super::chain::append_events;
 use super::{Db, StoreError, StoreResult, from_row, in_tx, on_pool, parse_stored};
 use crate::domain::agent::{Agent, AgentFilter, AgentStatus, DeploymentEnv};
 use crate::domain::audit::NewEvent;

@@ -1,5 +1,5 @@
-//! Audit rows: chained appends inside the caller's transaction, queries, and the retention
-//! purge (the only path allowed past the immutability triggers).
+//! Audit rows: queries, chain verification reads, and the retention purge (the only path
+//! allowed past the immutability triggers). Appends live in [`super::chain`].
 
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
@@ -10,112 +10,6 @@ use crate::domain::audit::{
 };
 use crate::domain::ids::{AgentId, TenantId};
 use crate::domain::time::Timestamp;
-
-/// Creates the chain head or reserves `$2` more positions on it, in one statement. The row lock
-/// (PostgreSQL) or the write lock (SQLite) serialises appenders of a chain until commit.
-/// Returns the new last position and the hash of the event before the reserved ones.
-pub(crate) const ADVANCE_HEAD: &str =
-    "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, $2, $3)
-    ON CONFLICT (tenant_id) DO UPDATE SET seq = audit_heads.seq + excluded.seq
-    RETURNING seq, hash";
-pub(crate) const SET_HEAD_HASH: &str = "UPDATE audit_heads SET hash = $2 WHERE tenant_id = $1";
-
-/// Events written per multi-row INSERT (13 parameters each, well under both databases' limits).
-pub(crate) const INSERT_CHUNK: usize = 256;
-
-/// Whether the transaction's database wants `$N` placeholders (PostgreSQL) rather than `?`.
-pub(crate) fn numbered_params<DB: sqlx::Database>(_: &sqlx::Transaction<'_, DB>) -> bool {
-    DB::NAME == "PostgreSQL"
-}
-
-/// `INSERT … VALUES (…), (…)` for `rows` events. SQLite gets anonymous `?` placeholders: the
-/// driver resolves each `$N` by name, and SQLite's name lookup is linear, which makes binding a
-/// many-row statement quadratic.
-pub(crate) fn insert_events_sql(rows: usize, numbered: bool) -> String {
-    let mut sql = String::from(
-        "INSERT INTO audit_events (id, tenant_id, seq, occurred_at, actor, agent_id, action, outcome, ip, \
-         user_agent, metadata, prev_hash, hash) VALUES ",
-    );
-    for r in 0..rows {
-        let b = r * 13;
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 1..=13 {
-            if c > 1 {
-                sql.push_str(", ");
-            }
-            if numbered {
-                sql.push_str(&format!("${}", b + c));
-            } else {
-                sql.push('?');
-            }
-        }
-        sql.push(')');
-    }
-    sql
-}
-
-/// Appends events to their tenants' chains inside the open transaction `$tx`: per tenant,
-/// reserve the positions on the chain head, hash in order, insert in multi-row statements,
-/// move the head.
-macro_rules! append_events {
-    ($tx:ident, $events:expr) => {{
-        let events: &[$crate::domain::audit::NewEvent] = $events;
-        let mut tenants: Vec<$crate::domain::ids::TenantId> =
-            events.iter().map(|e| e.tenant_id).collect();
-        tenants.sort();
-        tenants.dedup();
-        for tenant in tenants {
-            let mine: Vec<&$crate::domain::audit::NewEvent> =
-                events.iter().filter(|e| e.tenant_id == tenant).collect();
-            let count = i64::try_from(mine.len()).unwrap_or(i64::MAX);
-            let (last, mut prev): (i64, String) =
-                sqlx::query_as($crate::store::audit::ADVANCE_HEAD)
-                    .bind(tenant.uuid())
-                    .bind(count)
-                    .bind($crate::domain::audit::GENESIS_HASH)
-                    .fetch_one(&mut *$tx)
-                    .await?;
-            let mut seq = last - count;
-            let mut chained = Vec::with_capacity(mine.len());
-            for e in mine {
-                seq += 1;
-                let hash = e.chain_hash(seq, &prev);
-                chained.push((e, seq, std::mem::replace(&mut prev, hash.clone()), hash));
-            }
-            for chunk in chained.chunks($crate::store::audit::INSERT_CHUNK) {
-                let numbered = $crate::store::audit::numbered_params(&$tx);
-                let sql = $crate::store::audit::insert_events_sql(chunk.len(), numbered);
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() == 1);
-                for (e, seq, prev_hash, hash) in chunk {
-                    q = q
-                        .bind(e.id)
-                        .bind(e.tenant_id.uuid())
-                        .bind(*seq)
-                        .bind(e.occurred_at)
-                        .bind(e.actor.as_str())
-                        .bind(e.agent_id.map(|a| a.uuid()))
-                        .bind(e.action.as_str())
-                        .bind(e.outcome.as_str())
-                        .bind(e.meta.ip.as_deref())
-                        .bind(e.meta.user_agent.as_deref())
-                        .bind($crate::store::agents::json(&e.metadata))
-                        .bind(prev_hash.as_str())
-                        .bind(hash.as_str());
-                }
-                q.execute(&mut *$tx).await?;
-            }
-            sqlx::query($crate::store::audit::SET_HEAD_HASH)
-                .bind(tenant.uuid())
-                .bind(prev.as_str())
-                .execute(&mut *$tx)
-                .await?;
-        }
-    }};
-}
-pub(crate) use append_events;
 
 struct EventRow {
     id: Uuid,
@@ -149,7 +43,8 @@ from_row!(EventRow {
     hash
 });
 
-const EVENT_COLUMNS: &str = "id, tenant_id, seq, occurred_at, actor, agent_id, action, outcome, ip, user_agent, metadata, prev_hash, hash";
+/// The columns of an event row, in the order inserts bind them.
+pub(crate) const EVENT_COLUMNS: &str = "id, tenant_id, seq, occurred_at, actor, agent_id, action, outcome, ip, user_agent, metadata, prev_hash, hash";
 
 impl TryFrom<EventRow> for StoredEvent {
     type Error = StoreError;
@@ -195,15 +90,6 @@ pub enum Order {
 }
 
 impl Db {
-    /// Appends events in one transaction (the group commit of token events and failures).
-    pub async fn append_events(&self, events: &[NewEvent]) -> StoreResult<()> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        in_tx!(self, tx => { append_events!(tx, events); });
-        Ok(())
-    }
-
     /// One page of a tenant's events matching `filter`, not older than `not_before`, after
     /// the event `after` in the given order.
     pub async fn list_events(

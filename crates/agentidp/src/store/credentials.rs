@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::audit::append_events;
+use super::chain::append_events;
 use super::{Db, StoreError, StoreResult, from_row, in_tx, on_pool, parse_stored};
 use crate::domain::agent::AgentStatus;
 use crate::domain::audit::NewEvent;

@@ -97,24 +97,12 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
     use crate::domain::audit::{Action, EventFilter, NewEvent, RequestMeta};
     use crate::domain::audit_log::verify_chain;
     use crate::domain::ids::{AgentId, TenantId};
-    use crate::store::{Order, PoolSettings};
-
-    const SETTINGS: PoolSettings = PoolSettings {
-        max: 2,
-        min: 0,
-        idle_timeout: Duration::from_secs(60),
-        connection_timeout: Duration::from_secs(10),
-    };
-
-    async fn execute(db: &Db, sql: &str) -> Result<(), sqlx::Error> {
-        on_pool!(db, p => sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(p).await.map(|_| ()))
-    }
+    use crate::store::test_db::{self, execute};
+    use crate::store::{KnownHeads, Order};
 
     /// Fills two tenants' chains on the version-2 schema, migrates to the latest and checks
     /// that every event is still there, findable through each index, and chained.
@@ -135,7 +123,7 @@ mod tests {
                 .subject(agent)
             })
             .collect();
-        db.append_events(&events)
+        db.append_batch(&mut KnownHeads::default(), &events)
             .await
             .expect("append on version 2");
 
@@ -171,7 +159,7 @@ mod tests {
             assert_eq!(found.map(|e| e.event.id), Some(one.id));
         }
         let more = [NewEvent::new(a, "actor-0", Action::TokenIssued, &meta)];
-        db.append_events(&more)
+        db.append_batch(&mut KnownHeads::default(), &more)
             .await
             .expect("append after the migration");
         assert_eq!(verify_chain(&db, a).await.expect("verify"), Ok(21));
@@ -186,31 +174,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_sqlite_database_keeps_its_audit_chain_through_the_rekeying_migration() {
-        let dir = std::env::temp_dir().join(format!("agentidp-migrate-{}", uuid::Uuid::now_v7()));
-        let url = format!("sqlite://{}", dir.join("idp.db").display());
-        events_survive_the_audit_rekeying(Db::connect(&url, &SETTINGS).await.expect("open")).await;
-        let _ = std::fs::remove_dir_all(&dir);
+        let (db, _dir) = test_db::sqlite().await;
+        events_survive_the_audit_rekeying(db).await;
     }
 
     #[tokio::test]
     async fn a_postgres_database_keeps_its_audit_chain_through_the_rekeying_migration() {
-        let Some(server) = std::env::var("AGENTIDP_TEST_POSTGRES_URL")
-            .ok()
-            .filter(|s| !s.is_empty())
-        else {
-            return;
-        };
-        let server = server.trim_end_matches('/');
-        let name = format!("agentidp_test_{}", uuid::Uuid::now_v7().simple());
-        let admin = Db::connect(&format!("{server}/postgres"), &SETTINGS)
-            .await
-            .expect("connect");
-        execute(&admin, &format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create database");
-        let db = Db::connect(&format!("{server}/{name}"), &SETTINGS)
-            .await
-            .expect("connect");
-        events_survive_the_audit_rekeying(db).await;
+        if let Some(db) = test_db::postgres().await {
+            events_survive_the_audit_rekeying(db).await;
+        }
     }
 }

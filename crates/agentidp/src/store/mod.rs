@@ -6,10 +6,14 @@
 
 mod agents;
 pub(crate) mod audit;
+mod batch;
+pub(crate) mod chain;
 mod credentials;
 mod keys;
 mod migrate;
 mod tenants;
+#[cfg(test)]
+mod test_db;
 mod tokens;
 mod usage;
 mod wal;
@@ -25,6 +29,7 @@ use sqlx::sqlite::{
 };
 
 pub use audit::Order;
+pub use batch::KnownHeads;
 pub use keys::StoredKey;
 
 /// Errors of the storage layer.

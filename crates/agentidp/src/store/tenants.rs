@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::agents::{INSERT_AGENT, bind_agent};
-use super::audit::append_events;
+use super::chain::append_events;
 use super::{Db, StoreResult, from_row, in_tx, on_pool};
 use crate::domain::agent::Agent;
 use crate::domain::audit::NewEvent;

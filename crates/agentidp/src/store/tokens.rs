@@ -1,6 +1,6 @@
 //! Token revocations (RFC 7009) and the per-request liveness check of bearer tokens.
 
-use super::audit::append_events;
+use super::chain::append_events;
 use super::{Db, StoreResult, in_tx, on_pool};
 use crate::domain::audit::NewEvent;
 use crate::domain::ids::{AgentId, TenantId, TokenId};

@@ -192,6 +192,24 @@ backend_tests! {
         assert!(verify_chain(&app.state.idp.db, tenant).await.unwrap().is_ok());
     }
 
+    async fn token_events_and_state_changes_share_one_unbroken_chain(app) {
+        let admin = app.admin_token().await;
+        let (id, secret) = app.agent_with_secret(&admin, json!({})).await;
+        let tenant = app.tenant_id().await;
+        let db = &app.state.idp.db;
+        let before = verify_chain(db, tenant).await.unwrap().unwrap();
+        // Group-committed token events and transactional agent events move the same head.
+        let tokens = futures_util::future::join_all((0..20).map(|_| app.token_response(&id, &secret, &[])));
+        let agents = futures_util::future::join_all((0..5).map(|_| app.create_agent(&admin, json!({}))));
+        let (tokens, _) = tokio::join!(tokens, agents);
+        assert!(tokens.iter().all(|r| r.status == StatusCode::OK));
+        app.token_response(&id, "not-the-secret", &[]).await
+            .expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        app.token(&id, &secret, &[]).await;
+        let after = verify_chain(db, tenant).await.unwrap().unwrap();
+        assert_eq!(after - before, 20 + 5 + 1 + 1);
+    }
+
     async fn verification_pinpoints_an_altered_or_removed_event(app) {
         let admin = app.admin_token().await;
         app.create_agent(&admin, json!({})).await;

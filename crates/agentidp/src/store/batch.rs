@@ -1,0 +1,412 @@
+//! The group-commit writer's batches: chained in memory on the heads the writer remembers and
+//! written in one round trip, falling back to the transactional append when a head has moved.
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use super::chain::{Linked, append_events, by_tenant, link};
+use super::{Db, Pool, StoreResult, in_tx};
+use crate::domain::audit::NewEvent;
+use crate::domain::ids::TenantId;
+use crate::domain::time::Timestamp;
+
+/// Chains whose heads a writer remembers at most; past it the memory starts over, at the cost
+/// of one ordinary append per chain.
+const KNOWN_HEADS_MAX: usize = 4096;
+
+/// A batch on remembered heads, for SQLite: one transaction whose text is the same for every
+/// batch, so it is compiled once; the heads (`?1`) and the rows (`?2`) each come as one JSON
+/// array. Both guards fail on NOT NULL: a head no longer at its remembered position and hash
+/// gets a NULL position, and unless every head moved (`changes()` is the update's count) each
+/// row gets a NULL id. `OR ROLLBACK` ends the transaction on a violation, which also spares
+/// SQLite the journal it keeps to undo a single failed statement.
+const SQLITE_APPEND_ON_HEADS: &str = "BEGIN IMMEDIATE;
+    UPDATE OR ROLLBACK audit_heads
+        SET seq = CASE WHEN audit_heads.seq = h.value ->> 1 AND audit_heads.hash = h.value ->> 2
+            THEN h.value ->> 3 END,
+            hash = h.value ->> 4
+        FROM jsonb_each(?1) AS h
+        WHERE audit_heads.tenant_id = unhex(h.value ->> 0, '-');
+    INSERT OR ROLLBACK INTO audit_events (id, tenant_id, seq, occurred_at, actor, agent_id, action,
+            outcome, ip, user_agent, metadata, prev_hash, hash)
+        SELECT CASE WHEN changes() = json_array_length(?1) THEN unhex(value ->> 0, '-') END,
+            unhex(value ->> 1, '-'), value ->> 2, value ->> 3, value ->> 4,
+            unhex(value ->> 5, '-'), value ->> 6, value ->> 7, value ->> 8, value ->> 9,
+            value ->> 10, value ->> 11, value ->> 12
+        FROM jsonb_each(?2);
+    COMMIT";
+
+/// The same for PostgreSQL: one statement (so one implicit transaction), the heads and each
+/// column as an array, with the same two guards. Joining the CTE makes the guarded head
+/// update, and with it the row locks, come before the inserts, in the order the
+/// transactional path takes them.
+const POSTGRES_APPEND_ON_HEADS: &str = "WITH moved AS (
+        UPDATE audit_heads
+        SET seq = CASE WHEN audit_heads.seq = h.old_seq AND audit_heads.hash = h.old_hash
+            THEN h.new_seq END,
+            hash = h.new_hash
+        FROM unnest($1::uuid[], $2::int8[], $3::text[], $4::int8[], $5::text[])
+            AS h (tenant_id, old_seq, old_hash, new_seq, new_hash)
+        WHERE audit_heads.tenant_id = h.tenant_id
+        RETURNING 1)
+    INSERT INTO audit_events (id, tenant_id, seq, occurred_at, actor, agent_id, action, outcome,
+            ip, user_agent, metadata, prev_hash, hash)
+        SELECT CASE WHEN m.n = cardinality($1::uuid[]) THEN r.id END, r.tenant_id, r.seq,
+            r.occurred_at, r.actor, r.agent_id, r.action, r.outcome, r.ip, r.user_agent,
+            r.metadata, r.prev_hash, r.hash
+        FROM unnest($6::uuid[], $7::uuid[], $8::int8[], $9::timestamptz[], $10::text[],
+            $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
+            $17::text[], $18::text[])
+            AS r (id, tenant_id, seq, occurred_at, actor, agent_id, action, outcome, ip,
+                user_agent, metadata, prev_hash, hash),
+            (SELECT count(*) AS n FROM moved) AS m";
+
+/// The last position and hash of the chains one writer appended to, so that its next batch
+/// can be chained without first reading the heads.
+#[derive(Debug, Default)]
+pub struct KnownHeads(HashMap<TenantId, (i64, String)>);
+
+impl KnownHeads {
+    fn remember(&mut self, heads: impl IntoIterator<Item = (TenantId, i64, String)>) {
+        for (tenant, seq, hash) in heads {
+            if self.0.len() >= KNOWN_HEADS_MAX && !self.0.contains_key(&tenant) {
+                self.0.clear();
+            }
+            self.0.insert(tenant, (seq, hash));
+        }
+    }
+}
+
+/// One chain's part of a batch: where its head was, and the events placed after it.
+type ChainPart<'a> = (TenantId, i64, String, Vec<Linked<'a>>);
+
+impl Db {
+    /// Appends a batch of events atomically and durably, and records the chains' new heads in
+    /// `heads`. Each round trip is spent holding the write lock while every request in the
+    /// batch waits, so when `heads` knows every chain the batch is chained in memory and
+    /// written in one round trip (SQLite: one multi-statement transaction; PostgreSQL: one
+    /// statement). Should another transaction have moved a head meanwhile, the
+    /// guarded head update refuses the batch and it is appended the ordinary way.
+    pub async fn append_batch(
+        &self,
+        heads: &mut KnownHeads,
+        events: &[NewEvent],
+    ) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let known: Option<Vec<ChainPart<'_>>> = by_tenant(events)
+            .into_iter()
+            .map(|(tenant, mine)| {
+                let (seq, hash) = heads.0.get(&tenant)?;
+                Some((tenant, *seq, hash.clone(), link(&mine, *seq, hash.clone())))
+            })
+            .collect();
+        if let Some(parts) = known {
+            match self.append_on_known_heads(&parts).await {
+                Ok(()) => {
+                    heads.remember(parts.iter().filter_map(|(tenant, _, _, linked)| {
+                        linked.last().map(|l| (*tenant, l.seq, l.hash.clone()))
+                    }));
+                    return Ok(());
+                }
+                Err(e) => tracing::debug!(
+                    error = %crate::error_chain(&e),
+                    "audit batch not appended on the remembered chain heads; reading them"
+                ),
+            }
+        }
+        let moved = in_tx!(self, tx => append_events!(tx, events));
+        heads.remember(moved);
+        Ok(())
+    }
+
+    async fn append_on_known_heads(&self, parts: &[ChainPart<'_>]) -> StoreResult<()> {
+        let _busy = self.busy();
+        match &self.pool {
+            Pool::Sqlite(pool) => {
+                let (heads, events) = sqlite_json(parts);
+                let mut conn = pool.acquire().await?;
+                let done = sqlx::query(SQLITE_APPEND_ON_HEADS)
+                    .bind(heads)
+                    .bind(events)
+                    .execute(&mut *conn)
+                    .await;
+                if done.is_err() {
+                    // A failure other than a violation (which rolled back) may leave the
+                    // transaction open. Should this rollback fail too, the next batch's BEGIN
+                    // fails and ends up here again.
+                    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                }
+                done?;
+            }
+            Pool::Postgres(pool) => {
+                let c = PgColumns::new(parts);
+                sqlx::query(POSTGRES_APPEND_ON_HEADS)
+                    .bind(&c.tenants)
+                    .bind(&c.old_seqs)
+                    .bind(&c.old_hashes)
+                    .bind(&c.new_seqs)
+                    .bind(&c.new_hashes)
+                    .bind(&c.ids)
+                    .bind(&c.tenant_ids)
+                    .bind(&c.seqs)
+                    .bind(&c.occurred_at)
+                    .bind(&c.actors)
+                    .bind(&c.agent_ids)
+                    .bind(&c.actions)
+                    .bind(&c.outcomes)
+                    .bind(&c.ips)
+                    .bind(&c.user_agents)
+                    .bind(&c.metadata)
+                    .bind(&c.prev_hashes)
+                    .bind(&c.hashes)
+                    .execute(pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One event as a row of [`SQLITE_APPEND_ON_HEADS`]'s JSON, in `audit_events` column order.
+type JsonRow<'a> = (
+    Uuid,
+    Uuid,
+    i64,
+    i64,
+    &'a str,
+    Option<Uuid>,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    String,
+    &'a str,
+    &'a str,
+);
+
+/// The heads (tenant, old position, old hash, new position, new hash) and the rows of a batch
+/// as the two JSON parameters of [`SQLITE_APPEND_ON_HEADS`].
+fn sqlite_json(parts: &[ChainPart<'_>]) -> (String, String) {
+    let mut heads = Vec::with_capacity(parts.len());
+    let mut rows: Vec<JsonRow<'_>> = Vec::new();
+    for (tenant, seq, hash, linked) in parts {
+        let Some(end) = linked.last() else { continue };
+        heads.push((
+            tenant.uuid(),
+            *seq,
+            hash.as_str(),
+            end.seq,
+            end.hash.as_str(),
+        ));
+        rows.extend(linked.iter().map(|l| {
+            let e = l.event;
+            (
+                e.id,
+                e.tenant_id.uuid(),
+                l.seq,
+                e.occurred_at.micros(),
+                e.actor.as_str(),
+                e.agent_id.map(|a| a.uuid()),
+                e.action.as_str(),
+                e.outcome.as_str(),
+                e.meta.ip.as_deref(),
+                e.meta.user_agent.as_deref(),
+                super::agents::json(&e.metadata),
+                l.prev_hash.as_str(),
+                l.hash.as_str(),
+            )
+        }));
+    }
+    // Serialising these never fails; were it to, the `null` in their place fails the guards.
+    (super::agents::json(&heads), super::agents::json(&rows))
+}
+
+/// A batch as the column arrays of [`POSTGRES_APPEND_ON_HEADS`].
+#[derive(Default)]
+struct PgColumns<'a> {
+    tenants: Vec<Uuid>,
+    old_seqs: Vec<i64>,
+    old_hashes: Vec<&'a str>,
+    new_seqs: Vec<i64>,
+    new_hashes: Vec<&'a str>,
+    ids: Vec<Uuid>,
+    tenant_ids: Vec<Uuid>,
+    seqs: Vec<i64>,
+    occurred_at: Vec<Timestamp>,
+    actors: Vec<&'a str>,
+    agent_ids: Vec<Option<Uuid>>,
+    actions: Vec<&'a str>,
+    outcomes: Vec<&'a str>,
+    ips: Vec<Option<&'a str>>,
+    user_agents: Vec<Option<&'a str>>,
+    metadata: Vec<String>,
+    prev_hashes: Vec<&'a str>,
+    hashes: Vec<&'a str>,
+}
+
+impl<'a> PgColumns<'a> {
+    fn new(parts: &'a [ChainPart<'a>]) -> Self {
+        let mut c = Self::default();
+        for (tenant, seq, hash, linked) in parts {
+            let Some(end) = linked.last() else { continue };
+            c.tenants.push(tenant.uuid());
+            c.old_seqs.push(*seq);
+            c.old_hashes.push(hash);
+            c.new_seqs.push(end.seq);
+            c.new_hashes.push(&end.hash);
+            for l in linked {
+                let e = l.event;
+                c.ids.push(e.id);
+                c.tenant_ids.push(e.tenant_id.uuid());
+                c.seqs.push(l.seq);
+                c.occurred_at.push(e.occurred_at);
+                c.actors.push(&e.actor);
+                c.agent_ids.push(e.agent_id.map(|a| a.uuid()));
+                c.actions.push(e.action.as_str());
+                c.outcomes.push(e.outcome.as_str());
+                c.ips.push(e.meta.ip.as_deref());
+                c.user_agents.push(e.meta.user_agent.as_deref());
+                c.metadata.push(super::agents::json(&e.metadata));
+                c.prev_hashes.push(&l.prev_hash);
+                c.hashes.push(&l.hash);
+            }
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::audit::{Action, GENESIS_HASH, RequestMeta};
+    use crate::domain::audit_log::verify_chain;
+    use crate::store::test_db;
+
+    fn batch(tenant: TenantId, n: usize) -> Vec<NewEvent> {
+        (0..n)
+            .map(|i| {
+                let meta = RequestMeta::default();
+                NewEvent::new(tenant, format!("actor-{i}"), Action::TokenIssued, &meta)
+            })
+            .collect()
+    }
+
+    fn on_head<'a>(
+        tenant: TenantId,
+        (seq, hash): &(i64, String),
+        events: &'a [NewEvent],
+    ) -> Vec<ChainPart<'a>> {
+        let mine: Vec<&NewEvent> = events.iter().collect();
+        vec![(tenant, *seq, hash.clone(), link(&mine, *seq, hash.clone()))]
+    }
+
+    async fn through_a_transaction(db: &Db, events: &[NewEvent]) -> StoreResult<()> {
+        in_tx!(db, tx => append_events!(tx, events));
+        Ok(())
+    }
+
+    /// The guards: a batch chained on a head that has moved since, or whose head is gone, is
+    /// refused whole, and the writer's one connection is left usable.
+    async fn a_batch_on_a_moved_or_missing_head_is_refused_and_leaves_no_trace(db: Db) {
+        db.migrate().await.expect("migrate");
+        let db = db.dedicated();
+        let (tenant, other) = (TenantId::new(), TenantId::new());
+        let mut heads = KnownHeads::default();
+        let first = [batch(tenant, 3), batch(other, 1)].concat();
+        db.append_batch(&mut heads, &first)
+            .await
+            .expect("first batch");
+        let (mine, theirs) = (heads.0[&tenant].clone(), heads.0[&other].clone());
+        assert_eq!((mine.0, theirs.0), (3, 1));
+
+        let (next, next_other) = (batch(tenant, 2), batch(other, 2));
+        let mut both = on_head(tenant, &mine, &next);
+        both.extend(on_head(other, &theirs, &next_other));
+        db.append_on_known_heads(&both)
+            .await
+            .expect("appended on the heads it knows");
+        assert_eq!(verify_chain(&db, tenant).await.expect("verify"), Ok(5));
+        assert_eq!(verify_chain(&db, other).await.expect("verify"), Ok(3));
+
+        let late = batch(tenant, 2);
+        let refused = db
+            .append_on_known_heads(&on_head(tenant, &mine, &late))
+            .await;
+        assert!(refused.is_err(), "the head moved from 3 to 5");
+        assert_eq!(verify_chain(&db, tenant).await.expect("verify"), Ok(5));
+
+        let lost = TenantId::new();
+        let orphan = batch(lost, 1);
+        let missing = db
+            .append_on_known_heads(&on_head(lost, &(0, GENESIS_HASH.to_owned()), &orphan))
+            .await;
+        assert!(missing.is_err(), "there is no head to move");
+        assert_eq!(db.chain_page(lost, 0, 10).await.expect("page").len(), 0);
+
+        db.append_batch(&mut heads, &late)
+            .await
+            .expect("appended after reading the head");
+        assert_eq!(verify_chain(&db, tenant).await.expect("verify"), Ok(7));
+        assert_eq!(heads.0[&tenant].0, 7);
+    }
+
+    /// Two writers (two nodes) and the transactional path appending to the same chains, at the
+    /// same time: every event lands once, on one unbroken chain per tenant.
+    async fn concurrent_writers_with_stale_memories_keep_every_chain_unbroken(db: Db) {
+        db.migrate().await.expect("migrate");
+        let (shared, own) = (TenantId::new(), TenantId::new());
+        let writer = |db: Db, mixed: bool| async move {
+            let mut heads = KnownHeads::default();
+            for _ in 0..10 {
+                let mut events = batch(shared, 3);
+                if mixed {
+                    events.extend(batch(own, 1));
+                }
+                db.append_batch(&mut heads, &events).await.expect("batch");
+            }
+        };
+        let transactions = async {
+            for _ in 0..5 {
+                through_a_transaction(&db, &batch(shared, 1))
+                    .await
+                    .expect("transaction");
+            }
+        };
+        tokio::join!(
+            writer(db.dedicated(), true),
+            writer(db.dedicated(), false),
+            transactions
+        );
+        assert_eq!(verify_chain(&db, shared).await.expect("verify"), Ok(65));
+        assert_eq!(verify_chain(&db, own).await.expect("verify"), Ok(10));
+    }
+
+    #[tokio::test]
+    async fn sqlite_refuses_a_batch_on_a_moved_or_missing_head() {
+        let (db, _dir) = test_db::sqlite().await;
+        a_batch_on_a_moved_or_missing_head_is_refused_and_leaves_no_trace(db).await;
+    }
+
+    #[tokio::test]
+    async fn postgres_refuses_a_batch_on_a_moved_or_missing_head() {
+        if let Some(db) = test_db::postgres().await {
+            a_batch_on_a_moved_or_missing_head_is_refused_and_leaves_no_trace(db).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn sqlite_chains_stay_unbroken_under_concurrent_writers() {
+        let (db, _dir) = test_db::sqlite().await;
+        concurrent_writers_with_stale_memories_keep_every_chain_unbroken(db).await;
+    }
+
+    #[tokio::test]
+    async fn postgres_chains_stay_unbroken_under_concurrent_writers() {
+        if let Some(db) = test_db::postgres().await {
+            concurrent_writers_with_stale_memories_keep_every_chain_unbroken(db).await;
+        }
+    }
+}

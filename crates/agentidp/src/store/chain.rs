@@ -1,0 +1,153 @@
+//! Appending audit events to their tenants' hash chains inside a caller's transaction
+//! ([`append_events!`]), and the pieces the group-commit writer's batches share with it.
+
+use std::collections::BTreeMap;
+
+use crate::domain::audit::NewEvent;
+use crate::domain::ids::TenantId;
+
+/// Creates the chain head or reserves `$2` more positions on it, in one statement. The row lock
+/// (PostgreSQL) or the write lock (SQLite) serialises appenders of a chain until commit.
+/// Returns the new last position and the hash of the event before the reserved ones.
+pub(crate) const ADVANCE_HEAD: &str =
+    "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, $2, $3)
+    ON CONFLICT (tenant_id) DO UPDATE SET seq = audit_heads.seq + excluded.seq
+    RETURNING seq, hash";
+pub(crate) const SET_HEAD_HASH: &str = "UPDATE audit_heads SET hash = $2 WHERE tenant_id = $1";
+
+/// Events written per multi-row INSERT inside a caller's transaction (13 parameters each, well
+/// under both databases' limits).
+pub(crate) const INSERT_CHUNK: usize = 256;
+
+/// Whether the transaction's database wants `$N` placeholders (PostgreSQL) rather than `?`.
+pub(crate) fn numbered_params<DB: sqlx::Database>(_: &sqlx::Transaction<'_, DB>) -> bool {
+    DB::NAME == "PostgreSQL"
+}
+
+/// `INSERT … VALUES (…), (…)` for `rows` events. SQLite gets anonymous `?` placeholders: the
+/// driver resolves each `$N` by name, and SQLite's name lookup is linear, which makes binding a
+/// many-row statement quadratic.
+pub(crate) fn insert_events_sql(rows: usize, numbered: bool) -> String {
+    let mut sql = format!(
+        "INSERT INTO audit_events ({}) VALUES ",
+        super::audit::EVENT_COLUMNS
+    );
+    for r in 0..rows {
+        let b = r * 13;
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 1..=13 {
+            if c > 1 {
+                sql.push_str(", ");
+            }
+            if numbered {
+                sql.push_str(&format!("${}", b + c));
+            } else {
+                sql.push('?');
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Events grouped by tenant, each group in the given order, the tenants in a fixed order so
+/// concurrent transactions lock chain heads in the same order.
+pub(crate) fn by_tenant(events: &[NewEvent]) -> BTreeMap<TenantId, Vec<&NewEvent>> {
+    let mut groups: BTreeMap<TenantId, Vec<&NewEvent>> = BTreeMap::new();
+    for e in events {
+        groups.entry(e.tenant_id).or_default().push(e);
+    }
+    groups
+}
+
+/// One event placed on its chain.
+pub(crate) struct Linked<'a> {
+    pub(crate) event: &'a NewEvent,
+    pub(crate) seq: i64,
+    pub(crate) prev_hash: String,
+    pub(crate) hash: String,
+}
+
+/// Places one chain's `events`, in order, after position `after` whose hash is `prev`.
+pub(crate) fn link<'a>(events: &[&'a NewEvent], after: i64, mut prev: String) -> Vec<Linked<'a>> {
+    let mut seq = after;
+    events
+        .iter()
+        .map(|event| {
+            seq += 1;
+            let hash = event.chain_hash(seq, &prev);
+            Linked {
+                event,
+                seq,
+                prev_hash: std::mem::replace(&mut prev, hash.clone()),
+                hash,
+            }
+        })
+        .collect()
+}
+
+/// Binds the 13 columns of each linked event to the query `$q`, in `insert_events_sql` order.
+macro_rules! bind_rows {
+    ($q:expr, $rows:expr) => {{
+        let mut q = $q;
+        for l in $rows {
+            let e = l.event;
+            q = q
+                .bind(e.id)
+                .bind(e.tenant_id.uuid())
+                .bind(l.seq)
+                .bind(e.occurred_at)
+                .bind(e.actor.as_str())
+                .bind(e.agent_id.map(|a| a.uuid()))
+                .bind(e.action.as_str())
+                .bind(e.outcome.as_str())
+                .bind(e.meta.ip.as_deref())
+                .bind(e.meta.user_agent.as_deref())
+                .bind($crate::store::agents::json(&e.metadata))
+                .bind(l.prev_hash.as_str())
+                .bind(l.hash.as_str());
+        }
+        q
+    }};
+}
+pub(crate) use bind_rows;
+
+/// Appends events to their tenants' chains inside the open transaction `$tx`: per tenant,
+/// reserve the positions on the chain head, hash in order, insert in multi-row statements,
+/// move the head. Evaluates to each chain's new head.
+macro_rules! append_events {
+    ($tx:ident, $events:expr) => {{
+        let mut heads = Vec::new();
+        for (tenant, mine) in $crate::store::chain::by_tenant($events) {
+            let count = i64::try_from(mine.len()).unwrap_or(i64::MAX);
+            let (last, prev): (i64, String) = sqlx::query_as($crate::store::chain::ADVANCE_HEAD)
+                .bind(tenant.uuid())
+                .bind(count)
+                .bind($crate::domain::audit::GENESIS_HASH)
+                .fetch_one(&mut *$tx)
+                .await?;
+            let linked = $crate::store::chain::link(&mine, last - count, prev);
+            for chunk in linked.chunks($crate::store::chain::INSERT_CHUNK) {
+                let numbered = $crate::store::chain::numbered_params(&$tx);
+                let sql = $crate::store::chain::insert_events_sql(chunk.len(), numbered);
+                let q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() == 1);
+                $crate::store::chain::bind_rows!(q, chunk)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            if let Some(end) = linked.last() {
+                sqlx::query($crate::store::chain::SET_HEAD_HASH)
+                    .bind(tenant.uuid())
+                    .bind(end.hash.as_str())
+                    .execute(&mut *$tx)
+                    .await?;
+                heads.push((tenant, end.seq, end.hash.clone()));
+            }
+        }
+        heads
+    }};
+}
+pub(crate) use append_events;
