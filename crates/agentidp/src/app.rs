@@ -101,7 +101,10 @@ impl App {
             secret_pepper: config.pepper(),
         };
         let idp = Idp {
-            audit: AuditWriter::spawn(db.dedicated()),
+            audit: AuditWriter::spawn(
+                db.dedicated(),
+                Duration::from_millis(config.audit_commit_interval_ms),
+            ),
             quota: Arc::new(QuotaCounter::new(db.clone(), redis.clone())),
             db,
             keys: Arc::new(KeyRing::new(keys)),

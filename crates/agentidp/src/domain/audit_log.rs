@@ -7,8 +7,10 @@
 //! only sent once its event is durable, while one transaction carries many events.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::audit::{BrokenLink, EventFilter, NewEvent, StoredEvent};
@@ -20,12 +22,6 @@ use crate::store::{Db, KnownHeads, Order, StoreError};
 
 /// Most events committed in one transaction.
 const MAX_BATCH: usize = 1024;
-/// How long a batch waits for company once the previous batch showed concurrent traffic
-/// (like PostgreSQL's `commit_delay` with `commit_siblings`): under load it turns many small
-/// commits into few large ones; an idle server commits at once.
-const GROUP_COMMIT_WINDOW: std::time::Duration = std::time::Duration::from_millis(1);
-/// Previous batch size from which the window applies.
-const GROUP_COMMIT_SIBLINGS: usize = 4;
 
 type Ack = oneshot::Sender<Result<(), Arc<StoreError>>>;
 
@@ -38,28 +34,29 @@ pub struct AuditWriter {
 impl AuditWriter {
     /// Starts the writer task on the current runtime; it stops when every handle is dropped,
     /// after committing what was queued.
-    pub fn spawn(db: Db) -> Self {
+    ///
+    /// A batch commits as soon as its first event arrives if the previous one started at
+    /// least `interval` ago, and otherwise collects what arrives until then. An idle server
+    /// commits at once; under load every commit carries more events, and each commit's fixed
+    /// cost (the write lock, the log writes, the fsync, the readers' invalidated page caches)
+    /// is paid less often. Like PostgreSQL's `commit_delay`, it trades a little latency for
+    /// throughput.
+    pub fn spawn(db: Db, interval: Duration) -> Self {
         let (queue, mut rx) = mpsc::channel::<(NewEvent, Ack)>(MAX_BATCH * 8);
         tokio::spawn(async move {
             let mut events = Vec::with_capacity(MAX_BATCH);
             let mut acks = Vec::with_capacity(MAX_BATCH);
-            let mut previous_batch = 0;
             let mut heads = KnownHeads::default();
+            let mut previous_start = Instant::now();
             while let Some((event, ack)) = rx.recv().await {
                 events.push(event);
                 acks.push(ack);
-                let deadline = tokio::time::Instant::now() + GROUP_COMMIT_WINDOW;
+                let start_at = previous_start + interval;
                 while events.len() < MAX_BATCH {
                     let next = match rx.try_recv() {
                         Ok(next) => Some(next),
-                        // Wait for company only while this batch is well short of the last
-                        // one: under steady load the queue refills during each commit, and
-                        // waiting would only delay everyone already queued.
-                        Err(_)
-                            if previous_batch >= GROUP_COMMIT_SIBLINGS
-                                && events.len() * 2 < previous_batch =>
-                        {
-                            tokio::time::timeout_at(deadline, rx.recv())
+                        Err(_) if Instant::now() < start_at => {
+                            tokio::time::timeout_at(start_at, rx.recv())
                                 .await
                                 .ok()
                                 .flatten()
@@ -70,7 +67,7 @@ impl AuditWriter {
                     events.push(event);
                     acks.push(ack);
                 }
-                previous_batch = events.len();
+                previous_start = Instant::now();
                 let result = db.append_batch(&mut heads, &events).await.map_err(|e| {
                     let chain = crate::error_chain(&e);
                     tracing::error!(error = %chain, events = events.len(), "audit batch failed");
