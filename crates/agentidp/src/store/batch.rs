@@ -18,8 +18,8 @@ const KNOWN_HEADS_MAX: usize = 4096;
 /// A batch on remembered heads, for SQLite: one transaction whose text is the same for every
 /// batch, so it is compiled once; the heads (`?1`) and the rows (`?2`) each come as one JSON
 /// array. Both guards fail on NOT NULL: a head no longer at its remembered position and hash
-/// gets a NULL position, and unless every head moved (`changes()` is the update's count) each
-/// row gets a NULL id. `OR ROLLBACK` ends the transaction on a violation, which also spares
+/// gets a NULL position, and unless every head moved, and at least one (`changes()` is the
+/// update's count), each row gets a NULL id. `OR ROLLBACK` ends the transaction on a violation, which also spares
 /// SQLite the journal it keeps to undo a single failed statement.
 const SQLITE_APPEND_ON_HEADS: &str = "BEGIN IMMEDIATE;
     UPDATE OR ROLLBACK audit_heads
@@ -30,7 +30,8 @@ const SQLITE_APPEND_ON_HEADS: &str = "BEGIN IMMEDIATE;
         WHERE audit_heads.tenant_id = unhex(h.value ->> 0, '-');
     INSERT OR ROLLBACK INTO audit_events (id, tenant_id, seq, occurred_at, actor, agent_id, action,
             outcome, ip, user_agent, metadata, prev_hash, hash)
-        SELECT CASE WHEN changes() = json_array_length(?1) THEN unhex(value ->> 0, '-') END,
+        SELECT CASE WHEN changes() = json_array_length(?1) AND changes() > 0
+            THEN unhex(value ->> 0, '-') END,
             unhex(value ->> 1, '-'), value ->> 2, value ->> 3, value ->> 4,
             unhex(value ->> 5, '-'), value ->> 6, value ->> 7, value ->> 8, value ->> 9,
             value ->> 10, value ->> 11, value ->> 12
