@@ -79,8 +79,20 @@ impl KnownHeads {
     }
 }
 
-/// One chain's part of a batch: where its head was, and the events placed after it.
-type ChainPart<'a> = (TenantId, i64, String, Vec<Linked<'a>>);
+/// One chain's part of a batch: the events placed after its remembered head (never none).
+type ChainPart<'a> = (TenantId, Vec<Linked<'a>>);
+
+/// A chain head: its last position and that event's hash.
+type Head<'p> = (i64, &'p str);
+
+/// How a chain part moves its head: from the one before its first event to its last event.
+fn head_move<'p>(linked: &'p [Linked<'_>]) -> Option<(Head<'p>, Head<'p>)> {
+    let (first, last) = (linked.first()?, linked.last()?);
+    Some((
+        (first.seq - 1, first.prev_hash.as_str()),
+        (last.seq, last.hash.as_str()),
+    ))
+}
 
 impl Db {
     /// Appends a batch of events atomically and durably, and records the chains' new heads in
@@ -101,14 +113,15 @@ impl Db {
             .into_iter()
             .map(|(tenant, mine)| {
                 let (seq, hash) = heads.0.get(&tenant)?;
-                Some((tenant, *seq, hash.clone(), link(&mine, *seq, hash.clone())))
+                Some((tenant, link(&mine, *seq, hash.clone())))
             })
             .collect();
         if let Some(parts) = known {
             match self.append_on_known_heads(&parts).await {
                 Ok(()) => {
-                    heads.remember(parts.iter().filter_map(|(tenant, _, _, linked)| {
-                        linked.last().map(|l| (*tenant, l.seq, l.hash.clone()))
+                    heads.remember(parts.iter().filter_map(|(tenant, linked)| {
+                        let (_, (seq, hash)) = head_move(linked)?;
+                        Some((*tenant, seq, hash.to_owned()))
                     }));
                     return Ok(());
                 }
@@ -193,15 +206,11 @@ type JsonRow<'a> = (
 fn sqlite_json(parts: &[ChainPart<'_>]) -> (String, String) {
     let mut heads = Vec::with_capacity(parts.len());
     let mut rows: Vec<JsonRow<'_>> = Vec::new();
-    for (tenant, seq, hash, linked) in parts {
-        let Some(end) = linked.last() else { continue };
-        heads.push((
-            tenant.uuid(),
-            *seq,
-            hash.as_str(),
-            end.seq,
-            end.hash.as_str(),
-        ));
+    for (tenant, linked) in parts {
+        let Some(((seq, hash), (end_seq, end_hash))) = head_move(linked) else {
+            continue;
+        };
+        heads.push((tenant.uuid(), seq, hash, end_seq, end_hash));
         rows.extend(linked.iter().map(|l| {
             let e = l.event;
             (
@@ -251,13 +260,15 @@ struct PgColumns<'a> {
 impl<'a> PgColumns<'a> {
     fn new(parts: &'a [ChainPart<'a>]) -> Self {
         let mut c = Self::default();
-        for (tenant, seq, hash, linked) in parts {
-            let Some(end) = linked.last() else { continue };
+        for (tenant, linked) in parts {
+            let Some(((seq, hash), (end_seq, end_hash))) = head_move(linked) else {
+                continue;
+            };
             c.tenants.push(tenant.uuid());
-            c.old_seqs.push(*seq);
+            c.old_seqs.push(seq);
             c.old_hashes.push(hash);
-            c.new_seqs.push(end.seq);
-            c.new_hashes.push(&end.hash);
+            c.new_seqs.push(end_seq);
+            c.new_hashes.push(end_hash);
             for l in linked {
                 let e = l.event;
                 c.ids.push(e.id);
@@ -301,7 +312,7 @@ mod tests {
         events: &'a [NewEvent],
     ) -> Vec<ChainPart<'a>> {
         let mine: Vec<&NewEvent> = events.iter().collect();
-        vec![(tenant, *seq, hash.clone(), link(&mine, *seq, hash.clone()))]
+        vec![(tenant, link(&mine, *seq, hash.clone()))]
     }
 
     async fn through_a_transaction(db: &Db, events: &[NewEvent]) -> StoreResult<()> {
