@@ -140,8 +140,9 @@ pub struct Config {
     #[arg(long, env = "AUDIT_RETENTION_DAYS", default_value_t = 90,
           value_parser = clap::value_parser!(u32).range(1..=36_500), global = true)]
     pub audit_retention_days: u32,
-    /// Shortest time between the starts of two group commits of audit events, in ms (0: each
-    /// commit starts as soon as the previous one ends). Longer packs more events into each
+    /// Longest time between the starts of two group commits of audit events that a batch
+    /// waits for more events, in ms (0: each commit starts as soon as the previous one ends).
+    /// It only waits while every runtime worker is busy; longer packs more events into each
     /// commit under load, at up to that much latency per token; an idle server never waits.
     #[arg(long, env = "AUDIT_COMMIT_INTERVAL_MS", default_value_t = 2,
           value_parser = clap::value_parser!(u64).range(0..=1000), global = true)]

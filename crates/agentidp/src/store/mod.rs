@@ -13,7 +13,7 @@ mod keys;
 mod migrate;
 mod tenants;
 #[cfg(test)]
-mod test_db;
+pub(crate) mod test_db;
 mod tokens;
 mod usage;
 mod wal;
