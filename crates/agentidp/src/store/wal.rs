@@ -83,17 +83,24 @@ pub(crate) async fn checkpoint(
     })
 }
 
-/// Checkpoints the WAL every second until the pool closes.
-pub(crate) fn spawn_checkpointer(pool: SqlitePool) {
+/// Checkpoints the WAL every second until the requests' pool closes, on a connection of its
+/// own: under load a pass copies thousands of pages and fsyncs the database file (~25 ms a
+/// second here), which on a shared connection left requests one connection short meanwhile.
+pub(crate) fn spawn_checkpointer(requests: SqlitePool) {
+    let own = (requests.options().clone())
+        .max_connections(1)
+        .min_connections(0)
+        .connect_lazy_with((*requests.connect_options()).clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if pool.is_closed() {
+            if requests.is_closed() {
+                own.close().await;
                 return;
             }
-            match checkpoint(&pool, RESTART_FRAMES).await {
+            match checkpoint(&own, RESTART_FRAMES).await {
                 Ok(done) if done.restarted => {
                     tracing::debug!(wal_frames = done.wal_frames, "WAL restarted");
                 }
