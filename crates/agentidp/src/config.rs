@@ -15,13 +15,16 @@ use crate::store::PoolSettings;
 /// node.
 const POSTGRES_POOL_MAX: u32 = 20;
 
-/// Default pool size on SQLite: one connection per core, 2 to 8. Each connection is a thread
-/// with its own page cache, which every commit by another connection empties; readers beyond
-/// the cores only re-read the same pages after each audit commit (docs/performance.md).
+/// Default pool size on SQLite: two connections per core, 4 to 16. Each connection is a
+/// thread, and a read waits for its thread to be scheduled: with one per core, requests
+/// queued for a connection while the cores sat partly idle. Each also has its own page cache,
+/// which every commit by another connection empties, so many more only re-read the same
+/// pages after each audit commit (docs/performance.md).
 fn sqlite_pool_max() -> u32 {
     std::thread::available_parallelism()
         .map_or(2, |n| u32::try_from(n.get()).unwrap_or(u32::MAX))
-        .clamp(2, 8)
+        .saturating_mul(2)
+        .clamp(4, 16)
 }
 
 /// Token signing algorithm choices.
@@ -80,8 +83,8 @@ pub struct Config {
         global = true
     )]
     pub database_url: String,
-    /// Maximum database connections (default: 20 on PostgreSQL; on SQLite one per CPU core,
-    /// 2 to 8).
+    /// Maximum database connections (default: 20 on PostgreSQL; on SQLite two per CPU core,
+    /// 4 to 16).
     #[arg(long, env = "DB_POOL_MAX", global = true)]
     pub db_pool_max: Option<u32>,
     /// Idle database connections kept open.
@@ -332,12 +335,12 @@ mod tests {
     }
 
     #[test]
-    fn the_pool_defaults_to_twenty_on_postgres_and_one_connection_per_core_on_sqlite() {
+    fn the_pool_defaults_to_twenty_on_postgres_and_two_connections_per_core_on_sqlite() {
         let postgres = ["--database-url", "postgres://db.internal/idp"];
         assert_eq!(pool_max(&postgres), POSTGRES_POOL_MAX);
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let sqlite = pool_max(&["--database-url", "sqlite://./data/idp.db"]);
-        assert_eq!(sqlite as usize, cores.clamp(2, 8));
+        assert_eq!(sqlite as usize, (cores * 2).clamp(4, 16));
         assert_eq!(
             pool_max(&["--database-url", "sqlite://x.db", "--db-pool-max", "5"]),
             5
