@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Benchmarks POST /oauth2/token end to end (HTTP, one server process on SQLite or PostgreSQL)
-# for RS256, ES256 and EdDSA with wrk, and prints tokens/s, p50 and p99 per algorithm.
+# for RS256, ES256 and EdDSA with wrk, and prints tokens/s, p50, p99 and the server's CPU time
+# per token (user + system, from /proc; on PostgreSQL the database's own processes are not
+# included) per algorithm.
 #
 #   cargo build --release && load/bench-token.sh [path/to/agentidp [path/to/baseline-agentidp]]
 #
 # With a second binary both are measured back to back for each algorithm, and the table shows
-# the first as a share of the baseline. The audit log's cost is measured against the same
-# commit with the audit write removed:
+# the first as a share of the baseline, in tokens/s and in CPU per token (on a noisy machine
+# CPU per token varies far less between runs than throughput does). The audit log's cost is
+# measured against the same commit with the audit write removed:
 #
 #   git worktree add /tmp/noaudit HEAD && git -C /tmp/noaudit apply "$PWD/load/no-audit.patch"
 #   (cd /tmp/noaudit && cargo build --release) && cp /tmp/noaudit/target/release/agentidp /tmp/agentidp-noaudit
@@ -33,7 +36,10 @@ command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; 
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# measure BINARY ALG -> prints "RESULT total rps p50 p99 errors"
+# CPU time (user + system) a process has used so far, in microseconds.
+cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1e6 / hz }' "/proc/$1/stat"; }
+
+# measure BINARY ALG -> prints "RESULT total rps p50 p99 errors cpu_us_per_token"
 measure() {
   local bin="$1" alg="$2" dir port pid id secret basic url db="" db_url=()
   dir="$(mktemp -d)"
@@ -64,41 +70,49 @@ end
 LUA
   url="http://127.0.0.1:$port/oauth2/token"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$dir/token.lua" "$url" >/dev/null
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$dir/token.lua" "$url" | grep '^RESULT'
+  local cpu_before result
+  cpu_before="$(cpu_us "$pid")"
+  result="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$dir/token.lua" "$url" | grep '^RESULT')"
+  echo "$result $(( ($(cpu_us "$pid") - cpu_before) / $(awk '{ print ($2 > 0) ? $2 : 1 }' <<< "$result") ))"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
   [ -z "$db" ] || psql "$PG_SERVER_URL/postgres" -qc "DROP DATABASE $db"
 }
 
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
 results=()
 medians=()
 for alg in ${ALGS:-RS256 ES256 EdDSA}; do
   shares=()
+  cpu_shares=()
   for round in $(seq 1 "$ROUNDS"); do
-    read -r _ total rps p50 p99 errors <<< "$(measure "$BIN" "$alg")"
+    read -r _ total rps p50 p99 errors cpu <<< "$(measure "$BIN" "$alg")"
     if [ -n "$BASELINE" ]; then
-      read -r _ _ base_rps base_p50 base_p99 _ <<< "$(measure "$BASELINE" "$alg")"
+      read -r _ _ base_rps base_p50 base_p99 _ base_cpu <<< "$(measure "$BASELINE" "$alg")"
       share="$(python3 -c "print(f'{100*$rps/$base_rps:.0f}')")"
+      cpu_share="$(python3 -c "print(f'{100*$cpu/max($base_cpu, 1):.0f}')")"
       shares+=("$share")
-      results+=("$(printf '| %-5s | %5s | %9s | %8s | %8s | %7s | %6s | %9s | %8s | %8s | %4s %% |' \
-        "$alg" "$round" "$rps" "$p50" "$p99" "$total" "$errors" "$base_rps" "$base_p50" "$base_p99" "$share")")
+      cpu_shares+=("$cpu_share")
+      results+=("$(printf '| %-5s | %5s | %9s | %8s | %8s | %7s | %6s | %6s | %9s | %8s | %8s | %6s | %4s %% | %4s %% |' \
+        "$alg" "$round" "$rps" "$p50" "$p99" "$total" "$errors" "$cpu" "$base_rps" "$base_p50" "$base_p99" "$base_cpu" "$share" "$cpu_share")")
     else
-      results+=("$(printf '| %-5s | %5s | %9s | %8s | %8s | %7s | %6s |' "$alg" "$round" "$rps" "$p50" "$p99" "$total" "$errors")")
+      results+=("$(printf '| %-5s | %5s | %9s | %8s | %8s | %7s | %6s | %6s |' "$alg" "$round" "$rps" "$p50" "$p99" "$total" "$errors" "$cpu")")
     fi
   done
   if [ -n "$BASELINE" ]; then
-    medians+=("$alg: median share $(printf '%s\n' "${shares[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') % over $ROUNDS round(s) (${shares[*]})")
+    medians+=("$alg: median share $(median "${shares[@]}") % over $ROUNDS round(s) (${shares[*]}); CPU per token $(median "${cpu_shares[@]}") % of the baseline's (${cpu_shares[*]})")
   fi
 done
 
 echo
 echo "POST /oauth2/token, $DATABASE, $CONNECTIONS connections, $THREADS wrk threads, $DURATION"
 if [ -n "$BASELINE" ]; then
-  echo "| alg   | round | tokens/s  | p50 (ms) | p99 (ms) | requests | errors | baseline tokens/s | base p50 | base p99 | share |"
-  echo "|-------|-------|-----------|----------|----------|----------|--------|-------------------|----------|----------|-------|"
+  echo "| alg   | round | tokens/s  | p50 (ms) | p99 (ms) | requests | errors | CPU µs/token | baseline tokens/s | base p50 | base p99 | base CPU µs/token | share | CPU share |"
+  echo "|-------|-------|-----------|----------|----------|----------|--------|--------------|-------------------|----------|----------|-------------------|-------|-----------|"
 else
-  echo "| alg   | round | tokens/s  | p50 (ms) | p99 (ms) | requests | errors |"
-  echo "|-------|-------|-----------|----------|----------|----------|--------|"
+  echo "| alg   | round | tokens/s  | p50 (ms) | p99 (ms) | requests | errors | CPU µs/token |"
+  echo "|-------|-------|-----------|----------|----------|----------|--------|--------------|"
 fi
 printf '%s\n' "${results[@]}"
 [ ${#medians[@]} -eq 0 ] || { echo; printf '%s\n' "${medians[@]}"; }
