@@ -143,10 +143,10 @@ pub struct Config {
     #[arg(long, env = "AUDIT_RETENTION_DAYS", default_value_t = 90,
           value_parser = clap::value_parser!(u32).range(1..=36_500), global = true)]
     pub audit_retention_days: u32,
-    /// Longest time between the starts of two group commits of audit events that a batch
-    /// waits for more events, in ms (0: each commit starts as soon as the previous one ends).
-    /// It only waits while every runtime worker is busy; longer packs more events into each
-    /// commit under load, at up to that much latency per token; an idle server never waits.
+    /// How long after a group commit of audit events started the next one may wait for more
+    /// events, in ms (0: each commit starts as soon as the previous one ends). It waits only
+    /// while every runtime worker is busy; longer packs more events into each commit under
+    /// load, at up to that much latency per token; an idle server never waits.
     #[arg(long, env = "AUDIT_COMMIT_INTERVAL_MS", default_value_t = 2,
           value_parser = clap::value_parser!(u64).range(0..=1000), global = true)]
     pub audit_commit_interval_ms: u64,
