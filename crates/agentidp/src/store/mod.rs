@@ -369,14 +369,8 @@ impl Db {
     /// audit group commit: every request it keeps waiting is waiting for it).
     pub fn dedicated(&self) -> Self {
         let pool = match &self.pool {
-            Pool::Sqlite(p) => Pool::Sqlite(
-                (p.options().clone().max_connections(1).min_connections(0))
-                    .connect_lazy_with((*p.connect_options()).clone()),
-            ),
-            Pool::Postgres(p) => Pool::Postgres(
-                (p.options().clone().max_connections(1).min_connections(0))
-                    .connect_lazy_with((*p.connect_options()).clone()),
-            ),
+            Pool::Sqlite(p) => Pool::Sqlite(one_connection_like(p)),
+            Pool::Postgres(p) => Pool::Postgres(one_connection_like(p)),
         };
         Self {
             pool,
@@ -388,6 +382,15 @@ impl Db {
     pub async fn close(&self) {
         on_pool!(self, p => p.close().await);
     }
+}
+
+/// A pool of one connection to the same database with the same settings as `pool`, opened on
+/// first use: for work that must not take a connection requests are waiting for.
+pub(crate) fn one_connection_like<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> sqlx::Pool<DB> {
+    (pool.options().clone())
+        .max_connections(1)
+        .min_connections(0)
+        .connect_lazy_with((*pool.connect_options()).clone())
 }
 
 /// Whether `url` names a PostgreSQL database; anything else is a SQLite path.

@@ -87,10 +87,7 @@ pub(crate) async fn checkpoint(
 /// own: under load a pass copies thousands of pages and fsyncs the database file (~25 ms a
 /// second here), which on a shared connection left requests one connection short meanwhile.
 pub(crate) fn spawn_checkpointer(requests: SqlitePool) {
-    let own = (requests.options().clone())
-        .max_connections(1)
-        .min_connections(0)
-        .connect_lazy_with((*requests.connect_options()).clone());
+    let own = super::one_connection_like(&requests);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
