@@ -396,29 +396,15 @@ mod tests {
         assert_eq!(verify_chain(&db, own).await.expect("verify"), Ok(10));
     }
 
-    #[tokio::test]
-    async fn sqlite_refuses_a_batch_on_a_moved_or_missing_head() {
-        let (db, _dir) = test_db::sqlite().await;
-        a_batch_on_a_moved_or_missing_head_is_refused_and_leaves_no_trace(db).await;
-    }
+    test_db::on_both_stores!(
+        a_batch_on_a_moved_or_missing_head_is_refused_and_leaves_no_trace,
+        sqlite_refuses_a_batch_on_a_moved_or_missing_head,
+        postgres_refuses_a_batch_on_a_moved_or_missing_head
+    );
 
-    #[tokio::test]
-    async fn postgres_refuses_a_batch_on_a_moved_or_missing_head() {
-        if let Some(db) = test_db::postgres().await {
-            a_batch_on_a_moved_or_missing_head_is_refused_and_leaves_no_trace(db).await;
-        }
-    }
-
-    #[tokio::test]
-    async fn sqlite_chains_stay_unbroken_under_concurrent_writers() {
-        let (db, _dir) = test_db::sqlite().await;
-        concurrent_writers_with_stale_memories_keep_every_chain_unbroken(db).await;
-    }
-
-    #[tokio::test]
-    async fn postgres_chains_stay_unbroken_under_concurrent_writers() {
-        if let Some(db) = test_db::postgres().await {
-            concurrent_writers_with_stale_memories_keep_every_chain_unbroken(db).await;
-        }
-    }
+    test_db::on_both_stores!(
+        concurrent_writers_with_stale_memories_keep_every_chain_unbroken,
+        sqlite_chains_stay_unbroken_under_concurrent_writers,
+        postgres_chains_stay_unbroken_under_concurrent_writers
+    );
 }

@@ -172,16 +172,9 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_sqlite_database_keeps_its_audit_chain_through_the_rekeying_migration() {
-        let (db, _dir) = test_db::sqlite().await;
-        events_survive_the_audit_rekeying(db).await;
-    }
-
-    #[tokio::test]
-    async fn a_postgres_database_keeps_its_audit_chain_through_the_rekeying_migration() {
-        if let Some(db) = test_db::postgres().await {
-            events_survive_the_audit_rekeying(db).await;
-        }
-    }
+    test_db::on_both_stores!(
+        events_survive_the_audit_rekeying,
+        a_sqlite_database_keeps_its_audit_chain_through_the_rekeying_migration,
+        a_postgres_database_keeps_its_audit_chain_through_the_rekeying_migration
+    );
 }

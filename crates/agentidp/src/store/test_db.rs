@@ -55,3 +55,24 @@ pub(crate) async fn postgres() -> Option<Db> {
             .expect("connect"),
     )
 }
+
+/// Defines two tests that run `scenario` (an `async fn(Db)`) on a fresh database: `$sqlite` on
+/// SQLite, and `$postgres` on PostgreSQL, which passes without running when no test server is
+/// configured.
+macro_rules! on_both_stores {
+    ($scenario:ident, $sqlite:ident, $postgres:ident) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            let (db, _dir) = $crate::store::test_db::sqlite().await;
+            $scenario(db).await;
+        }
+
+        #[tokio::test]
+        async fn $postgres() {
+            if let Some(db) = $crate::store::test_db::postgres().await {
+                $scenario(db).await;
+            }
+        }
+    };
+}
+pub(crate) use on_both_stores;
