@@ -21,8 +21,8 @@ use super::token::Principal;
 use super::{DomainError, DomainResult, Idp};
 use crate::store::{Db, KnownHeads, Order, StoreError};
 
-/// Most events committed in one transaction.
-const MAX_BATCH: usize = 1024;
+/// Most events committed in one transaction: as many as the store takes in one round trip.
+const MAX_BATCH: usize = crate::store::BATCH_MAX;
 
 /// A yield that comes back sooner than this ran nothing else: the worker had no other
 /// ready task (a yield on its own costs a few microseconds, one poll of the I/O driver).

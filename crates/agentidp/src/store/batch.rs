@@ -2,11 +2,12 @@
 //! written in one round trip, falling back to the transactional append when a head has moved.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use uuid::Uuid;
 
-use super::chain::{Linked, append_events, by_tenant, link};
-use super::{Db, Pool, StoreResult, in_tx};
+use super::chain::{EVENT_PARAMS, Linked, append_events, bind_rows, by_tenant, link, value_rows};
+use super::{Db, Pool, StoreError, StoreResult, in_tx};
 use crate::domain::audit::NewEvent;
 use crate::domain::ids::TenantId;
 use crate::domain::time::Timestamp;
@@ -15,28 +16,56 @@ use crate::domain::time::Timestamp;
 /// of one ordinary append per chain.
 const KNOWN_HEADS_MAX: usize = 4096;
 
-/// A batch on remembered heads, for SQLite: one transaction whose text is the same for every
-/// batch, so it is compiled once; the heads (`?1`) and the rows (`?2`) each come as one JSON
-/// array. Both guards fail on NOT NULL: a head no longer at its remembered position and hash
-/// gets a NULL position, and unless every head moved, and at least one (`changes()` is the
-/// update's count), each row gets a NULL id. `OR ROLLBACK` ends the transaction on a violation, which also spares
-/// SQLite the journal it keeps to undo a single failed statement.
-const SQLITE_APPEND_ON_HEADS: &str = "BEGIN IMMEDIATE;
+/// The head half of a batch on remembered heads, for SQLite: the heads come as one JSON array,
+/// and their count after it. A head no longer at its remembered position and hash gets a NULL
+/// position, which `OR ROLLBACK` turns into the end of the transaction. A head that is gone is
+/// not updated at all, so the guard after it checks that every head moved (`changes()` is the
+/// update's count); if not, `json()` of a non-JSON text fails the statement (plain SQL has no
+/// other way to raise an error) and the caller rolls back.
+const SQLITE_MOVE_HEADS: &str = "BEGIN IMMEDIATE;
     UPDATE OR ROLLBACK audit_heads
         SET seq = CASE WHEN audit_heads.seq = h.value ->> 1 AND audit_heads.hash = h.value ->> 2
             THEN h.value ->> 3 END,
             hash = h.value ->> 4
-        FROM jsonb_each(?1) AS h
+        FROM jsonb_each(?) AS h
         WHERE audit_heads.tenant_id = unhex(h.value ->> 0, '-');
-    INSERT OR ROLLBACK INTO audit_events (id, tenant_id, seq, occurred_at, actor, agent_id, action,
-            outcome, ip, user_agent, metadata, prev_hash, hash)
-        SELECT CASE WHEN changes() = json_array_length(?1) AND changes() > 0
-            THEN unhex(value ->> 0, '-') END,
-            unhex(value ->> 1, '-'), value ->> 2, value ->> 3, value ->> 4,
-            unhex(value ->> 5, '-'), value ->> 6, value ->> 7, value ->> 8, value ->> 9,
-            value ->> 10, value ->> 11, value ->> 12
-        FROM jsonb_each(?2);
-    COMMIT";
+    SELECT json(CASE WHEN changes() = ? THEN '0'
+        ELSE 'an audit head has moved or is missing' END);
+";
+
+/// Row counts the SQLite batch statement is compiled for. A batch is padded with NULL rows up
+/// to the next count, which the statement skips; a fixed set keeps the connection's statement
+/// cache from filling up with one compiled text per batch size.
+const SQLITE_ROW_COUNTS: [usize; 20] = [
+    1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, BATCH_MAX,
+];
+
+/// Most events a batch on remembered heads takes (13,312 SQLite parameters); a larger batch is
+/// appended the ordinary way.
+pub const BATCH_MAX: usize = 1024;
+
+/// A batch on remembered heads, for SQLite, one text per entry of [`SQLITE_ROW_COUNTS`]: one
+/// transaction, the heads moved as in [`SQLITE_MOVE_HEADS`], then every event in one
+/// multi-row INSERT of bound values. The INSERT calls no SQL function: SQLite keeps a
+/// statement journal (a copy of every page the statement changes, to undo it alone) for a
+/// many-row statement that might fail halfway, and it counts any function call as a possible
+/// failure. Its constraints end the whole transaction instead (`OR ROLLBACK`). Placeholders
+/// are anonymous, for the reason given at [`super::chain::insert_events_sql`].
+static SQLITE_APPEND_ON_HEADS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    SQLITE_ROW_COUNTS
+        .iter()
+        .map(|&rows| {
+            format!(
+                "{SQLITE_MOVE_HEADS}    INSERT OR ROLLBACK INTO audit_events ({})
+        SELECT * FROM (VALUES {})
+        WHERE column1 IS NOT NULL;
+    COMMIT",
+                super::audit::EVENT_COLUMNS,
+                value_rows(rows, false)
+            )
+        })
+        .collect()
+});
 
 /// The same for PostgreSQL: one statement (so one implicit transaction), the heads and each
 /// column as an array, with the same two guards. Joining the CTE makes the guarded head
@@ -109,13 +138,17 @@ impl Db {
         if events.is_empty() {
             return Ok(());
         }
-        let known: Option<Vec<ChainPart<'_>>> = by_tenant(events)
-            .into_iter()
-            .map(|(tenant, mine)| {
-                let (seq, hash) = heads.0.get(&tenant)?;
-                Some((tenant, link(&mine, *seq, hash.clone())))
+        let known: Option<Vec<ChainPart<'_>>> = (events.len() <= BATCH_MAX)
+            .then(|| {
+                by_tenant(events)
+                    .into_iter()
+                    .map(|(tenant, mine)| {
+                        let (seq, hash) = heads.0.get(&tenant)?;
+                        Some((tenant, link(&mine, *seq, hash.clone())))
+                    })
+                    .collect()
             })
-            .collect();
+            .flatten();
         if let Some(parts) = known {
             match self.append_on_known_heads(&parts).await {
                 Ok(()) => {
@@ -140,13 +173,26 @@ impl Db {
         let _busy = self.busy();
         match &self.pool {
             Pool::Sqlite(pool) => {
-                let (heads, events) = sqlite_json(parts);
-                let mut conn = pool.acquire().await?;
-                let done = sqlx::query(SQLITE_APPEND_ON_HEADS)
+                let rows = parts.iter().map(|(_, linked)| linked.len()).sum::<usize>();
+                let Some(slot) = SQLITE_ROW_COUNTS.iter().position(|&n| n >= rows) else {
+                    return Err(StoreError::Config(format!(
+                        "a batch of {rows} events is over {BATCH_MAX}"
+                    )));
+                };
+                let (heads, count) = sqlite_heads(parts);
+                let mut q = sqlx::query(SQLITE_APPEND_ON_HEADS[slot].as_str())
                     .bind(heads)
-                    .bind(events)
-                    .execute(&mut *conn)
-                    .await;
+                    .bind(count);
+                for (_, linked) in parts {
+                    q = bind_rows!(q, linked);
+                }
+                for _ in rows..SQLITE_ROW_COUNTS[slot] {
+                    for _ in 0..EVENT_PARAMS {
+                        q = q.bind(None::<i64>);
+                    }
+                }
+                let mut conn = pool.acquire().await?;
+                let done = q.execute(&mut *conn).await;
                 if done.is_err() {
                     // A failure other than a violation (which rolled back) may leave the
                     // transaction open. Should this rollback fail too, the next batch's BEGIN
@@ -184,54 +230,19 @@ impl Db {
     }
 }
 
-/// One event as a row of [`SQLITE_APPEND_ON_HEADS`]'s JSON, in `audit_events` column order.
-type JsonRow<'a> = (
-    Uuid,
-    Uuid,
-    i64,
-    i64,
-    &'a str,
-    Option<Uuid>,
-    &'a str,
-    &'a str,
-    Option<&'a str>,
-    Option<&'a str>,
-    String,
-    &'a str,
-    &'a str,
-);
-
-/// The heads (tenant, old position, old hash, new position, new hash) and the rows of a batch
-/// as the two JSON parameters of [`SQLITE_APPEND_ON_HEADS`].
-fn sqlite_json(parts: &[ChainPart<'_>]) -> (String, String) {
-    let mut heads = Vec::with_capacity(parts.len());
-    let mut rows: Vec<JsonRow<'_>> = Vec::new();
-    for (tenant, linked) in parts {
-        let Some(((seq, hash), (end_seq, end_hash))) = head_move(linked) else {
-            continue;
-        };
-        heads.push((tenant.uuid(), seq, hash, end_seq, end_hash));
-        rows.extend(linked.iter().map(|l| {
-            let e = l.event;
-            (
-                e.id,
-                e.tenant_id.uuid(),
-                l.seq,
-                e.occurred_at.micros(),
-                e.actor.as_str(),
-                e.agent_id.map(|a| a.uuid()),
-                e.action.as_str(),
-                e.outcome.as_str(),
-                e.meta.ip.as_deref(),
-                e.meta.user_agent.as_deref(),
-                super::agents::json(&e.metadata),
-                l.prev_hash.as_str(),
-                l.hash.as_str(),
-            )
-        }));
-    }
-    // Serialising these never fails; were it to, the `null` in their place fails the guards.
-    (super::agents::json(&heads), super::agents::json(&rows))
+/// The heads (tenant, old position, old hash, new position, new hash) of a batch as the JSON
+/// parameter of [`SQLITE_MOVE_HEADS`], and how many there are.
+fn sqlite_heads(parts: &[ChainPart<'_>]) -> (String, i64) {
+    let heads: Vec<_> = parts
+        .iter()
+        .filter_map(|(tenant, linked)| {
+            let ((seq, hash), (end_seq, end_hash)) = head_move(linked)?;
+            Some((tenant.uuid(), seq, hash, end_seq, end_hash))
+        })
+        .collect();
+    // Serialising these never fails; were it to, the `null` in their place fails the guard.
+    let count = i64::try_from(heads.len()).unwrap_or(i64::MAX);
+    (super::agents::json(&heads), count)
 }
 
 /// A batch as the column arrays of [`POSTGRES_APPEND_ON_HEADS`].
@@ -365,6 +376,50 @@ mod tests {
         assert_eq!(heads.0[&tenant].0, 7);
     }
 
+    /// A batch whose size falls between the compiled row counts is padded, and the padding
+    /// never lands; a batch over the largest count is appended the ordinary way.
+    async fn batches_of_any_size_land_exactly_their_events(db: Db) {
+        db.migrate().await.expect("migrate");
+        let db = db.dedicated();
+        let tenant = TenantId::new();
+        let mut heads = KnownHeads::default();
+        db.append_batch(&mut heads, &batch(tenant, 1))
+            .await
+            .expect("first batch");
+        let mut total = 1;
+        for n in [5, 1000] {
+            let events = batch(tenant, n);
+            let parts = on_head(tenant, &heads.0[&tenant], &events);
+            db.append_on_known_heads(&parts)
+                .await
+                .expect("appended on the heads it knows");
+            let last = parts[0].1.last().expect("events");
+            heads.remember([(tenant, last.seq, last.hash.clone())]);
+            total += n;
+            assert_eq!(
+                verify_chain(&db, tenant).await.expect("verify"),
+                Ok(total as u64)
+            );
+        }
+        let oversized = batch(tenant, BATCH_MAX + 1);
+        if db.backend() == "sqlite" {
+            let parts = on_head(tenant, &heads.0[&tenant], &oversized);
+            assert!(
+                db.append_on_known_heads(&parts).await.is_err(),
+                "no statement fits"
+            );
+        }
+        db.append_batch(&mut heads, &oversized)
+            .await
+            .expect("appended the ordinary way");
+        total += BATCH_MAX + 1;
+        assert_eq!(
+            verify_chain(&db, tenant).await.expect("verify"),
+            Ok(total as u64)
+        );
+        assert_eq!(heads.0[&tenant].0, total as i64);
+    }
+
     /// Two writers (two nodes) and the transactional path appending to the same chains, at the
     /// same time: every event lands once, on one unbroken chain per tenant.
     async fn concurrent_writers_with_stale_memories_keep_every_chain_unbroken(db: Db) {
@@ -400,6 +455,12 @@ mod tests {
         a_batch_on_a_moved_or_missing_head_is_refused_and_leaves_no_trace,
         sqlite_refuses_a_batch_on_a_moved_or_missing_head,
         postgres_refuses_a_batch_on_a_moved_or_missing_head
+    );
+
+    test_db::on_both_stores!(
+        batches_of_any_size_land_exactly_their_events,
+        sqlite_batches_of_any_size_land_exactly_their_events,
+        postgres_batches_of_any_size_land_exactly_their_events
     );
 
     test_db::on_both_stores!(

@@ -25,20 +25,30 @@ pub(crate) fn numbered_params<DB: sqlx::Database>(_: &sqlx::Transaction<'_, DB>)
 }
 
 /// `INSERT … VALUES (…), (…)` for `rows` events. SQLite gets anonymous `?` placeholders: the
-/// driver resolves each `$N` by name, and SQLite's name lookup is linear, which makes binding a
-/// many-row statement quadratic.
+/// driver looks each numbered one up by name, and SQLite's name lookup is linear, which makes
+/// binding a many-row statement quadratic.
 pub(crate) fn insert_events_sql(rows: usize, numbered: bool) -> String {
-    let mut sql = format!(
-        "INSERT INTO audit_events ({}) VALUES ",
-        super::audit::EVENT_COLUMNS
-    );
+    format!(
+        "INSERT INTO audit_events ({}) VALUES {}",
+        super::audit::EVENT_COLUMNS,
+        value_rows(rows, numbered)
+    )
+}
+
+/// Parameters per event row, in [`super::audit::EVENT_COLUMNS`] order.
+pub(crate) const EVENT_PARAMS: usize = 13;
+
+/// `(…), (…)`: the placeholders of `rows` events' columns, `$1` on when `numbered`,
+/// otherwise anonymous `?`.
+pub(crate) fn value_rows(rows: usize, numbered: bool) -> String {
+    let mut sql = String::new();
     for r in 0..rows {
-        let b = r * 13;
+        let b = r * EVENT_PARAMS;
         if r > 0 {
             sql.push_str(", ");
         }
         sql.push('(');
-        for c in 1..=13 {
+        for c in 1..=EVENT_PARAMS {
             if c > 1 {
                 sql.push_str(", ");
             }

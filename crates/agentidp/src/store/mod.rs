@@ -29,7 +29,7 @@ use sqlx::sqlite::{
 };
 
 pub use audit::Order;
-pub use batch::KnownHeads;
+pub use batch::{BATCH_MAX, KnownHeads};
 pub use keys::StoredKey;
 
 /// Errors of the storage layer.
