@@ -138,6 +138,13 @@ impl Db {
         if events.is_empty() {
             return Ok(());
         }
+        if let Pool::Sqlite(pool) = &self.pool {
+            // Between two batches the writer holds no transaction, so a WAL restart it runs
+            // here cannot leave it waiting on its own lock. A failed attempt is retried later.
+            if let Err(e) = self.wal.restart_if_due(pool).await {
+                tracing::warn!(error = %crate::error_chain(&e), "WAL restart failed; will retry");
+            }
+        }
         let known: Option<Vec<ChainPart<'_>>> = (events.len() <= BATCH_MAX)
             .then(|| {
                 by_tenant(events)

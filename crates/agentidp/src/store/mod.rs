@@ -124,6 +124,8 @@ pub struct Db {
     pub(crate) pool: Pool,
     /// Store operations in progress (holding or waiting for a connection), for pool metrics.
     pub(crate) busy: Arc<AtomicUsize>,
+    /// SQLite WAL upkeep shared by the checkpointer and the audit writer (unused on PostgreSQL).
+    pub(crate) wal: Arc<wal::Upkeep>,
 }
 
 /// Counts one store operation in progress while alive.
@@ -260,14 +262,16 @@ impl Db {
             .acquire_timeout(settings.connection_timeout)
             .connect_with(options)
             .await?;
-        wal::spawn_checkpointer(pool.clone());
-        Ok(Self::new(Pool::Sqlite(pool)))
+        let db = Self::new(Pool::Sqlite(pool.clone()));
+        wal::spawn_checkpointer(pool, Arc::clone(&db.wal));
+        Ok(db)
     }
 
     fn new(pool: Pool) -> Self {
         Self {
             pool,
             busy: Arc::new(AtomicUsize::new(0)),
+            wal: Arc::default(),
         }
     }
 
@@ -375,6 +379,7 @@ impl Db {
         Self {
             pool,
             busy: Arc::clone(&self.busy),
+            wal: Arc::clone(&self.wal),
         }
     }
 
