@@ -120,6 +120,8 @@ test('the dashboard finds the agent, creates, rotates and revokes credentials, a
   await page.getByRole('button', { name: 'Portal weather bot' }).click();
   await page.getByRole('heading', { name: 'Agent: Portal weather bot' }).waitFor();
   const credentials = page.getByRole('table', { name: 'Credentials of this agent' });
+  // The heading shows before the agent's credentials have loaded: wait for a credential row.
+  await credentials.locator('tbody tr code').first().waitFor();
   assert.equal(await credentials.locator('tbody tr').count(), 1);
 
   await page.getByRole('button', { name: 'New credential' }).click();
