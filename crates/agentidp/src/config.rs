@@ -80,6 +80,7 @@ pub struct Config {
         long,
         env = "DATABASE_URL",
         default_value = "sqlite://./data/agentidp.db",
+        hide_env_values = true,
         global = true
     )]
     pub database_url: String,
