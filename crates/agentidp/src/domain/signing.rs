@@ -92,16 +92,36 @@ pub async fn load(
     };
 
     let wanted = settings.algorithm.as_str();
+    let generated = |r: &&StoredKey| r.status == "active" && r.private_key.is_some();
+    // The database's active key is what every node signs with. One of another algorithm than
+    // this node's (`keys rotate` run with another JWT_ALGORITHM) is adopted too: keeping the
+    // previous key instead would sign with a retired key, which leaves the key set once its
+    // tokens have expired, and from then on every token this node issued would be refused.
     let newest_generated = rows
         .iter()
-        .find(|r| r.status == "active" && r.algorithm == wanted && r.private_key.is_some());
+        .filter(generated)
+        .find(|r| r.algorithm == wanted)
+        .or_else(|| rows.iter().find(generated));
     let active = match (pem_key, newest_generated, current) {
         (Some(pem), _, _) => pem,
         (None, Some(row), Some(cur)) if cur.kid() == row.kid => cur,
-        (None, Some(row), _) => Arc::new(SigningKey::from_pkcs8(
-            settings.algorithm,
-            row.private_key.as_deref().unwrap_or_default(),
-        )?),
+        (None, Some(row), _) => {
+            let algorithm = Algorithm::parse(&row.algorithm).ok_or_else(|| {
+                DomainError::Crypto(format!("stored key {} has an unknown algorithm", row.kid))
+            })?;
+            if algorithm != settings.algorithm {
+                tracing::warn!(
+                    kid = row.kid,
+                    alg = row.algorithm,
+                    configured = wanted,
+                    "the active signing key's algorithm is not JWT_ALGORITHM; signing with it"
+                );
+            }
+            Arc::new(SigningKey::from_pkcs8(
+                algorithm,
+                row.private_key.as_deref().unwrap_or_default(),
+            )?)
+        }
         (None, None, Some(cur)) => cur,
         (None, None, None) => {
             let (key, der) = SigningKey::generate(settings.algorithm)?;

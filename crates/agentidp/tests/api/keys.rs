@@ -71,6 +71,19 @@ backend_tests! {
         app.request(Method::GET, "/v1/agents", Some(&after), None).await.expect(StatusCode::OK);
     }
 
+    async fn a_node_adopts_an_active_key_rotated_to_another_algorithm(app) {
+        // `agentidp keys rotate` run with another JWT_ALGORITHM than this (ES256) node's: the
+        // node must sign with the database's active key, not keep its retired one, which drops
+        // out of the key set once its tokens have expired.
+        let other = signing::KeySettings { algorithm: Algorithm::EdDsa, ..(*app.state.idp.key_settings).clone() };
+        let new_kid = signing::rotate(&app.state.idp.db, &other).await.unwrap();
+        app.state.idp.refresh_keys().await.unwrap();
+        let token = app.admin_token().await;
+        let (header, _) = decode_jwt(&token);
+        assert_eq!((header["alg"].as_str(), header["kid"].as_str()), (Some("EdDSA"), Some(new_kid.as_str())));
+        app.request(Method::GET, "/v1/agents", Some(&token), None).await.expect(StatusCode::OK);
+    }
+
     async fn a_restart_reuses_the_stored_key(app) {
         let token = app.admin_token().await;
         let config = app.state.config.clone();
