@@ -259,6 +259,10 @@ pub async fn verify_chain(db: &Db, tenant: TenantId) -> DomainResult<Result<u64,
             seq + 1,
             format!("the chain ends at {seq} but its head records {head_seq} (events removed)"),
         ),
+        None if seq > 0 => broken(
+            seq + 1,
+            format!("the chain has events up to {seq} but no head (head removed)"),
+        ),
         _ => Ok(Ok(verified)),
     }
 }

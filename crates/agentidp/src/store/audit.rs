@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{Db, StoreError, StoreResult, from_row, in_tx, on_pool, parse_stored};
 use crate::domain::audit::{
-    Action, EventFilter, GENESIS_HASH, NewEvent, Outcome, RequestMeta, StoredEvent,
+    Action, EventFilter, GENESIS_HASH, NewEvent, Outcome, RequestMeta, SYSTEM_TENANT, StoredEvent,
 };
 use crate::domain::ids::{AgentId, TenantId};
 use crate::domain::time::Timestamp;
@@ -211,14 +211,20 @@ impl Db {
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(tenant.uuid()).fetch_optional(p).await)?)
     }
 
-    /// Every chain (tenant) that has events or a head.
+    /// Every chain: each tenant's and the system chain, and any other that has a head. Tenants
+    /// are listed whether or not their head is still there, so that deleting a head cannot hide
+    /// a chain from verification.
     pub async fn audit_chains(&self) -> StoreResult<Vec<TenantId>> {
-        const SQL: &str = "SELECT tenant_id FROM audit_heads ORDER BY tenant_id";
+        const SQL: &str = "SELECT tenant_id FROM audit_heads UNION SELECT id FROM tenants";
         let rows: Vec<(Uuid,)> = on_pool!(self, p => sqlx::query_as(SQL).fetch_all(p).await)?;
-        Ok(rows
+        let mut chains: Vec<TenantId> = rows
             .into_iter()
             .map(|(t,)| TenantId::from_uuid(t))
-            .collect())
+            .chain([SYSTEM_TENANT])
+            .collect();
+        chains.sort();
+        chains.dedup();
+        Ok(chains)
     }
 
     /// Deletes a chain's events older than `cutoff`, first recording a checkpoint at the last

@@ -231,6 +231,18 @@ backend_tests! {
         assert!(broken.reason.contains("missing"), "{}", broken.reason);
     }
 
+    async fn deleting_a_chains_head_does_not_hide_the_chain_from_verification(app) {
+        let admin = app.admin_token().await;
+        app.create_agent(&admin, json!({})).await;
+        let tenant = app.tenant_id().await;
+        let db = &app.state.idp.db;
+        assert!(verify_chain(db, tenant).await.unwrap().is_ok());
+        app.raw_sql("DELETE FROM audit_heads").await.unwrap();
+        assert!(db.audit_chains().await.unwrap().contains(&tenant), "the tenant's chain is still listed");
+        let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
+        assert!(broken.reason.contains("no head"), "{}", broken.reason);
+    }
+
     async fn the_retention_purge_leaves_a_verifiable_chain(app) {
         let admin = app.admin_token().await;
         let tenant = app.tenant_id().await;
