@@ -355,6 +355,15 @@ pub struct AgentFilter {
     pub capability: Option<String>,
 }
 
+impl AgentFilter {
+    /// Checks the free-text filters.
+    pub fn validate(&self) -> DomainResult<()> {
+        super::check_filter_text("agentType", self.agent_type.as_deref())?;
+        super::check_filter_text("owner", self.owner.as_deref())?;
+        super::check_filter_text("capability", self.capability.as_deref())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -125,6 +125,7 @@ impl Idp {
         limit: u32,
     ) -> DomainResult<AgentPage> {
         self.authorize(caller, "agents:read").await?;
+        filter.validate()?;
         let mut agents = self
             .db
             .list_agents(caller.tenant_id, filter, after, limit + 1)

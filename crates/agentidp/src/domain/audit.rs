@@ -245,8 +245,9 @@ pub struct EventFilter {
 }
 
 impl EventFilter {
-    /// Checks the time range.
+    /// Checks the actor and the time range.
     pub fn validate(&self) -> DomainResult<()> {
+        super::check_filter_text("actor", self.actor.as_deref())?;
         match (self.from, self.to) {
             (Some(from), Some(to)) if from > to => Err(DomainError::Validation {
                 field: "from",

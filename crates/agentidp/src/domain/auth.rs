@@ -2,7 +2,7 @@
 
 use super::agent::AgentStatus;
 use super::audit::{Action, NewEvent, RequestMeta, SYSTEM_TENANT};
-use super::credential::{Client, Credential};
+use super::credential::{Client, Credential, SECRET_PREFIX};
 use super::ids::AgentId;
 use super::scope::ScopeSet;
 use super::time::Timestamp;
@@ -12,6 +12,30 @@ use super::{DomainError, DomainResult, Idp};
 
 /// How often a credential's `last_used_at` is written at most (keeps writes off the hot path).
 const TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// Longest part of an unauthenticated client id kept as an audit actor.
+const PRESENTED_ID_MAX_CHARS: usize = 64;
+
+/// The audit actor for a client id that failed to authenticate: what was presented, bounded,
+/// with control characters replaced, since anyone can send anything (a NUL cannot even be
+/// stored in PostgreSQL text). A client that sent its secret in the id field does not get it
+/// written to the log.
+fn presented_client_id(client_id: &str) -> String {
+    if client_id.starts_with(SECRET_PREFIX) {
+        return format!("{SECRET_PREFIX}… (a client secret, not recorded)");
+    }
+    client_id
+        .chars()
+        .take(PRESENTED_ID_MAX_CHARS)
+        .map(|c| {
+            if c.is_control() {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
+        .collect()
+}
 
 impl Idp {
     /// Authenticates a client by id and secret. Every failure is the same `InvalidClient`
@@ -65,7 +89,7 @@ impl Idp {
         reason: &str,
         meta: &RequestMeta,
     ) -> DomainResult<T> {
-        let actor: String = client_id.chars().take(64).collect();
+        let actor = presented_client_id(client_id);
         let tenant = client.map_or(SYSTEM_TENANT, |c| c.tenant_id);
         let mut event = NewEvent::new(tenant, actor, Action::AuthFailed, meta)
             .failed()
@@ -153,5 +177,18 @@ impl Idp {
             Some(_) => None,
             None => Some("unknown subject"),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presented_client_ids_are_bounded_printable_and_never_secrets() {
+        assert_eq!(presented_client_id("\0bot\u{7}"), "\u{FFFD}bot\u{FFFD}");
+        assert_eq!(presented_client_id(&"x".repeat(100)).chars().count(), 64);
+        let secret = format!("{SECRET_PREFIX}{}", "ab".repeat(32));
+        assert!(!presented_client_id(&secret).contains("abab"));
     }
 }

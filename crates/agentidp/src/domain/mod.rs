@@ -39,6 +39,26 @@ impl DomainError {
 use crate::store::{Db, StoreError};
 use keys::KeyRing;
 
+/// Longest text a list filter may match on.
+const FILTER_MAX_CHARS: usize = 256;
+
+/// Checks a free-text filter value before it reaches a query: bounded, and free of control
+/// characters, which no stored value holds (PostgreSQL refuses a NUL in text outright, which
+/// would otherwise surface as a 500 for the client's own input).
+pub(crate) fn check_filter_text(field: &'static str, value: Option<&str>) -> DomainResult<()> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+    let message = if value.chars().count() > FILTER_MAX_CHARS {
+        format!("must be at most {FILTER_MAX_CHARS} characters")
+    } else if value.chars().any(char::is_control) {
+        "must not contain control characters".to_owned()
+    } else {
+        return Ok(());
+    };
+    Err(DomainError::Validation { field, message })
+}
+
 /// Settings the domain rules depend on (a slice of the full configuration).
 #[derive(Debug, Clone)]
 pub struct Settings {

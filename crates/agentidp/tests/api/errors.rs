@@ -34,6 +34,22 @@ backend_tests! {
         app.send(oauth).await.expect_error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE");
     }
 
+    async fn list_filters_with_control_characters_or_no_end_are_validation_errors(app) {
+        let token = app.admin_token().await;
+        let long = "o".repeat(257);
+        for uri in [
+            "/v1/agents?owner=%00".to_owned(),
+            "/v1/agents?agentType=a%07".to_owned(),
+            "/v1/agents?capability=%00".to_owned(),
+            "/v1/audit/events?actor=%00x".to_owned(),
+            format!("/v1/agents?owner={long}"),
+            format!("/v1/audit/events?actor={long}"),
+        ] {
+            let r = app.request(Method::GET, &uri, Some(&token), None).await;
+            r.expect_error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+        }
+    }
+
     async fn unknown_routes_methods_and_ids_get_rest_shaped_errors(app) {
         let token = app.admin_token().await;
         app.request(Method::GET, "/v1/nothing-here", Some(&token), None).await.expect_error(StatusCode::NOT_FOUND, "NOT_FOUND");

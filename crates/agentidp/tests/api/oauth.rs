@@ -55,6 +55,22 @@ backend_tests! {
         assert_eq!(r.header("www-authenticate"), "", "{:?}", r.headers);
     }
 
+    async fn client_ids_with_control_characters_fail_alone_and_only_as_invalid_client(app) {
+        // PostgreSQL cannot store a NUL in text. The refusal's audit event must still commit,
+        // and the token requests that share its group commit must not fail with it.
+        let grant = [("grant_type", "client_credentials")];
+        let nul = ("\0x\u{7}", "sk_live_wrong");
+        let admin = (app.admin_id.as_str(), app.admin_secret.as_str());
+        let requests = (0..16).map(|n| app.form("/oauth2/token", Some(if n % 2 == 0 { nul } else { admin }), &grant));
+        for (n, r) in futures_util::future::join_all(requests).await.into_iter().enumerate() {
+            if n % 2 == 0 {
+                r.expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+            } else {
+                assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            }
+        }
+    }
+
     async fn malformed_token_requests_are_rejected_in_oauth_shape(app) {
         let basic = Some((app.admin_id.as_str(), app.admin_secret.as_str()));
         app.form("/oauth2/token", basic, &[]).await.expect_oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
