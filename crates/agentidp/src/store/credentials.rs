@@ -66,12 +66,13 @@ impl TryFrom<CredentialRow> for Credential {
     }
 }
 
-/// The columns of an agent that client authentication needs, joined with one credential.
+/// The columns of an agent that client authentication needs, joined with one of its active
+/// credentials, if it has any.
 struct ClientRow {
     tenant_id: Uuid,
     agent_status: String,
     allowed_scopes: String,
-    credential: CredentialRow,
+    credential: Option<CredentialRow>,
 }
 
 macro_rules! client_row_impl {
@@ -83,7 +84,10 @@ macro_rules! client_row_impl {
                     tenant_id: row.try_get("tenant_id")?,
                     agent_status: row.try_get("agent_status")?,
                     allowed_scopes: row.try_get("allowed_scopes")?,
-                    credential: CredentialRow::from_row(row)?,
+                    credential: match row.try_get::<Option<Uuid>, _>("id")? {
+                        Some(_) => Some(CredentialRow::from_row(row)?),
+                        None => None,
+                    },
                 })
             }
         }
@@ -179,7 +183,8 @@ impl Db {
     }
 
     /// The client view of the agent behind `client_id` with its active credentials, in one
-    /// indexed query. `None` when the agent does not exist or has no active credential.
+    /// indexed query: none when all are revoked, so that a refused attempt is still recorded in
+    /// the agent's own tenant. `None` when the agent does not exist.
     pub async fn client_with_credentials(
         &self,
         client_id: AgentId,
@@ -187,8 +192,8 @@ impl Db {
         const SQL: &str = "SELECT a.tenant_id, a.status AS agent_status, a.allowed_scopes,
                 c.id, c.agent_id, c.secret_hash, c.previous_secret_hash, c.previous_expires_at, c.status,
                 c.created_at, c.expires_at, c.rotated_at, c.revoked_at, c.last_used_at
-            FROM credentials c JOIN agents a ON a.id = c.agent_id
-            WHERE c.agent_id = $1 AND c.status = 'active'";
+            FROM agents a LEFT JOIN credentials c ON c.agent_id = a.id AND c.status = 'active'
+            WHERE a.id = $1";
         let rows: Vec<ClientRow> =
             on_pool!(self, p => sqlx::query_as(SQL).bind(client_id.uuid()).fetch_all(p).await)?;
         let Some(first) = rows.first() else {
@@ -205,7 +210,8 @@ impl Db {
         };
         let credentials = rows
             .into_iter()
-            .map(|r| Credential::try_from(r.credential))
+            .filter_map(|r| r.credential)
+            .map(Credential::try_from)
             .collect::<StoreResult<_>>()?;
         Ok(Some((client, credentials)))
     }

@@ -231,6 +231,22 @@ backend_tests! {
         assert!(broken.reason.contains("missing"), "{}", broken.reason);
     }
 
+    async fn attempts_with_a_revoked_secret_are_in_the_tenants_audit_log(app) {
+        let admin = app.admin_token().await;
+        let (id, secret) = app.agent_with_secret(&admin, json!({})).await;
+        let list = app.request(Method::GET, &format!("/v1/agents/{id}/credentials"), Some(&admin), None).await;
+        let cred = list.expect(StatusCode::OK)[0]["credentialId"].as_str().unwrap().to_owned();
+        app.request(Method::DELETE, &format!("/v1/agents/{id}/credentials/{cred}"), Some(&admin), None).await
+            .expect(StatusCode::NO_CONTENT);
+        app.token_response(&id, &secret, &[]).await.expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        let uri = format!("/v1/audit/events?agentId={id}&action=auth.failed");
+        let events = app.request(Method::GET, &uri, Some(&admin), None).await;
+        let events = events.expect(StatusCode::OK)["data"].as_array().unwrap().clone();
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0]["outcome"], "failure");
+        assert_eq!(events[0]["actor"], id.as_str());
+    }
+
     async fn deleting_a_chains_head_does_not_hide_the_chain_from_verification(app) {
         let admin = app.admin_token().await;
         app.create_agent(&admin, json!({})).await;
