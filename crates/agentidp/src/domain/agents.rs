@@ -20,15 +20,18 @@ pub struct AgentPage {
     pub next: Option<AgentId>,
 }
 
-/// A caller may only grant the management scopes it holds itself (no privilege escalation).
-fn check_grantable(caller: &Principal, scopes: &ScopeSet) -> DomainResult<()> {
-    match scopes
+/// The first management scope in `scopes` that `caller` does not hold.
+fn missing_management_scope(caller: &Principal, scopes: &ScopeSet) -> Option<String> {
+    scopes
         .iter()
         .find(|s| s.is_management() && !caller.scopes.contains(s.as_str()))
-    {
-        Some(s) => Err(DomainError::ScopeNotGrantable(s.as_str().to_owned())),
-        None => Ok(()),
-    }
+        .map(|s| s.as_str().to_owned())
+}
+
+/// A caller may only grant the management scopes it holds itself (no privilege escalation).
+fn check_grantable(caller: &Principal, scopes: &ScopeSet) -> DomainResult<()> {
+    missing_management_scope(caller, scopes)
+        .map_or(Ok(()), |s| Err(DomainError::ScopeNotGrantable(s)))
 }
 
 /// The names of the fields a patch sets, for the audit trail.
@@ -110,6 +113,22 @@ impl Idp {
             .ok_or(DomainError::AgentNotFound)
     }
 
+    /// An agent of the caller's tenant that the caller may manage (change, decommission, give
+    /// or take credentials): one whose management scopes the caller holds itself. Otherwise an
+    /// agent holding `credentials:write` could mint itself the secret of a more privileged one,
+    /// or one holding `agents:write` could lock the tenant's administrator out.
+    pub(crate) async fn managed_agent(
+        &self,
+        caller: &Principal,
+        id: AgentId,
+    ) -> DomainResult<Agent> {
+        let agent = self.tenant_agent(caller, id).await?;
+        match missing_management_scope(caller, &agent.allowed_scopes) {
+            Some(scope) => Err(DomainError::AgentMorePrivileged(scope)),
+            None => Ok(agent),
+        }
+    }
+
     /// Reads one agent.
     pub async fn get_agent(&self, caller: &Principal, id: AgentId) -> DomainResult<Agent> {
         self.authorize(caller, "agents:read").await?;
@@ -147,12 +166,13 @@ impl Idp {
         patch: AgentPatch,
     ) -> DomainResult<Agent> {
         self.authorize(caller, "agents:write").await?;
-        let mut agent = self.tenant_agent(caller, id).await?;
+        let mut agent = self.managed_agent(caller, id).await?;
         if agent.status == AgentStatus::Decommissioned {
             return Err(DomainError::AgentNotActive(
                 AgentStatus::Decommissioned.as_str(),
             ));
         }
+        let read_at = agent.updated_at;
         let fields = patched_fields(&patch);
         let before = agent.status;
         if let Some(status) = patch.status {
@@ -189,30 +209,44 @@ impl Idp {
             .with("from", before.as_str())
             .with("to", agent.status.as_str());
         self.db
-            .update_agent(&agent, revoke, false, &[event])
-            .await?;
+            .update_agent(&agent, read_at, revoke, false, &[event])
+            .await
+            .map_err(super::stale_is_conflict)?;
         Ok(agent)
     }
 
     /// Soft-deletes an agent: it becomes `decommissioned`, its credentials are revoked and its
-    /// tokens stop validating; the record stays for the audit trail. Idempotent.
+    /// tokens stop validating; the record stays for the audit trail. Idempotent; should another
+    /// change of the agent land between reading and writing it, the decommissioning is applied
+    /// again on top of it, and one that was itself a decommissioning leaves nothing to do (so
+    /// the agent's tenant slot is released once).
     pub async fn decommission_agent(&self, caller: &Principal, id: AgentId) -> DomainResult<()> {
         self.authorize(caller, "agents:write").await?;
-        let mut agent = self.tenant_agent(caller, id).await?;
-        if agent.status == AgentStatus::Decommissioned {
-            return Ok(());
+        for _ in 0..super::RETRIES_ON_RACE {
+            let mut agent = self.managed_agent(caller, id).await?;
+            if agent.status == AgentStatus::Decommissioned {
+                return Ok(());
+            }
+            let read_at = agent.updated_at;
+            let event = NewEvent::new(
+                caller.tenant_id,
+                caller.actor(),
+                Action::AgentDecommissioned,
+                &caller.meta,
+            )
+            .subject(agent.id)
+            .with("from", agent.status.as_str());
+            agent.status = AgentStatus::Decommissioned;
+            agent.updated_at = Timestamp::now();
+            match self
+                .db
+                .update_agent(&agent, read_at, true, true, &[event])
+                .await
+            {
+                Err(StoreError::Stale) => continue,
+                done => return Ok(done?),
+            }
         }
-        let event = NewEvent::new(
-            caller.tenant_id,
-            caller.actor(),
-            Action::AgentDecommissioned,
-            &caller.meta,
-        )
-        .subject(agent.id)
-        .with("from", agent.status.as_str());
-        agent.status = AgentStatus::Decommissioned;
-        agent.updated_at = Timestamp::now();
-        self.db.update_agent(&agent, true, true, &[event]).await?;
-        Ok(())
+        Err(DomainError::ConcurrentUpdate)
     }
 }

@@ -7,6 +7,7 @@ use super::ids::{AgentId, CredentialId};
 use super::time::Timestamp;
 use super::token::Principal;
 use super::{DomainError, DomainResult, Idp};
+use crate::store::StoreError;
 
 /// Longest grace period a rotation may leave the old secret valid for (7 days).
 pub const MAX_GRACE_PERIOD_SECS: i64 = 7 * 24 * 3600;
@@ -23,7 +24,7 @@ fn check_expiry(expires_at: Option<Timestamp>, now: Timestamp) -> DomainResult<(
 
 impl Idp {
     async fn active_agent(&self, caller: &Principal, agent_id: AgentId) -> DomainResult<()> {
-        let agent = self.tenant_agent(caller, agent_id).await?;
+        let agent = self.managed_agent(caller, agent_id).await?;
         if agent.status != AgentStatus::Active {
             return Err(DomainError::AgentNotActive(agent.status.as_str()));
         }
@@ -74,7 +75,7 @@ impl Idp {
         agent_id: AgentId,
         id: CredentialId,
     ) -> DomainResult<Credential> {
-        self.tenant_agent(caller, agent_id).await?;
+        self.managed_agent(caller, agent_id).await?;
         self.db
             .get_credential(caller.tenant_id, agent_id, id)
             .await?
@@ -106,6 +107,7 @@ impl Idp {
             return Err(DomainError::CredentialRevoked);
         }
         let secret = ClientSecret::generate()?;
+        let read_secret = credential.secret_hash.clone();
         let old = std::mem::replace(
             &mut credential.secret_hash,
             self.hasher().digest(secret.expose()),
@@ -130,11 +132,15 @@ impl Idp {
         .subject(agent_id)
         .with("credentialId", credential.id.to_string())
         .with("gracePeriodSeconds", grace_secs);
-        self.db.update_credential(&credential, &[event]).await?;
+        self.db
+            .update_credential(&credential, &read_secret, &[event])
+            .await
+            .map_err(super::stale_is_conflict)?;
         Ok((credential, secret))
     }
 
-    /// Revokes a credential at once (including any secret in its grace period). Idempotent.
+    /// Revokes a credential at once (including any secret in its grace period). Idempotent;
+    /// a revocation that loses a race against a rotation is applied again on top of it.
     pub async fn revoke_credential(
         &self,
         caller: &Principal,
@@ -142,23 +148,33 @@ impl Idp {
         id: CredentialId,
     ) -> DomainResult<()> {
         self.authorize(caller, "credentials:write").await?;
-        let mut credential = self.tenant_credential(caller, agent_id, id).await?;
-        if credential.status == CredentialStatus::Revoked {
-            return Ok(());
+        for _ in 0..super::RETRIES_ON_RACE {
+            let mut credential = self.tenant_credential(caller, agent_id, id).await?;
+            if credential.status == CredentialStatus::Revoked {
+                return Ok(());
+            }
+            let read_secret = credential.secret_hash.clone();
+            credential.status = CredentialStatus::Revoked;
+            credential.revoked_at = Some(Timestamp::now());
+            credential.previous_secret_hash = None;
+            credential.previous_expires_at = None;
+            let event = NewEvent::new(
+                caller.tenant_id,
+                caller.actor(),
+                Action::CredentialRevoked,
+                &caller.meta,
+            )
+            .subject(agent_id)
+            .with("credentialId", credential.id.to_string());
+            match self
+                .db
+                .update_credential(&credential, &read_secret, &[event])
+                .await
+            {
+                Err(StoreError::Stale) => continue,
+                done => return Ok(done?),
+            }
         }
-        credential.status = CredentialStatus::Revoked;
-        credential.revoked_at = Some(Timestamp::now());
-        credential.previous_secret_hash = None;
-        credential.previous_expires_at = None;
-        let event = NewEvent::new(
-            caller.tenant_id,
-            caller.actor(),
-            Action::CredentialRevoked,
-            &caller.meta,
-        )
-        .subject(agent_id)
-        .with("credentialId", credential.id.to_string());
-        self.db.update_credential(&credential, &[event]).await?;
-        Ok(())
+        Err(DomainError::ConcurrentUpdate)
     }
 }

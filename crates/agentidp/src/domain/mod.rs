@@ -150,6 +150,15 @@ pub enum DomainError {
     /// The credential is revoked and cannot be rotated.
     #[error("credential is revoked")]
     CredentialRevoked,
+    /// The record changed between reading and writing it (another request won the race).
+    #[error("the record was changed by another request meanwhile; read it again and retry")]
+    ConcurrentUpdate,
+    /// The target agent holds a management scope the caller does not, so the caller may not
+    /// manage it.
+    #[error(
+        "the agent holds scope {0:?}, which this caller does not; only a caller holding every management scope of an agent may manage it"
+    )]
+    AgentMorePrivileged(String),
     /// The caller tried to grant a management scope it does not hold itself.
     #[error("scope {0:?} cannot be granted by this caller")]
     ScopeNotGrantable(String),
@@ -190,3 +199,15 @@ pub enum DomainError {
 
 /// Result alias for domain operations.
 pub type DomainResult<T> = Result<T, DomainError>;
+
+/// Maps a guarded write that found its row changed to [`DomainError::ConcurrentUpdate`].
+pub(crate) fn stale_is_conflict(e: StoreError) -> DomainError {
+    match e {
+        StoreError::Stale => DomainError::ConcurrentUpdate,
+        e => e.into(),
+    }
+}
+
+/// How often a write that must win (a decommissioning, a revocation) is retried after losing a
+/// race against another change of the same record.
+pub(crate) const RETRIES_ON_RACE: usize = 3;

@@ -138,7 +138,10 @@ impl From<DomainError> for ApiError {
             D::AgentNotActive(status) => Self::new(S::CONFLICT, "AGENT_NOT_ACTIVE", msg)
                 .with_details(json!({ "status": status })),
             D::CredentialRevoked => Self::new(S::CONFLICT, "CREDENTIAL_REVOKED", msg),
+            D::ConcurrentUpdate => Self::new(S::CONFLICT, "CONCURRENT_UPDATE", msg),
             D::ScopeNotGrantable(s) => Self::new(S::FORBIDDEN, "SCOPE_NOT_GRANTABLE", msg)
+                .with_details(json!({ "scope": s })),
+            D::AgentMorePrivileged(s) => Self::new(S::FORBIDDEN, "AGENT_MORE_PRIVILEGED", msg)
                 .with_details(json!({ "scope": s })),
             D::ScopeNotAllowed(s) => Self::new(S::BAD_REQUEST, "SCOPE_NOT_ALLOWED", msg)
                 .with_details(json!({ "scope": s })),

@@ -245,24 +245,28 @@ impl Db {
         rows.into_iter().map(Agent::try_from).collect()
     }
 
-    /// Writes an agent's mutable fields. With `revoke_credentials`, its active credentials
-    /// are revoked in the same transaction; with `release_slot`, its tenant slot is freed.
+    /// Writes an agent's mutable fields if the stored agent is still the one that was read
+    /// (its `updated_at` is `read_at`), and fails with [`StoreError::Stale`] otherwise, so a
+    /// concurrent change (a revocation, a decommissioning) is never overwritten with the values
+    /// read before it. With `revoke_credentials`, its active credentials are revoked in the same
+    /// transaction; with `release_slot`, its tenant slot is freed.
     pub async fn update_agent(
         &self,
         agent: &Agent,
+        read_at: Timestamp,
         revoke_credentials: bool,
         release_slot: bool,
         events: &[NewEvent],
     ) -> StoreResult<()> {
         const UPDATE: &str = "UPDATE agents SET name = $3, description = $4, agent_type = $5, version = $6,
             capabilities = $7, owner = $8, deployment_env = $9, status = $10, is_public = $11, metadata = $12,
-            allowed_scopes = $13, updated_at = $14 WHERE tenant_id = $1 AND id = $2";
+            allowed_scopes = $13, updated_at = $14 WHERE tenant_id = $1 AND id = $2 AND updated_at = $15";
         const REVOKE: &str = "UPDATE credentials SET status = 'revoked', revoked_at = $2
             WHERE agent_id = $1 AND status = 'active'";
         const RELEASE: &str =
             "UPDATE tenants SET agent_count = agent_count - 1 WHERE id = $1 AND agent_count > 0";
         in_tx!(self, tx => {
-            sqlx::query(UPDATE)
+            let updated = sqlx::query(UPDATE)
                 .bind(agent.tenant_id.uuid())
                 .bind(agent.id.uuid())
                 .bind(agent.name.as_str())
@@ -277,8 +281,12 @@ impl Db {
                 .bind(json(&agent.metadata))
                 .bind(agent.allowed_scopes.to_string())
                 .bind(agent.updated_at)
+                .bind(read_at)
                 .execute(&mut *tx)
                 .await?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Stale);
+            }
             if revoke_credentials {
                 sqlx::query(REVOKE).bind(agent.id.uuid()).bind(agent.updated_at).execute(&mut *tx).await?;
             }

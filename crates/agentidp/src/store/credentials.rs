@@ -161,13 +161,21 @@ impl Db {
         row.map(Credential::try_from).transpose()
     }
 
-    /// Writes a credential's mutable state (rotation or revocation).
-    pub async fn update_credential(&self, c: &Credential, events: &[NewEvent]) -> StoreResult<()> {
+    /// Writes a credential's mutable state (rotation or revocation) if it is still active with
+    /// the secret `read_secret` it had when it was read, and fails with [`StoreError::Stale`]
+    /// otherwise: a rotation racing a revocation must not bring the revoked secret back, and two
+    /// rotations must not both report a secret when only one is stored.
+    pub async fn update_credential(
+        &self,
+        c: &Credential,
+        read_secret: &[u8],
+        events: &[NewEvent],
+    ) -> StoreResult<()> {
         const SQL: &str = "UPDATE credentials SET secret_hash = $2, previous_secret_hash = $3,
             previous_expires_at = $4, status = $5, expires_at = $6, rotated_at = $7, revoked_at = $8
-            WHERE id = $1";
+            WHERE id = $1 AND status = 'active' AND secret_hash = $9";
         in_tx!(self, tx => {
-            sqlx::query(SQL)
+            let updated = sqlx::query(SQL)
             .bind(c.id.uuid())
             .bind(c.secret_hash.as_slice())
             .bind(c.previous_secret_hash.as_deref())
@@ -176,7 +184,11 @@ impl Db {
             .bind(c.expires_at)
             .bind(c.rotated_at)
             .bind(c.revoked_at)
+            .bind(read_secret)
             .execute(&mut *tx).await?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Stale);
+            }
             append_events!(tx, events);
         });
         Ok(())

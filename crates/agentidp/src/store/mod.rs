@@ -44,6 +44,9 @@ pub enum StoreError {
     /// A guarded counter update found its limit reached.
     #[error("limit reached")]
     LimitReached,
+    /// A guarded update found the row changed since it was read (or gone); nothing was written.
+    #[error("the row changed since it was read")]
+    Stale,
     /// A stored value could not be turned back into a domain value.
     #[error("corrupt row: {0}")]
     Corrupt(String),

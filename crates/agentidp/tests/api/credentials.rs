@@ -6,6 +6,36 @@ use serde_json::json;
 use crate::helpers::backend_tests;
 
 backend_tests! {
+    async fn a_manager_cannot_take_over_or_lock_out_a_more_privileged_agent(app) {
+        let admin = app.admin_token().await;
+        let scopes = json!({"allowedScopes": ["agents:read", "agents:write", "credentials:read", "credentials:write"]});
+        let (manager, secret) = app.agent_with_secret(&admin, scopes).await;
+        let manager = app.token(&manager, &secret, &[]).await;
+        let target = app.admin_id.clone();
+        let list = app.request(Method::GET, &format!("/v1/agents/{target}/credentials"), Some(&admin), None).await;
+        let cred = list.expect(StatusCode::OK)[0]["credentialId"].as_str().unwrap().to_owned();
+        let attempts = [
+            (Method::POST, format!("/v1/agents/{target}/credentials"), None),
+            (Method::POST, format!("/v1/agents/{target}/credentials/{cred}/rotate"), None),
+            (Method::DELETE, format!("/v1/agents/{target}/credentials/{cred}"), None),
+            (Method::PATCH, format!("/v1/agents/{target}"), Some(json!({"status": "revoked"}))),
+            (Method::PATCH, format!("/v1/agents/{target}"), Some(json!({"name": "renamed"}))),
+            (Method::DELETE, format!("/v1/agents/{target}"), None),
+        ];
+        for (method, uri, body) in attempts {
+            let r = app.request(method.clone(), &uri, Some(&manager), body).await;
+            let e = r.expect_error(StatusCode::FORBIDDEN, "AGENT_MORE_PRIVILEGED");
+            assert_eq!(e["details"]["scope"], "audit:read", "{method} {uri}");
+        }
+        app.token(&app.admin_id, &app.admin_secret, &[]).await;
+        // An agent whose scopes the manager holds is the manager's to manage.
+        let (worker, _) = app.agent_with_secret(&admin, json!({"allowedScopes": ["agents:read"]})).await;
+        app.request(Method::POST, &format!("/v1/agents/{worker}/credentials"), Some(&manager), None).await
+            .expect(StatusCode::CREATED);
+        app.request(Method::DELETE, &format!("/v1/agents/{worker}"), Some(&manager), None).await
+            .expect(StatusCode::NO_CONTENT);
+    }
+
     async fn a_secret_is_shown_once_and_never_listed(app) {
         let admin = app.admin_token().await;
         let agent = app.create_agent(&admin, json!({})).await;

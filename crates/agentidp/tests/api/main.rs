@@ -19,6 +19,7 @@ mod limits;
 mod oauth;
 mod openapi;
 mod portal;
+mod races;
 mod shared;
 mod tenants;
 mod usage;
