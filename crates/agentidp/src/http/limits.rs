@@ -76,6 +76,17 @@ impl RateSlot {
         self.count(RateKey::Client(client_id)).await
     }
 
+    /// Counts a client-authentication attempt: against the canonical form of the presented id
+    /// when it is an agent id, so that `urn:uuid:`, braces or upper case cannot give one client
+    /// several counters, and otherwise against the client IP, since an id that can name no
+    /// client must not open a fresh counter with every attempt.
+    pub async fn presented_client(&self, client_id: &str) -> Result<(), u64> {
+        match uuid::Uuid::parse_str(client_id) {
+            Ok(id) => self.client(&id.to_string()).await,
+            Err(_) => self.ip().await,
+        }
+    }
+
     /// Counts the request against the client IP (used when authentication failed).
     pub async fn ip(&self) -> Result<(), u64> {
         self.count(RateKey::Ip(self.ip)).await

@@ -149,7 +149,9 @@ async fn caller(
         };
     }
     let (id, secret) = client_credentials(headers, id, secret)?;
-    slot.client(&id).await.map_err(OAuthError::rate_limited)?;
+    slot.presented_client(&id)
+        .await
+        .map_err(OAuthError::rate_limited)?;
     let (agent, _) = state
         .idp
         .authenticate_client(&id, secret.expose_secret(), meta)
@@ -221,7 +223,9 @@ async fn token(
         form.client_id.as_deref(),
         form.client_secret.as_ref(),
     )?;
-    slot.client(&id).await.map_err(OAuthError::rate_limited)?;
+    slot.presented_client(&id)
+        .await
+        .map_err(OAuthError::rate_limited)?;
     let (agent, _) = state
         .idp
         .authenticate_client(&id, secret.expose_secret(), &meta)

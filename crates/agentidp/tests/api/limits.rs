@@ -59,6 +59,21 @@ backend_tests! {
         assert_eq!(api.header("x-ratelimit-limit"), "100000", "the default counter is separate");
     }
 
+    async fn other_spellings_of_a_client_id_and_ids_naming_no_client_share_a_counter(app, "--rate-limit-overrides", "/oauth2/token=2") {
+        let upper = app.admin_id.to_uppercase();
+        let urn = format!("urn:uuid:{}", app.admin_id);
+        app.token_response(&upper, "sk_live_wrong", &[]).await.expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        app.token_response(&urn, "sk_live_wrong", &[]).await.expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        app.token_response(&app.admin_id, &app.admin_secret, &[]).await
+            .expect_oauth_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+        // Ids that cannot name a client count against the IP they come from.
+        let other = app.another_node(&["--rate-limit-overrides", "/oauth2/token=2"]).await;
+        for n in 0..2 {
+            other.token_response(&format!("guess-{n}"), "x", &[]).await.expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        }
+        other.token_response("guess-2", "x", &[]).await.expect_oauth_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+    }
+
     async fn unauthenticated_endpoints_are_limited_per_client_ip_and_health_never(app, "--rate-limit-max-requests", "2", "--trusted-proxies", "127.0.0.1/32") {
         let from = |ip: &'static str| [("x-forwarded-for", ip)];
         for _ in 0..2 {
