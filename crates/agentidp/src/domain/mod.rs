@@ -51,7 +51,10 @@ pub(crate) fn check_filter_text(field: &'static str, value: Option<&str>) -> Dom
     };
     let message = if value.chars().count() > FILTER_MAX_CHARS {
         format!("must be at most {FILTER_MAX_CHARS} characters")
-    } else if value.chars().any(char::is_control) {
+    } else if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         "must not contain control characters".to_owned()
     } else {
         return Ok(());
