@@ -9,6 +9,10 @@ use super::token::Principal;
 use super::{DomainError, DomainResult, Idp};
 use crate::store::StoreError;
 
+/// Most active credentials an agent may hold: enough for overlapping rotations and a few
+/// deployments, and a bound on what every token request for the agent reads and checks.
+pub const MAX_ACTIVE_CREDENTIALS: usize = 10;
+
 /// Longest grace period a rotation may leave the old secret valid for (7 days).
 pub const MAX_GRACE_PERIOD_SECS: i64 = 7 * 24 * 3600;
 
@@ -42,6 +46,18 @@ impl Idp {
         let now = Timestamp::now();
         check_expiry(expires_at, now)?;
         self.active_agent(caller, agent_id).await?;
+        let active = self
+            .db
+            .list_credentials(caller.tenant_id, agent_id)
+            .await?
+            .iter()
+            .filter(|c| c.status == CredentialStatus::Active)
+            .count();
+        if active >= MAX_ACTIVE_CREDENTIALS {
+            return Err(DomainError::CredentialLimitReached {
+                limit: MAX_ACTIVE_CREDENTIALS,
+            });
+        }
         let (credential, secret) = Credential::issue(&self.hasher(), agent_id, expires_at, now)?;
         let event = NewEvent::new(
             caller.tenant_id,

@@ -42,9 +42,9 @@ use keys::KeyRing;
 /// Longest text a list filter may match on.
 const FILTER_MAX_CHARS: usize = 256;
 
-/// Checks a free-text filter value before it reaches a query: bounded, and free of control
-/// characters, which no stored value holds (PostgreSQL refuses a NUL in text outright, which
-/// would otherwise surface as a 500 for the client's own input).
+/// Checks a free-text filter value before it reaches a query: bounded, and free of the
+/// control characters that no stored text may hold either (PostgreSQL refuses a NUL in text
+/// outright, which would otherwise surface as a 500 for the client's own input).
 pub(crate) fn check_filter_text(field: &'static str, value: Option<&str>) -> DomainResult<()> {
     let Some(value) = value else {
         return Ok(());
@@ -150,6 +150,12 @@ pub enum DomainError {
     /// The agent is not active, so it cannot get new credentials or tokens.
     #[error("agent is {0}")]
     AgentNotActive(&'static str),
+    /// The agent already holds as many active credentials as it may.
+    #[error("the agent already holds {limit} active credentials; revoke one first")]
+    CredentialLimitReached {
+        /// The limit.
+        limit: usize,
+    },
     /// The credential is revoked and cannot be rotated.
     #[error("credential is revoked")]
     CredentialRevoked,

@@ -138,6 +138,10 @@ impl From<DomainError> for ApiError {
             D::AgentNotActive(status) => Self::new(S::CONFLICT, "AGENT_NOT_ACTIVE", msg)
                 .with_details(json!({ "status": status })),
             D::CredentialRevoked => Self::new(S::CONFLICT, "CREDENTIAL_REVOKED", msg),
+            D::CredentialLimitReached { limit } => {
+                Self::new(S::CONFLICT, "CREDENTIAL_LIMIT_REACHED", msg)
+                    .with_details(json!({ "limit": limit }))
+            }
             D::ConcurrentUpdate => Self::new(S::CONFLICT, "CONCURRENT_UPDATE", msg),
             D::ScopeNotGrantable(s) => Self::new(S::FORBIDDEN, "SCOPE_NOT_GRANTABLE", msg)
                 .with_details(json!({ "scope": s })),

@@ -36,6 +36,21 @@ backend_tests! {
             .expect(StatusCode::NO_CONTENT);
     }
 
+    async fn an_agent_holds_at_most_ten_active_credentials(app) {
+        let admin = app.admin_token().await;
+        let (id, _) = app.agent_with_secret(&admin, json!({})).await;
+        let uri = format!("/v1/agents/{id}/credentials");
+        for _ in 1..10 {
+            app.request(Method::POST, &uri, Some(&admin), None).await.expect(StatusCode::CREATED);
+        }
+        let refused = app.request(Method::POST, &uri, Some(&admin), None).await;
+        assert_eq!(refused.expect_error(StatusCode::CONFLICT, "CREDENTIAL_LIMIT_REACHED")["details"]["limit"], 10);
+        let cred = app.request(Method::GET, &uri, Some(&admin), None).await.expect(StatusCode::OK)[0]["credentialId"]
+            .as_str().unwrap().to_owned();
+        app.request(Method::DELETE, &format!("{uri}/{cred}"), Some(&admin), None).await.expect(StatusCode::NO_CONTENT);
+        app.request(Method::POST, &uri, Some(&admin), None).await.expect(StatusCode::CREATED);
+    }
+
     async fn a_secret_is_shown_once_and_never_listed(app) {
         let admin = app.admin_token().await;
         let agent = app.create_agent(&admin, json!({})).await;
