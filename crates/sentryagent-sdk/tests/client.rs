@@ -346,11 +346,13 @@ async fn a_safe_call_is_retried_with_backoff_while_the_server_is_still_starting(
 
 #[tokio::test]
 async fn a_rate_limited_token_request_is_retried_after_the_servers_retry_after() {
+    // A window of a few seconds: with 1 s, a slow run could let the impatient request below
+    // land in the window after the retried one, where the sliding window admits it again.
     let server = TestServer::start(&[
         "--rate-limit-max-requests",
         "1",
         "--rate-limit-window-ms",
-        "1000",
+        "3000",
     ])
     .await;
     let provider = || {
