@@ -254,9 +254,10 @@ impl Db {
             match last {
                 None => 0,
                 Some((seq, hash)) => {
+                    // The guard also admits the checkpoint, which no other path may write.
+                    sqlx::query(GUARD_ON).execute(&mut *tx).await?;
                     sqlx::query(CHECKPOINT).bind(tenant.uuid()).bind(seq).bind(hash.as_str()).bind(now)
                         .execute(&mut *tx).await?;
-                    sqlx::query(GUARD_ON).execute(&mut *tx).await?;
                     let done = sqlx::query(DELETE).bind(tenant.uuid()).bind(seq).execute(&mut *tx).await?.rows_affected();
                     sqlx::query(GUARD_OFF).execute(&mut *tx).await?;
                     done

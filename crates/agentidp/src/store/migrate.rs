@@ -30,6 +30,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0003_audit_key.sql"),
         postgres: include_str!("../../migrations/postgres/0003_audit_key.sql"),
     },
+    Migration {
+        version: 4,
+        description: "audit heads and checkpoints guarded",
+        sqlite: include_str!("../../migrations/sqlite/0004_audit_companions.sql"),
+        postgres: include_str!("../../migrations/postgres/0004_audit_companions.sql"),
+    },
 ];
 
 /// Serialises concurrent `migrate` runs on PostgreSQL (several nodes starting at once).

@@ -247,13 +247,31 @@ backend_tests! {
         assert_eq!(events[0]["actor"], id.as_str());
     }
 
+    async fn chain_heads_and_checkpoints_refuse_tampering(app) {
+        app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        for tamper in [
+            "UPDATE audit_heads SET seq = 1",
+            "DELETE FROM audit_heads",
+            "INSERT INTO audit_checkpoints (tenant_id, seq, hash, created_at) SELECT tenant_id, seq, hash, 0 FROM audit_heads",
+        ] {
+            assert!(app.raw_sql(tamper).await.is_err(), "{tamper} was allowed");
+        }
+        assert!(verify_chain(&app.state.idp.db, tenant).await.unwrap().is_ok());
+    }
+
     async fn deleting_a_chains_head_does_not_hide_the_chain_from_verification(app) {
         let admin = app.admin_token().await;
         app.create_agent(&admin, json!({})).await;
         let tenant = app.tenant_id().await;
         let db = &app.state.idp.db;
         assert!(verify_chain(db, tenant).await.unwrap().is_ok());
-        app.raw_sql("DELETE FROM audit_heads").await.unwrap();
+        // Past the guard, as someone who can drop triggers could.
+        let bypass = match app.backend {
+            crate::helpers::Backend::Sqlite => "DROP TRIGGER audit_heads_no_delete;",
+            crate::helpers::Backend::Postgres => "ALTER TABLE audit_heads DISABLE TRIGGER audit_heads_forward_only;",
+        };
+        app.raw_sql(&format!("{bypass} DELETE FROM audit_heads")).await.unwrap();
         assert!(db.audit_chains().await.unwrap().contains(&tenant), "the tenant's chain is still listed");
         let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
         assert!(broken.reason.contains("no head"), "{}", broken.reason);
