@@ -88,15 +88,7 @@ impl AuditWriter {
                     }
                 }
                 previous_start = Instant::now();
-                let result = db.append_batch(&mut heads, &events).await.map_err(|e| {
-                    let chain = crate::error_chain(&e);
-                    tracing::error!(error = %chain, events = events.len(), "audit batch failed");
-                    Arc::new(e)
-                });
-                events.clear();
-                for ack in acks.drain(..) {
-                    let _ = ack.send(result.clone());
-                }
+                commit(&db, &mut heads, &mut events, &mut acks).await;
             }
         });
         Self { queue }
@@ -114,6 +106,37 @@ impl AuditWriter {
                 DomainError::Audit(crate::error_chain(&*e))
             }
         })
+    }
+}
+
+/// Appends a batch and acknowledges each of its events. Should the database refuse the batch
+/// for anything but unavailability, each event is appended again on its own, so that an event
+/// it cannot store fails only its own request, not every request that shared its commit.
+async fn commit(db: &Db, heads: &mut KnownHeads, events: &mut Vec<NewEvent>, acks: &mut Vec<Ack>) {
+    let failed = |e: StoreError, events: usize| {
+        let chain = crate::error_chain(&e);
+        tracing::error!(error = %chain, events, "audit batch failed");
+        Arc::new(e)
+    };
+    match db.append_batch(heads, events).await {
+        Err(e) if events.len() > 1 && !e.is_unavailable() => {
+            failed(e, events.len());
+            tracing::warn!("appending the refused batch's events one by one");
+            for (event, ack) in events.drain(..).zip(acks.drain(..)) {
+                let result = db
+                    .append_batch(heads, std::slice::from_ref(&event))
+                    .await
+                    .map_err(|e| failed(e, 1));
+                let _ = ack.send(result);
+            }
+        }
+        result => {
+            let result = result.map_err(|e| failed(e, events.len()));
+            events.clear();
+            for ack in acks.drain(..) {
+                let _ = ack.send(result.clone());
+            }
+        }
     }
 }
 

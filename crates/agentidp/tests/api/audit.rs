@@ -247,6 +247,21 @@ backend_tests! {
         assert_eq!(events[0]["actor"], id.as_str());
     }
 
+    async fn an_event_the_database_refuses_fails_alone_not_its_whole_group_commit(app) {
+        use agentidp::domain::audit::{Action, NewEvent, RequestMeta};
+        let tenant = app.tenant_id().await;
+        let meta = RequestMeta::default();
+        // PostgreSQL cannot store a NUL in text; SQLite can, and takes every event.
+        let actor = |n: usize| if n == 4 { "bad\0actor" } else { "good" };
+        let records = (0..9).map(|n| app.state.idp.audit.record(NewEvent::new(tenant, actor(n), Action::TokenIssued, &meta)));
+        let results = futures_util::future::join_all(records).await;
+        let refusable = matches!(app.backend, crate::helpers::Backend::Postgres);
+        for (n, r) in results.iter().enumerate() {
+            assert_eq!(r.is_err(), refusable && n == 4, "event {n}: {r:?}");
+        }
+        assert!(verify_chain(&app.state.idp.db, tenant).await.unwrap().is_ok());
+    }
+
     async fn chain_heads_and_checkpoints_refuse_tampering(app) {
         app.admin_token().await;
         let tenant = app.tenant_id().await;
