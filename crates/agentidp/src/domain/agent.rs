@@ -20,7 +20,7 @@ fn text(field: &'static str, s: String, min: usize, max: usize) -> DomainResult<
     if n < min || n > max {
         return Err(invalid(field, format!("must be {min} to {max} characters")));
     }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if s.chars().any(super::is_forbidden_control) {
         return Err(invalid(field, "must not contain control characters"));
     }
     if min > 0 && s.trim().is_empty() {

@@ -39,6 +39,11 @@ impl DomainError {
 use crate::store::{Db, StoreError};
 use keys::KeyRing;
 
+/// The control characters no stored free text may hold: all but tab and newline.
+pub(crate) fn is_forbidden_control(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
 /// Longest text a list filter may match on.
 const FILTER_MAX_CHARS: usize = 256;
 
@@ -51,10 +56,7 @@ pub(crate) fn check_filter_text(field: &'static str, value: Option<&str>) -> Dom
     };
     let message = if value.chars().count() > FILTER_MAX_CHARS {
         format!("must be at most {FILTER_MAX_CHARS} characters")
-    } else if value
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
+    } else if value.chars().any(is_forbidden_control) {
         "must not contain control characters".to_owned()
     } else {
         return Ok(());

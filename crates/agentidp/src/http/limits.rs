@@ -19,6 +19,7 @@ use super::error::ApiError;
 use crate::app::AppState;
 use crate::domain::DomainError;
 use crate::domain::audit::RequestMeta;
+use crate::domain::ids::AgentId;
 use crate::domain::token::Principal;
 use crate::infra::net::client_ip;
 use crate::infra::rate_limit::{RateDecision, RateKey};
@@ -81,7 +82,7 @@ impl RateSlot {
     /// several counters, and otherwise against the client IP, since an id that can name no
     /// client must not open a fresh counter with every attempt.
     pub async fn presented_client(&self, client_id: &str) -> Result<(), u64> {
-        match uuid::Uuid::parse_str(client_id) {
+        match client_id.parse::<AgentId>() {
             Ok(id) => self.client(&id.to_string()).await,
             Err(_) => self.ip().await,
         }
