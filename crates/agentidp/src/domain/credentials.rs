@@ -7,7 +7,7 @@ use super::ids::{AgentId, CredentialId};
 use super::time::Timestamp;
 use super::token::Principal;
 use super::{DomainError, DomainResult, Idp};
-use crate::store::StoreError;
+use crate::store::{InsertRefused, StoreError};
 
 /// Most active credentials an agent may hold: enough for overlapping rotations and a few
 /// deployments, and a bound on what every token request for the agent reads and checks.
@@ -15,6 +15,12 @@ pub const MAX_ACTIVE_CREDENTIALS: usize = 10;
 
 /// Longest grace period a rotation may leave the old secret valid for (7 days).
 pub const MAX_GRACE_PERIOD_SECS: i64 = 7 * 24 * 3600;
+
+fn limit_reached() -> DomainError {
+    DomainError::CredentialLimitReached {
+        limit: MAX_ACTIVE_CREDENTIALS,
+    }
+}
 
 fn check_expiry(expires_at: Option<Timestamp>, now: Timestamp) -> DomainResult<()> {
     match expires_at {
@@ -54,9 +60,7 @@ impl Idp {
             .filter(|c| c.status == CredentialStatus::Active)
             .count();
         if active >= MAX_ACTIVE_CREDENTIALS {
-            return Err(DomainError::CredentialLimitReached {
-                limit: MAX_ACTIVE_CREDENTIALS,
-            });
+            return Err(limit_reached());
         }
         let (credential, secret) = Credential::issue(&self.hasher(), agent_id, expires_at, now)?;
         let event = NewEvent::new(
@@ -68,10 +72,24 @@ impl Idp {
         .subject(agent_id)
         .with("credentialId", credential.id.to_string())
         .with("expiresAt", expires_at.map(Timestamp::to_rfc3339));
-        self.db
-            .insert_credential(caller.tenant_id, &credential, &[event])
-            .await?;
-        Ok((credential, secret))
+        match self
+            .db
+            .insert_credential(
+                caller.tenant_id,
+                &credential,
+                Some(MAX_ACTIVE_CREDENTIALS),
+                &[event],
+            )
+            .await?
+        {
+            Ok(()) => Ok((credential, secret)),
+            Err(InsertRefused::AtLimit) => Err(limit_reached()),
+            // The agent changed since it was read: its current state names the reason.
+            Err(InsertRefused::AgentNotActive) => {
+                self.active_agent(caller, agent_id).await?;
+                Err(DomainError::ConcurrentUpdate)
+            }
+        }
     }
 
     /// Lists an agent's credentials (never their secrets).

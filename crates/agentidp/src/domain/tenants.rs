@@ -123,9 +123,12 @@ impl Idp {
         )
         .subject(admin.id)
         .with("credentialId", credential.id.to_string());
+        // Break-glass recovery of a lost admin secret is not held to the credential limit; it
+        // is refused only if the admin stopped being active since it was read.
         self.db
-            .insert_credential(tenant.id, &credential, &[event])
-            .await?;
+            .insert_credential(tenant.id, &credential, None, &[event])
+            .await?
+            .map_err(|_| DomainError::ConcurrentUpdate)?;
         Ok(Bootstrap::NewCredential(TenantAdmin {
             tenant,
             admin,

@@ -96,21 +96,48 @@ macro_rules! client_row_impl {
 client_row_impl!(sqlx::sqlite::SqliteRow);
 client_row_impl!(sqlx::postgres::PgRow);
 
+/// Why [`Db::insert_credential`] stored nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertRefused {
+    /// The agent is not active, or not of the tenant.
+    AgentNotActive,
+    /// The agent already holds the most active credentials allowed.
+    AtLimit,
+}
+
 impl Db {
-    /// Stores a new credential for an agent of `tenant`.
+    /// Stores a new credential for an active agent of `tenant` holding fewer than
+    /// `max_active` active credentials (`None`: no limit), or stores nothing and says which
+    /// condition failed. Both are checked inside the insert's transaction, after the agent's
+    /// row is locked (on PostgreSQL; SQLite's write transaction excludes every other), so
+    /// concurrent inserts and a concurrent decommission cannot each pass a check the other
+    /// invalidates.
     pub async fn insert_credential(
         &self,
         tenant: TenantId,
         c: &Credential,
+        max_active: Option<usize>,
         events: &[NewEvent],
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Result<(), InsertRefused>> {
+        const LOCK_ACTIVE_AGENT: &str = "UPDATE agents SET status = status
+            WHERE tenant_id = $1 AND id = $2 AND status = 'active'";
         const SQL: &str = concat!(
             "INSERT INTO credentials (tenant_id, ",
             credential_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+            WHERE $13 IS NULL OR (SELECT count(*) FROM credentials
+                WHERE agent_id = $3 AND status = 'active') < $13"
         );
+        let max_active = max_active.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
         in_tx!(self, tx => {
-            sqlx::query(SQL)
+            let locked = sqlx::query(LOCK_ACTIVE_AGENT)
+                .bind(tenant.uuid())
+                .bind(c.agent_id.uuid())
+                .execute(&mut *tx).await?;
+            if locked.rows_affected() == 0 {
+                return Ok(Err(InsertRefused::AgentNotActive));
+            }
+            let inserted = sqlx::query(SQL)
             .bind(tenant.uuid())
             .bind(c.id.uuid())
             .bind(c.agent_id.uuid())
@@ -123,10 +150,14 @@ impl Db {
             .bind(c.rotated_at)
             .bind(c.revoked_at)
             .bind(c.last_used_at)
+            .bind(max_active)
             .execute(&mut *tx).await?;
+            if inserted.rows_affected() == 0 {
+                return Ok(Err(InsertRefused::AtLimit));
+            }
             append_events!(tx, events);
         });
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// Every credential of an agent, oldest first.

@@ -30,6 +30,7 @@ use sqlx::sqlite::{
 
 pub use audit::Order;
 pub use batch::{BATCH_MAX, KnownHeads};
+pub use credentials::InsertRefused;
 pub use keys::StoredKey;
 
 /// Errors of the storage layer.

@@ -1,9 +1,11 @@
 //! Writes that race: a change read before a revocation or decommissioning never undoes it,
-//! and a decommissioning releases the agent's tenant slot once, however many run at once.
+//! a decommissioning releases the agent's tenant slot once, however many run at once, and
+//! concurrent credential creations never pass the agent's limit or outlive its decommissioning.
 
+use agentidp::domain::credential::{Credential, SecretHasher};
 use agentidp::domain::ids::{AgentId, CredentialId};
 use agentidp::domain::time::Timestamp;
-use agentidp::store::StoreError;
+use agentidp::store::{InsertRefused, StoreError};
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
@@ -65,5 +67,45 @@ backend_tests! {
         app.create_agent(&admin, json!({})).await;
         let over = app.request(Method::POST, "/v1/agents", Some(&admin), Some(crate::helpers::agent_body(json!({})))).await;
         over.expect_error(StatusCode::FORBIDDEN, "AGENT_LIMIT_REACHED");
+    }
+
+    async fn concurrent_credential_creations_never_take_an_agent_past_its_limit(app) {
+        let admin = app.admin_token().await;
+        let (id, _) = app.agent_with_secret(&admin, json!({})).await;
+        let uri = format!("/v1/agents/{id}/credentials");
+        for _ in 1..8 {
+            app.request(Method::POST, &uri, Some(&admin), None).await.expect(StatusCode::CREATED);
+        }
+        // Every one of these reads 8 active credentials before any of them inserts.
+        let creates = (0..6).map(|_| app.request(Method::POST, &uri, Some(&admin), None));
+        let mut created = 0;
+        for r in futures_util::future::join_all(creates).await {
+            match r.status {
+                StatusCode::CREATED => created += 1,
+                _ => { r.expect_error(StatusCode::CONFLICT, "CREDENTIAL_LIMIT_REACHED"); }
+            }
+        }
+        assert_eq!(created, 2);
+        let list = app.request(Method::GET, &uri, Some(&admin), None).await;
+        let active = list.expect(StatusCode::OK).as_array().unwrap().iter()
+            .filter(|c| c["status"] == "active").count();
+        assert_eq!(active, 10);
+    }
+
+    async fn a_credential_creation_that_read_the_agent_before_its_decommissioning_stores_nothing(app) {
+        let admin = app.admin_token().await;
+        let (id, _) = app.agent_with_secret(&admin, json!({})).await;
+        let agent = id.parse::<AgentId>().unwrap();
+        app.request(Method::DELETE, &format!("/v1/agents/{id}"), Some(&admin), None).await
+            .expect(StatusCode::NO_CONTENT);
+        // What a creation that found the agent active just before the DELETE would insert.
+        let (credential, _) = Credential::issue(&SecretHasher::new(None), agent, None, Timestamp::now()).unwrap();
+        let db = &app.state.idp.db;
+        let tenant = app.tenant_id().await;
+        let written = db.insert_credential(tenant, &credential, Some(10), &[]).await.unwrap();
+        assert_eq!(written, Err(InsertRefused::AgentNotActive));
+        let list = app.request(Method::GET, &format!("/v1/agents/{id}/credentials"), Some(&admin), None).await;
+        let list = list.expect(StatusCode::OK);
+        assert!(list.as_array().unwrap().iter().all(|c| c["status"] == "revoked"), "{list}");
     }
 }
