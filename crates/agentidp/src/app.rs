@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::domain::audit_log::AuditWriter;
+use crate::domain::audit_log::{AuditWriter, check_chain_key};
 use crate::domain::keys::KeyRing;
 use crate::domain::signing::{self, KeySettings};
 use crate::domain::{DomainError, Idp, QuotaCounter, Settings};
@@ -20,8 +20,8 @@ pub enum StartupError {
     /// The database could not be reached or migrated.
     #[error("database")]
     Store(#[from] StoreError),
-    /// Keys could not be loaded or created.
-    #[error("signing keys")]
+    /// Signing keys could not be loaded or created, or the audit chain key does not fit.
+    #[error("signing keys or audit chains")]
     Domain(#[from] DomainError),
     /// A setting is unusable (e.g. a malformed `REDIS_URL`).
     #[error("configuration: {0}")]
@@ -66,8 +66,11 @@ impl App {
         Self::with_db(config, db).await
     }
 
-    /// Builds the app on an already migrated database.
+    /// Builds the app on an already migrated database, hashing audit chain links with the
+    /// configured key.
     pub async fn with_db(config: Config, db: Db) -> Result<Self, StartupError> {
+        let db = db.with_chain_key(config.chain_key().map_err(StartupError::Config)?);
+        check_chain_key(&db).await?;
         let redis = match config.redis() {
             Some(url) => Some(
                 RedisLink::connect(url)

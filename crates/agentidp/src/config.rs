@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use secrecy::SecretString;
 
+use crate::domain::chain_key::ChainKey;
 use crate::domain::keys::Algorithm;
 pub use crate::infra::net::{IpNet, RateOverride};
 use crate::store::PoolSettings;
@@ -144,6 +145,12 @@ pub struct Config {
     #[arg(long, env = "AUDIT_RETENTION_DAYS", default_value_t = 90,
           value_parser = clap::value_parser!(u32).range(1..=36_500), global = true)]
     pub audit_retention_days: u32,
+    /// Key for the audit hash chains, as hex (at least 32 bytes: `openssl rand -hex 32`).
+    /// Links are then HMAC-SHA-256 under it, so someone who can write the database cannot
+    /// recompute the chain after altering an event. Keep it outside the database, like
+    /// `SECRET_PEPPER`: a keyed chain can be extended and verified only with it.
+    #[arg(long, env = "AUDIT_CHAIN_KEY", hide_env_values = true, global = true)]
+    pub audit_chain_key: Option<SecretString>,
     /// How long after a group commit of audit events started the next one may wait for more
     /// events, in ms (0: each commit starts as soon as the previous one ends). It waits only
     /// while every runtime worker is busy; longer packs more events into each commit under
@@ -262,6 +269,15 @@ impl Config {
             Some(url) if !url.is_empty() => url.to_owned(),
             _ => format!("http://{}", self.bind_addr),
         }
+    }
+
+    /// The audit chain key, if set. Parsed here rather than by clap, whose error message
+    /// would repeat the malformed secret.
+    pub fn chain_key(&self) -> Result<Option<ChainKey>, String> {
+        self.audit_chain_key
+            .as_ref()
+            .map(ChainKey::from_hex)
+            .transpose()
     }
 
     /// The secret pepper, unless unset or empty (an empty key would silently differ from none).

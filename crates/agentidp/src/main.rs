@@ -5,7 +5,8 @@ use std::sync::Arc;
 use agentidp::app::App;
 use agentidp::config::{Config, LogFormat};
 use agentidp::domain::audit::{EventFilter, SYSTEM_TENANT};
-use agentidp::domain::audit_log::verify_chain;
+use agentidp::domain::audit_log::{check_chain_key, verify_chain_with};
+use agentidp::domain::chain_key::VerifyPolicy;
 use agentidp::domain::signing::{self, KeySettings};
 use agentidp::domain::tenant::TenantAdmin;
 use agentidp::domain::tenants::Bootstrap;
@@ -66,6 +67,12 @@ enum AuditCommand {
         /// Only this tenant's chain.
         #[arg(long)]
         tenant: Option<String>,
+        /// With `AUDIT_CHAIN_KEY` set, also accept unkeyed events at the start of a chain,
+        /// before its first keyed one (written before the key was configured). A chain
+        /// rewritten entirely unkeyed then passes too, so use it only until those events have
+        /// left the retention window.
+        #[arg(long)]
+        accept_unkeyed_prefix: bool,
     },
     /// Write a tenant's events inside the retention window to stdout as NDJSON, oldest first.
     Export {
@@ -139,8 +146,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Keys {
             command: KeysCommand::Rotate,
         } => {
-            let db = Db::connect(&config.database_url, &config.pool()).await?;
-            db.migrate().await?;
+            let db = open_db(&config).await?;
+            check_chain_key(&db).await?;
             let settings = KeySettings {
                 algorithm: config.jwt_algorithm.into(),
                 pem_file: config.jwt_private_key_file.clone(),
@@ -150,11 +157,18 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("new active signing key {kid}; running servers pick it up within 60 s");
         }
         Command::Audit {
-            command: AuditCommand::Verify { tenant },
+            command:
+                AuditCommand::Verify {
+                    tenant,
+                    accept_unkeyed_prefix,
+                },
         } => {
-            let db = Db::connect(&config.database_url, &config.pool()).await?;
-            db.migrate().await?;
-            if !verify_audit(&db, tenant.as_deref()).await? {
+            // No key check here: a chain keyed with another key is reported, chain by chain.
+            let db = open_db(&config).await?;
+            let policy = VerifyPolicy {
+                accept_unkeyed_prefix,
+            };
+            if !verify_audit(&db, tenant.as_deref(), policy).await? {
                 std::process::exit(1);
             }
         }
@@ -168,8 +182,19 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// Connects to and migrates the database, with the configured audit chain key.
+async fn open_db(config: &Config) -> Result<Db, Box<dyn std::error::Error>> {
+    let db = Db::connect(&config.database_url, &config.pool()).await?;
+    db.migrate().await?;
+    Ok(db.with_chain_key(config.chain_key()?))
+}
+
 /// Verifies the chains; prints one line per chain and returns whether all are intact.
-async fn verify_audit(db: &Db, tenant: Option<&str>) -> Result<bool, Box<dyn std::error::Error>> {
+async fn verify_audit(
+    db: &Db,
+    tenant: Option<&str>,
+    policy: VerifyPolicy,
+) -> Result<bool, Box<dyn std::error::Error>> {
     let chains = match tenant {
         Some(name) => vec![
             db.tenant_by_name(name)
@@ -186,7 +211,7 @@ async fn verify_audit(db: &Db, tenant: Option<&str>) -> Result<bool, Box<dyn std
         } else {
             format!("tenant {chain}")
         };
-        match verify_chain(db, chain).await? {
+        match verify_chain_with(db, chain, policy).await? {
             Ok(n) => println!("ok      {label}: {n} events verified"),
             Err(broken) => {
                 intact = false;

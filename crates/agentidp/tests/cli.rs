@@ -1,4 +1,5 @@
-//! The `agentidp` binary: version, migrate, bootstrap, keys rotate and first-start output.
+//! The `agentidp` binary: version, migrate, bootstrap, keys rotate, audit verify with a chain
+//! key, and first-start output.
 
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
@@ -149,4 +150,40 @@ fn the_first_start_creates_the_database_and_prints_the_admin_secret_once() {
         !run().contains("client_secret"),
         "the secret is printed on the first start only"
     );
+}
+
+#[test]
+fn a_keyed_audit_chain_verifies_only_with_its_key_and_refuses_nodes_without_it() {
+    let dir = TempDir::new();
+    let url = dir.db_url();
+    let key = "33".repeat(32);
+    let run = |args: &[&str]| {
+        let argv = [&["--database-url", url.as_str()][..], args].concat();
+        agentidp(&dir.0, &argv)
+    };
+    let keyed = |args: &[&str]| run(&[&["--audit-chain-key", key.as_str()][..], args].concat());
+    // Events from before the key, then the key adopted: keyed links follow them.
+    stdout(&run(&["bootstrap", "--tenant", "acme"]));
+    stdout(&keyed(&["bootstrap", "--tenant", "acme"]));
+
+    let strict = keyed(&["audit", "verify"]);
+    assert!(!strict.status.success());
+    assert!(String::from_utf8_lossy(&strict.stdout).contains("--accept-unkeyed-prefix"));
+    let lenient = stdout(&keyed(&["audit", "verify", "--accept-unkeyed-prefix"]));
+    assert!(lenient.contains("ok      tenant"), "{lenient}");
+    assert!(!lenient.contains("BROKEN"), "{lenient}");
+
+    let unkeyed = run(&["audit", "verify"]);
+    assert!(!unkeyed.status.success());
+    assert!(String::from_utf8_lossy(&unkeyed.stdout).contains("set AUDIT_CHAIN_KEY"));
+    for refused in [
+        run(&["bootstrap", "--tenant", "acme"]),
+        run(&["keys", "rotate"]),
+    ] {
+        assert!(!refused.status.success());
+        let message = String::from_utf8_lossy(&refused.stderr);
+        assert!(message.contains("keyed with key"), "{message}");
+    }
+    let short = run(&["--audit-chain-key", "abcd", "audit", "verify"]);
+    assert!(String::from_utf8_lossy(&short.stderr).contains("openssl rand -hex 32"));
 }

@@ -1,13 +1,15 @@
 //! Audit events: what happened, by whom, to whom, with what outcome, chained per tenant.
 //!
-//! Each event's hash is SHA-256 over the previous event's hash and a canonical JSON encoding
-//! of the event (fixed field order, sorted metadata keys), so any edit, deletion or
-//! reordering of stored events breaks the chain from that point on.
+//! Each event's hash is SHA-256 (or, with a chain key, HMAC-SHA-256: see [`super::chain_key`])
+//! over the previous event's hash and a canonical JSON encoding of the event (fixed field
+//! order, sorted metadata keys), so any edit, deletion or reordering of stored events breaks
+//! the chain from that point on.
 
 use aws_lc_rs::digest;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::chain_key::ChainKey;
 use super::ids::{AgentId, TenantId};
 use super::time::Timestamp;
 use super::{DomainError, DomainResult};
@@ -173,8 +175,28 @@ impl NewEvent {
         self
     }
 
-    /// The event's hash at position `seq` after `prev_hash`.
+    /// The event's unkeyed hash at position `seq` after `prev_hash`.
     pub fn chain_hash(&self, seq: i64, prev_hash: &str) -> String {
+        self.link_hash(seq, prev_hash, None)
+    }
+
+    /// The event's hash at position `seq` after `prev_hash`: keyed with `key`, or plain
+    /// SHA-256 over the previous hash, a newline and the canonical encoding without one.
+    pub fn link_hash(&self, seq: i64, prev_hash: &str, key: Option<&ChainKey>) -> String {
+        let canonical = self.canonical(seq);
+        if let Some(key) = key {
+            return key.link_hash(prev_hash, &canonical);
+        }
+        let mut ctx = digest::Context::new(&digest::SHA256);
+        ctx.update(prev_hash.as_bytes());
+        ctx.update(b"\n");
+        ctx.update(canonical.as_bytes());
+        hex::encode(ctx.finish())
+    }
+
+    /// The canonical encoding the chain hashes: JSON with a fixed field order and sorted
+    /// metadata keys.
+    fn canonical(&self, seq: i64) -> String {
         #[derive(Serialize)]
         struct Canonical<'a> {
             id: String,
@@ -202,15 +224,7 @@ impl NewEvent {
             user_agent: self.meta.user_agent.as_deref(),
             metadata: &self.metadata,
         };
-        let mut ctx = digest::Context::new(&digest::SHA256);
-        ctx.update(prev_hash.as_bytes());
-        ctx.update(b"\n");
-        ctx.update(
-            serde_json::to_string(&canonical)
-                .unwrap_or_default()
-                .as_bytes(),
-        );
-        hex::encode(ctx.finish())
+        serde_json::to_string(&canonical).unwrap_or_default()
     }
 }
 

@@ -15,6 +15,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::audit::{BrokenLink, EventFilter, NewEvent, StoredEvent};
+use super::chain_key::{HashKind, KEYED_PREFIX, VerifyPolicy, link_key};
 use super::ids::TenantId;
 use super::time::Timestamp;
 use super::token::Principal;
@@ -230,9 +231,19 @@ impl Idp {
     }
 }
 
-/// Re-computes every hash of one chain from its start (genesis or checkpoint) to its head;
+/// Re-computes every hash of one chain from its start (genesis or checkpoint) to its head,
+/// with the database's chain key, accepting no unkeyed link once a key is configured;
 /// `Ok(n)` is the number of events verified, `Err` the first broken link.
 pub async fn verify_chain(db: &Db, tenant: TenantId) -> DomainResult<Result<u64, BrokenLink>> {
+    verify_chain_with(db, tenant, VerifyPolicy::default()).await
+}
+
+/// [`verify_chain`] with what `policy` accepts of unkeyed links.
+pub async fn verify_chain_with(
+    db: &Db,
+    tenant: TenantId,
+    policy: VerifyPolicy,
+) -> DomainResult<Result<u64, BrokenLink>> {
     let broken = |seq, reason: String| {
         Ok(Err(BrokenLink {
             tenant_id: tenant,
@@ -242,6 +253,7 @@ pub async fn verify_chain(db: &Db, tenant: TenantId) -> DomainResult<Result<u64,
     };
     let (mut seq, mut prev) = db.chain_start(tenant).await?;
     let mut verified = 0u64;
+    let mut keyed_before = false;
     loop {
         let page = db.chain_page(tenant, seq, 1000).await?;
         let Some(last) = page.last().map(|e| e.seq) else {
@@ -264,7 +276,13 @@ pub async fn verify_chain(db: &Db, tenant: TenantId) -> DomainResult<Result<u64,
                     "its previous-hash does not match the preceding event".into(),
                 );
             }
-            let expected = stored.event.chain_hash(stored.seq, &prev);
+            let kind = HashKind::of(&stored.hash);
+            let key = match link_key(kind, db.chain_key(), keyed_before, policy) {
+                Ok(key) => key,
+                Err(reason) => return broken(stored.seq, reason),
+            };
+            keyed_before |= key.is_some();
+            let expected = stored.event.link_hash(stored.seq, &prev, key);
             if stored.hash != expected {
                 return broken(
                     stored.seq,
@@ -288,6 +306,31 @@ pub async fn verify_chain(db: &Db, tenant: TenantId) -> DomainResult<Result<u64,
         ),
         _ => Ok(Ok(verified)),
     }
+}
+
+/// Refuses to start on a chain key that would break the chains: a chain keyed with a key
+/// needs that key to go on, or its next links would be unkeyed (a downgrade) or keyed with
+/// another key, and verification would report it broken from there.
+pub async fn check_chain_key(db: &Db) -> DomainResult<()> {
+    // The prefix, the 16-digit key id and its closing colon.
+    let keyed = db
+        .head_hash_prefixes(KEYED_PREFIX, KEYED_PREFIX.len() + 17)
+        .await?;
+    let configured = db.chain_key().map(|k| k.id());
+    for prefix in &keyed {
+        let HashKind::Keyed(id) = HashKind::of(prefix) else {
+            continue;
+        };
+        let problem = match configured {
+            Some(mine) if mine == id => continue,
+            Some(mine) => format!("AUDIT_CHAIN_KEY is key {mine}, but"),
+            None => "AUDIT_CHAIN_KEY is not set, but".to_owned(),
+        };
+        return Err(DomainError::ChainKey(format!(
+            "{problem} the audit chains are keyed with key {id}: configure that key"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod agents;
 pub mod audit;
 pub mod audit_log;
 mod auth;
+pub mod chain_key;
 pub mod credential;
 pub mod credentials;
 pub mod ids;
@@ -203,6 +204,9 @@ pub enum DomainError {
     /// Storage failed.
     #[error("storage error")]
     Store(#[from] StoreError),
+    /// The configured audit chain key does not fit the stored chains (a start-up check).
+    #[error("audit chain key: {0}")]
+    ChainKey(String),
     /// A cryptographic operation failed (key generation, signing).
     #[error("cryptographic failure: {0}")]
     Crypto(String),

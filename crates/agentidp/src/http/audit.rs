@@ -56,9 +56,10 @@ pub struct EventResponse {
     user_agent: Option<String>,
     #[schema(value_type = Object)]
     metadata: Map<String, Value>,
-    /// SHA-256 (hex) of the previous event in the chain.
+    /// The previous event's `hash` (64 zeros before the first event).
     prev_hash: String,
-    /// SHA-256 (hex) over `prevHash` and this event's canonical encoding.
+    /// SHA-256 (hex) over `prevHash` and this event's canonical encoding; with an audit chain
+    /// key, `hmac-sha256:<key id>:<hex>`, the HMAC-SHA-256 of the same under that key.
     hash: String,
 }
 

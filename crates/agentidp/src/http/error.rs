@@ -180,7 +180,7 @@ impl From<DomainError> for ApiError {
                 )
                 .retry_in(1)
             }
-            D::Unavailable | D::Store(_) | D::Crypto(_) | D::Audit(_) => {
+            D::Unavailable | D::Store(_) | D::Crypto(_) | D::Audit(_) | D::ChainKey(_) => {
                 log_internal(&e);
                 Self::new(
                     S::INTERNAL_SERVER_ERROR,

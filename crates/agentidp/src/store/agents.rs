@@ -149,7 +149,7 @@ impl Db {
                 return Err(StoreError::LimitReached);
             }
             bind_agent!(sqlx::query(INSERT_AGENT), agent).execute(&mut *tx).await?;
-            append_events!(tx, events);
+            append_events!(self, tx, events);
         });
         Ok(())
     }
@@ -293,7 +293,7 @@ impl Db {
             if release_slot {
                 sqlx::query(RELEASE).bind(agent.tenant_id.uuid()).execute(&mut *tx).await?;
             }
-            append_events!(tx, events);
+            append_events!(self, tx, events);
         });
         Ok(())
     }

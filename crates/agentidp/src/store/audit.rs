@@ -211,6 +211,25 @@ impl Db {
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(tenant.uuid()).fetch_optional(p).await)?)
     }
 
+    /// The distinct beginnings, `prefix_len` characters long, of the chain heads' hashes that
+    /// start with `prefix`: which keys the keyed chains were hashed with.
+    pub async fn head_hash_prefixes(
+        &self,
+        prefix: &str,
+        prefix_len: usize,
+    ) -> StoreResult<Vec<String>> {
+        const SQL: &str = "SELECT DISTINCT substr(hash, 1, $2) FROM audit_heads
+            WHERE substr(hash, 1, $3) = $1";
+        let len = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        let rows: Vec<(String,)> = on_pool!(self, p => sqlx::query_as(SQL)
+            .bind(prefix)
+            .bind(len(prefix_len))
+            .bind(len(prefix.len()))
+            .fetch_all(p)
+            .await)?;
+        Ok(rows.into_iter().map(|(h,)| h).collect())
+    }
+
     /// Every chain: each tenant's and the system chain, and any other that has a head. Tenants
     /// are listed whether or not their head is still there, so that deleting a head cannot hide
     /// a chain from verification.

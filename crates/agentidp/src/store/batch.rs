@@ -151,7 +151,7 @@ impl Db {
                     .into_iter()
                     .map(|(tenant, mine)| {
                         let (seq, hash) = heads.0.get(&tenant)?;
-                        Some((tenant, link(&mine, *seq, hash.clone())))
+                        Some((tenant, link(&mine, *seq, hash.clone(), self.chain_key())))
                     })
                     .collect()
             })
@@ -171,7 +171,7 @@ impl Db {
                 ),
             }
         }
-        let moved = in_tx!(self, tx => append_events!(tx, events));
+        let moved = in_tx!(self, tx => append_events!(self, tx, events));
         heads.remember(moved);
         Ok(())
     }

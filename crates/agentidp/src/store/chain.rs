@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use super::StoreError;
 use crate::domain::audit::NewEvent;
+use crate::domain::chain_key::{ChainKey, HashKind};
 use crate::domain::ids::TenantId;
 
 /// Creates the chain head or reserves `$2` more positions on it, in one statement. The row lock
@@ -81,14 +83,20 @@ pub(crate) struct Linked<'a> {
     pub(crate) hash: String,
 }
 
-/// Places one chain's `events`, in order, after position `after` whose hash is `prev`.
-pub(crate) fn link<'a>(events: &[&'a NewEvent], after: i64, mut prev: String) -> Vec<Linked<'a>> {
+/// Places one chain's `events`, in order, after position `after` whose hash is `prev`, hashing
+/// each link with `key` if there is one.
+pub(crate) fn link<'a>(
+    events: &[&'a NewEvent],
+    after: i64,
+    mut prev: String,
+    key: Option<&ChainKey>,
+) -> Vec<Linked<'a>> {
     let mut seq = after;
     events
         .iter()
         .map(|event| {
             seq += 1;
-            let hash = event.chain_hash(seq, &prev);
+            let hash = event.link_hash(seq, &prev, key);
             Linked {
                 event,
                 seq,
@@ -97,6 +105,18 @@ pub(crate) fn link<'a>(events: &[&'a NewEvent], after: i64, mut prev: String) ->
             }
         })
         .collect()
+}
+
+/// Refuses to extend a chain whose last link `prev` is keyed with a key other than `key`:
+/// the new link would be unkeyed (a downgrade) or keyed otherwise, and verification would
+/// report the chain broken from there. A node that lacks the key thus fails its writes
+/// instead of breaking the chain.
+pub(crate) fn check_extends(prev: &str, key: Option<&ChainKey>) -> Result<(), StoreError> {
+    match (HashKind::of(prev), key) {
+        (HashKind::Keyed(id), Some(key)) if id == key.id() => Ok(()),
+        (HashKind::Keyed(id), _) => Err(StoreError::ChainKeyMismatch(id.to_owned())),
+        (HashKind::Unkeyed, _) => Ok(()),
+    }
 }
 
 /// Binds the 13 columns of each linked event to the query `$q`, in `insert_events_sql` order.
@@ -125,11 +145,12 @@ macro_rules! bind_rows {
 }
 pub(crate) use bind_rows;
 
-/// Appends events to their tenants' chains inside the open transaction `$tx`: per tenant,
-/// reserve the positions on the chain head, hash in order, insert in multi-row statements,
-/// move the head. Evaluates to each chain's new head.
+/// Appends events to their tenants' chains inside the open transaction `$tx` of the database
+/// `$db`: per tenant, reserve the positions on the chain head, hash in order (with `$db`'s
+/// chain key), insert in multi-row statements, move the head. Evaluates to each chain's new
+/// head.
 macro_rules! append_events {
-    ($tx:ident, $events:expr) => {{
+    ($db:expr, $tx:ident, $events:expr) => {{
         let mut heads = Vec::new();
         for (tenant, mine) in $crate::store::chain::by_tenant($events) {
             let count = i64::try_from(mine.len()).unwrap_or(i64::MAX);
@@ -139,7 +160,8 @@ macro_rules! append_events {
                 .bind($crate::domain::audit::GENESIS_HASH)
                 .fetch_one(&mut *$tx)
                 .await?;
-            let linked = $crate::store::chain::link(&mine, last - count, prev);
+            $crate::store::chain::check_extends(&prev, $db.chain_key())?;
+            let linked = $crate::store::chain::link(&mine, last - count, prev, $db.chain_key());
             for chunk in linked.chunks($crate::store::chain::INSERT_CHUNK) {
                 let numbered = $crate::store::chain::numbered_params(&$tx);
                 let sql = $crate::store::chain::insert_events_sql(chunk.len(), numbered);

@@ -155,7 +155,7 @@ impl Db {
             if inserted.rows_affected() == 0 {
                 return Ok(Err(InsertRefused::AtLimit));
             }
-            append_events!(tx, events);
+            append_events!(self, tx, events);
         });
         Ok(Ok(()))
     }
@@ -220,7 +220,7 @@ impl Db {
             if updated.rows_affected() != 1 {
                 return Err(StoreError::Stale);
             }
-            append_events!(tx, events);
+            append_events!(self, tx, events);
         });
         Ok(())
     }

@@ -63,7 +63,7 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(RETIRE).bind(key.kid.as_str()).bind(key.created_at).execute(&mut *tx).await?;
-            append_events!(tx, events);
+            append_events!(self, tx, events);
         });
         Ok(())
     }

@@ -28,6 +28,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::domain::chain_key::ChainKey;
+
 pub use audit::Order;
 pub use batch::{BATCH_MAX, KnownHeads};
 pub use credentials::InsertRefused;
@@ -48,6 +50,10 @@ pub enum StoreError {
     /// A guarded update found the row changed since it was read (or gone); nothing was written.
     #[error("the row changed since it was read")]
     Stale,
+    /// The audit chain's head is keyed with a key this node does not hold: extending it would
+    /// break the chain (see [`crate::domain::chain_key`]).
+    #[error("the audit chain is keyed with key {0}, which AUDIT_CHAIN_KEY on this node is not")]
+    ChainKeyMismatch(String),
     /// A stored value could not be turned back into a domain value.
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -130,6 +136,8 @@ pub struct Db {
     pub(crate) busy: Arc<AtomicUsize>,
     /// SQLite WAL upkeep shared by the checkpointer and the audit writer (unused on PostgreSQL).
     pub(crate) wal: Arc<wal::Upkeep>,
+    /// The key audit chain links are hashed with, if one is configured.
+    chain_key: Option<Arc<ChainKey>>,
 }
 
 /// Counts one store operation in progress while alive.
@@ -276,7 +284,21 @@ impl Db {
             pool,
             busy: Arc::new(AtomicUsize::new(0)),
             wal: Arc::default(),
+            chain_key: None,
         }
+    }
+
+    /// The same database, hashing the audit chain links it appends with `key`
+    /// (see [`crate::domain::chain_key`]); `None` appends unkeyed links.
+    #[must_use]
+    pub fn with_chain_key(mut self, key: Option<ChainKey>) -> Self {
+        self.chain_key = key.map(Arc::new);
+        self
+    }
+
+    /// The key audit chain links are hashed with, if any.
+    pub fn chain_key(&self) -> Option<&ChainKey> {
+        self.chain_key.as_deref()
     }
 
     pub(crate) fn busy(&self) -> Busy {
@@ -384,6 +406,7 @@ impl Db {
             pool,
             busy: Arc::clone(&self.busy),
             wal: Arc::clone(&self.wal),
+            chain_key: self.chain_key.clone(),
         }
     }
 

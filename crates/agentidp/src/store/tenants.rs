@@ -94,7 +94,7 @@ impl Db {
                 .bind(c.created_at)
                 .execute(&mut *tx)
                 .await?;
-            append_events!(tx, events);
+            append_events!(self, tx, events);
         });
         Ok(())
     }

@@ -20,7 +20,7 @@ impl Db {
             VALUES ($1, $2, $3, $4) ON CONFLICT (jti) DO NOTHING";
         in_tx!(self, tx => {
             sqlx::query(SQL).bind(jti.uuid()).bind(tenant.uuid()).bind(expires_at).bind(now).execute(&mut *tx).await?;
-            append_events!(tx, events);
+            append_events!(self, tx, events);
         });
         Ok(())
     }

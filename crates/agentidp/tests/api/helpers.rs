@@ -189,16 +189,24 @@ impl TestApp {
     /// Another server node on the same database (no bootstrap), configured with `args`: what
     /// a second process behind the same load balancer would be.
     pub async fn another_node(&self, args: &[&str]) -> Self {
+        self.try_another_node(args).await.expect("node starts")
+    }
+
+    /// [`Self::another_node`], or why that node refuses to start.
+    pub async fn try_another_node(
+        &self,
+        args: &[&str],
+    ) -> Result<Self, agentidp::app::StartupError> {
         let config = test_config(&self.state.config.database_url, args);
-        let state = AppState(Arc::new(App::init(config).await.expect("node starts")));
-        Self {
+        let state = AppState(Arc::new(App::init(config).await?));
+        Ok(Self {
             router: http::router(state.clone()),
             state,
             admin_id: self.admin_id.clone(),
             admin_secret: self.admin_secret.clone(),
             backend: self.backend,
             sqlite_dir: None,
-        }
+        })
     }
 
     /// Sends a request with an optional bearer token and JSON body.

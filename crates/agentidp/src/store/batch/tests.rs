@@ -20,11 +20,11 @@ fn on_head<'a>(
     events: &'a [NewEvent],
 ) -> Vec<ChainPart<'a>> {
     let mine: Vec<&NewEvent> = events.iter().collect();
-    vec![(tenant, link(&mine, *seq, hash.clone()))]
+    vec![(tenant, link(&mine, *seq, hash.clone(), None))]
 }
 
 async fn through_a_transaction(db: &Db, events: &[NewEvent]) -> StoreResult<()> {
-    in_tx!(db, tx => append_events!(tx, events));
+    in_tx!(db, tx => append_events!(db, tx, events));
     Ok(())
 }
 

@@ -1,0 +1,185 @@
+//! Keyed audit chains: links hashed with HMAC-SHA-256 under a key kept outside the database
+//! (`AUDIT_CHAIN_KEY`), so that someone who can write the database can no longer alter an
+//! event and recompute the chain after it.
+//!
+//! A keyed link's hash reads `hmac-sha256:<key id>:<64 hex digits>`; an unkeyed one is the 64
+//! hex digits of plain SHA-256, as before keys existed. The key id (a digest of the key) lets
+//! verification tell a wrong key from an altered event. Once a chain holds a keyed link, every
+//! later link must be keyed: rewriting the tail unkeyed is a downgrade, reported as broken.
+
+use aws_lc_rs::{digest, hmac};
+use secrecy::{ExposeSecret, SecretBox, SecretString};
+
+/// What starts the hash of a keyed link.
+pub const KEYED_PREFIX: &str = "hmac-sha256:";
+
+/// Shortest key accepted: the HMAC-SHA-256 output size, as RFC 2104 §3 recommends.
+pub const MIN_KEY_BYTES: usize = 32;
+
+/// Domain separation for the key id, so the id is never a digest an HMAC could reuse.
+const KEY_ID_LABEL: &[u8] = b"agentidp audit chain key id\n";
+
+/// The audit chain key: a secret of at least [`MIN_KEY_BYTES`] bytes.
+#[derive(Clone)]
+pub struct ChainKey {
+    key: hmac::Key,
+    id: String,
+}
+
+impl std::fmt::Debug for ChainKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainKey").field("id", &self.id).finish()
+    }
+}
+
+impl ChainKey {
+    /// Parses a key given as hexadecimal (`openssl rand -hex 32`).
+    pub fn from_hex(text: &SecretString) -> Result<Self, String> {
+        let bytes = SecretBox::new(
+            hex::decode(text.expose_secret().trim())
+                .map_err(|_| "AUDIT_CHAIN_KEY must be hexadecimal (openssl rand -hex 32)")?
+                .into_boxed_slice(),
+        );
+        let bytes = bytes.expose_secret();
+        if bytes.len() < MIN_KEY_BYTES {
+            return Err(format!(
+                "AUDIT_CHAIN_KEY must hold at least {MIN_KEY_BYTES} bytes ({} hex digits); \
+                 generate one with `openssl rand -hex 32`",
+                MIN_KEY_BYTES * 2
+            ));
+        }
+        let mut id = digest::Context::new(&digest::SHA256);
+        id.update(KEY_ID_LABEL);
+        id.update(bytes);
+        Ok(Self {
+            key: hmac::Key::new(hmac::HMAC_SHA256, bytes),
+            id: hex::encode(&id.finish().as_ref()[..8]),
+        })
+    }
+
+    /// The key's public id (16 hex digits), stored in every link it hashed.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The keyed hash of a link: HMAC over the previous hash, a newline and the event's
+    /// canonical encoding.
+    pub(crate) fn link_hash(&self, prev_hash: &str, canonical: &str) -> String {
+        let mut ctx = hmac::Context::with_key(&self.key);
+        ctx.update(prev_hash.as_bytes());
+        ctx.update(b"\n");
+        ctx.update(canonical.as_bytes());
+        format!("{KEYED_PREFIX}{}:{}", self.id, hex::encode(ctx.sign()))
+    }
+}
+
+/// How a stored link's hash was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashKind<'a> {
+    /// Plain SHA-256.
+    Unkeyed,
+    /// HMAC-SHA-256 under the key with this id.
+    Keyed(&'a str),
+}
+
+impl<'a> HashKind<'a> {
+    /// Reads the kind off a stored hash.
+    pub fn of(hash: &'a str) -> Self {
+        match hash
+            .strip_prefix(KEYED_PREFIX)
+            .and_then(|r| r.split_once(':'))
+        {
+            Some((id, _)) => Self::Keyed(id),
+            None => Self::Unkeyed,
+        }
+    }
+}
+
+/// What chain verification accepts of unkeyed links when a key is configured.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VerifyPolicy {
+    /// Accept unkeyed links at the start of a chain, before its first keyed one: the events
+    /// written before the key was configured. Off by default, since a chain rewritten entirely
+    /// unkeyed would then pass; needed only until those events leave the retention window.
+    pub accept_unkeyed_prefix: bool,
+}
+
+/// Decides how one link must be recomputed: with `key` (`Ok(Some)`), unkeyed (`Ok(None)`), or
+/// not at all, because its kind is not acceptable here (`Err`, the reason).
+pub(crate) fn link_key<'k>(
+    kind: HashKind<'_>,
+    key: Option<&'k ChainKey>,
+    keyed_before: bool,
+    policy: VerifyPolicy,
+) -> Result<Option<&'k ChainKey>, String> {
+    match (kind, key) {
+        (HashKind::Keyed(id), Some(key)) if id == key.id() => Ok(Some(key)),
+        (HashKind::Keyed(id), Some(key)) => Err(format!(
+            "it is keyed with key {id}, not with the configured AUDIT_CHAIN_KEY ({})",
+            key.id()
+        )),
+        (HashKind::Keyed(id), None) => Err(format!(
+            "it is keyed with key {id}; set AUDIT_CHAIN_KEY to verify it"
+        )),
+        (HashKind::Unkeyed, _) if keyed_before => {
+            Err("it is unkeyed after keyed events (the chain was downgraded)".into())
+        }
+        (HashKind::Unkeyed, Some(_)) if !policy.accept_unkeyed_prefix => Err(
+            "it is unkeyed although AUDIT_CHAIN_KEY is set (events from before the key: \
+             --accept-unkeyed-prefix)"
+                .into(),
+        ),
+        (HashKind::Unkeyed, _) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> ChainKey {
+        ChainKey::from_hex(&SecretString::from(hex::encode([byte; 32]))).expect("valid key")
+    }
+
+    #[test]
+    fn a_keyed_hash_names_its_key_and_depends_on_it() {
+        let (a, b) = (key(1), key(2));
+        let h = a.link_hash("prev", "{}");
+        assert_eq!(HashKind::of(&h), HashKind::Keyed(a.id()));
+        assert_eq!(h.len(), KEYED_PREFIX.len() + 16 + 1 + 64);
+        assert_ne!(h, b.link_hash("prev", "{}"));
+        assert_ne!(h, a.link_hash("other", "{}"));
+        assert_eq!(HashKind::of(&"0".repeat(64)), HashKind::Unkeyed);
+    }
+
+    #[test]
+    fn short_or_malformed_keys_are_refused_with_how_to_make_one() {
+        for bad in ["zz", &"ab".repeat(31)] {
+            let err = ChainKey::from_hex(&SecretString::from(bad.to_owned()))
+                .expect_err("a bad key is refused");
+            assert!(err.contains("openssl rand -hex 32"), "{err}");
+        }
+        assert!(!format!("{:?}", key(1)).contains(&hex::encode([1u8; 32])));
+    }
+
+    #[test]
+    fn unkeyed_links_pass_only_before_keyed_ones_and_only_when_accepted() {
+        let k = key(1);
+        let other = key(2);
+        let strict = VerifyPolicy::default();
+        let lenient = VerifyPolicy {
+            accept_unkeyed_prefix: true,
+        };
+        let check = |kind, key, keyed_before, policy| {
+            link_key(kind, key, keyed_before, policy).map(|k| k.map(ChainKey::id))
+        };
+        assert_eq!(check(HashKind::Unkeyed, None, false, strict), Ok(None));
+        assert!(check(HashKind::Unkeyed, Some(&k), false, strict).is_err());
+        assert_eq!(check(HashKind::Unkeyed, Some(&k), false, lenient), Ok(None));
+        assert!(check(HashKind::Unkeyed, Some(&k), true, lenient).is_err());
+        let mine = HashKind::Keyed(k.id());
+        assert_eq!(check(mine, Some(&k), false, strict), Ok(Some(k.id())));
+        assert!(check(mine, Some(&other), false, strict).is_err());
+        assert!(check(mine, None, false, strict).is_err());
+    }
+}

@@ -1,0 +1,121 @@
+//! Keyed audit chains (`AUDIT_CHAIN_KEY`): links carry their key's id, an event altered and
+//! re-hashed without the key is caught, nodes that lack the key neither start nor write, and
+//! a key adopted on an existing chain keys every later link.
+
+use agentidp::domain::audit_log::{verify_chain, verify_chain_with};
+use agentidp::domain::chain_key::{ChainKey, VerifyPolicy};
+use agentidp::domain::ids::TenantId;
+use axum::http::{Method, StatusCode};
+use secrecy::SecretString;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::{Backend, TestApp, backend_tests};
+
+/// The key the tests' servers are started with (spelled out again in their arguments).
+const KEY: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+const OTHER_KEY: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+
+fn key(hex: &str) -> ChainKey {
+    ChainKey::from_hex(&SecretString::from(hex.to_owned())).unwrap()
+}
+
+/// A UUID as an SQL literal of the backend's column type.
+fn uuid_sql(app: &TestApp, id: Uuid) -> String {
+    match app.backend {
+        Backend::Sqlite => format!("x'{}'", id.simple()),
+        Backend::Postgres => format!("'{id}'"),
+    }
+}
+
+/// Rewrites the chain's last event with a new actor and `hash`, and its head to match, past
+/// the triggers, as someone with full write access to the database could.
+async fn forge_last_event(app: &TestApp, tenant: TenantId, event: Uuid, hash: &str) {
+    let bypass = match app.backend {
+        Backend::Sqlite => {
+            "DROP TRIGGER IF EXISTS audit_events_no_update; DROP TRIGGER IF EXISTS audit_heads_forward_only;"
+        }
+        Backend::Postgres => {
+            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable; ALTER TABLE audit_heads DISABLE TRIGGER audit_heads_forward_only;"
+        }
+    };
+    let (event, tenant) = (uuid_sql(app, event), uuid_sql(app, tenant.uuid()));
+    app.raw_sql(&format!(
+        "{bypass} UPDATE audit_events SET actor = 'mallory', hash = '{hash}' WHERE id = {event};
+         UPDATE audit_heads SET hash = '{hash}' WHERE tenant_id = {tenant};"
+    ))
+    .await
+    .unwrap();
+}
+
+backend_tests! {
+    async fn keyed_links_name_their_key_and_the_chain_verifies_with_it(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
+        let admin = app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        app.create_agent(&admin, json!({})).await;
+        let r = app.request(Method::GET, "/v1/audit/events", Some(&admin), None).await;
+        let events = r.expect(StatusCode::OK)["data"].as_array().unwrap().clone();
+        let prefix = format!("hmac-sha256:{}:", key(KEY).id());
+        assert!(events.len() >= 5);
+        for e in &events {
+            assert!(e["hash"].as_str().unwrap().starts_with(&prefix), "{e}");
+        }
+        assert_eq!(verify_chain(&app.state.idp.db, tenant).await.unwrap().unwrap(), events.len() as u64);
+    }
+
+    async fn an_event_altered_and_rehashed_without_the_key_breaks_the_chain(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
+        let admin = app.admin_token().await;
+        app.create_agent(&admin, json!({})).await;
+        let tenant = app.tenant_id().await;
+        let db = &app.state.idp.db;
+        let (head, _) = db.chain_head(tenant).await.unwrap().unwrap();
+        let last = db.chain_page(tenant, head - 1, 1).await.unwrap().remove(0);
+        let mut altered = last.event.clone();
+        altered.actor = "mallory".into();
+        // Without the key, the forger can hash the link unkeyed or under a key of its own.
+        let unkeyed = altered.chain_hash(head, &last.prev_hash);
+        let own_key = altered.link_hash(head, &last.prev_hash, Some(&key(OTHER_KEY)));
+        for (hash, reason) in [(unkeyed, "downgraded"), (own_key, "not with the configured")] {
+            forge_last_event(&app, tenant, last.event.id, &hash).await;
+            let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
+            assert_eq!(broken.seq, head);
+            assert!(broken.reason.contains(reason), "{}", broken.reason);
+        }
+        // With the key, the same edit is what verification recomputes: the key is the secret.
+        let keyed = altered.link_hash(head, &last.prev_hash, Some(&key(KEY)));
+        forge_last_event(&app, tenant, last.event.id, &keyed).await;
+        assert!(verify_chain(db, tenant).await.unwrap().is_ok());
+    }
+
+    async fn a_node_without_the_chains_key_refuses_to_start(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
+        app.admin_token().await;
+        for args in [&[][..], &["--audit-chain-key", OTHER_KEY]] {
+            let Err(refused) = app.try_another_node(args).await else {
+                panic!("a node with {args:?} started on a chain keyed with another key");
+            };
+            let chain = agentidp::error_chain(&refused);
+            assert!(chain.contains(&format!("keyed with key {}", key(KEY).id())), "{chain}");
+        }
+        assert!(app.try_another_node(&["--audit-chain-key", KEY]).await.is_ok());
+    }
+
+    async fn a_key_adopted_on_an_existing_chain_keys_every_later_link(app) {
+        let admin = app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        let keyed = app.another_node(&["--audit-chain-key", KEY]).await;
+        keyed.create_agent(&admin, json!({})).await;
+        let db = &keyed.state.idp.db;
+        let strict = verify_chain(db, tenant).await.unwrap().unwrap_err();
+        assert!(strict.reason.contains("--accept-unkeyed-prefix"), "{}", strict.reason);
+        let lenient = VerifyPolicy { accept_unkeyed_prefix: true };
+        let verified = verify_chain_with(db, tenant, lenient).await.unwrap().unwrap();
+        assert_eq!(verified, 3 + 2 + 1, "bootstrap, two tokens, then the keyed agent event");
+        // The node still running without the key fails its writes rather than downgrade the
+        // chain, and verifying without the key says what it needs.
+        let refused = app.request(Method::POST, "/v1/agents", Some(&admin), Some(crate::helpers::agent_body(json!({})))).await;
+        refused.expect_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR");
+        let unkeyed = verify_chain(&app.state.idp.db, tenant).await.unwrap().unwrap_err();
+        assert!(unkeyed.reason.contains("set AUDIT_CHAIN_KEY"), "{}", unkeyed.reason);
+        assert_eq!(verify_chain_with(db, tenant, lenient).await.unwrap().unwrap(), verified);
+    }
+}
