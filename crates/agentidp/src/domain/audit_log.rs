@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::audit::{BrokenLink, EventFilter, NewEvent, StoredEvent};
-use super::chain_key::{HashKind, KEYED_PREFIX, VerifyPolicy, link_key};
+use super::chain_key::{HashKind, KEYED_HEADER_LEN, KEYED_PREFIX, VerifyPolicy, link_key};
 use super::ids::TenantId;
 use super::time::Timestamp;
 use super::token::Principal;
@@ -253,7 +253,8 @@ pub async fn verify_chain_with(
     };
     let (mut seq, mut prev) = db.chain_start(tenant).await?;
     let mut verified = 0u64;
-    let mut keyed_before = false;
+    // A keyed checkpoint means keyed events came before it, too.
+    let mut keyed_before = matches!(HashKind::of(&prev), HashKind::Keyed(_));
     loop {
         let page = db.chain_page(tenant, seq, 1000).await?;
         let Some(last) = page.last().map(|e| e.seq) else {
@@ -312,9 +313,8 @@ pub async fn verify_chain_with(
 /// needs that key to go on, or its next links would be unkeyed (a downgrade) or keyed with
 /// another key, and verification would report it broken from there.
 pub async fn check_chain_key(db: &Db) -> DomainResult<()> {
-    // The prefix, the 16-digit key id and its closing colon.
     let keyed = db
-        .head_hash_prefixes(KEYED_PREFIX, KEYED_PREFIX.len() + 17)
+        .head_hash_prefixes(KEYED_PREFIX, KEYED_HEADER_LEN)
         .await?;
     let configured = db.chain_key().map(|k| k.id());
     for prefix in &keyed {

@@ -13,6 +13,12 @@ use secrecy::{ExposeSecret, SecretBox, SecretString};
 /// What starts the hash of a keyed link.
 pub const KEYED_PREFIX: &str = "hmac-sha256:";
 
+/// Hex digits of a key id: 64 bits of a digest of the key.
+const KEY_ID_DIGITS: usize = 16;
+
+/// Length of what precedes the digest in a keyed link's hash: the prefix, the key id, a colon.
+pub const KEYED_HEADER_LEN: usize = KEYED_PREFIX.len() + KEY_ID_DIGITS + 1;
+
 /// Shortest key accepted: the HMAC-SHA-256 output size, as RFC 2104 §3 recommends.
 pub const MIN_KEY_BYTES: usize = 32;
 
@@ -53,11 +59,11 @@ impl ChainKey {
         id.update(bytes);
         Ok(Self {
             key: hmac::Key::new(hmac::HMAC_SHA256, bytes),
-            id: hex::encode(&id.finish().as_ref()[..8]),
+            id: hex::encode(&id.finish().as_ref()[..KEY_ID_DIGITS / 2]),
         })
     }
 
-    /// The key's public id (16 hex digits), stored in every link it hashed.
+    /// The key's public id, stored in every link it hashed.
     pub fn id(&self) -> &str {
         &self.id
     }
@@ -146,7 +152,7 @@ mod tests {
         let (a, b) = (key(1), key(2));
         let h = a.link_hash("prev", "{}");
         assert_eq!(HashKind::of(&h), HashKind::Keyed(a.id()));
-        assert_eq!(h.len(), KEYED_PREFIX.len() + 16 + 1 + 64);
+        assert_eq!(h.len(), KEYED_HEADER_LEN + 64);
         assert_ne!(h, b.link_hash("prev", "{}"));
         assert_ne!(h, a.link_hash("other", "{}"));
         assert_eq!(HashKind::of(&"0".repeat(64)), HashKind::Unkeyed);

@@ -5,6 +5,7 @@
 use agentidp::domain::audit_log::{verify_chain, verify_chain_with};
 use agentidp::domain::chain_key::{ChainKey, VerifyPolicy};
 use agentidp::domain::ids::TenantId;
+use agentidp::domain::time::Timestamp;
 use axum::http::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::json;
@@ -85,6 +86,16 @@ backend_tests! {
         let keyed = altered.link_hash(head, &last.prev_hash, Some(&key(KEY)));
         forge_last_event(&app, tenant, last.event.id, &keyed).await;
         assert!(verify_chain(db, tenant).await.unwrap().is_ok());
+    }
+
+    async fn a_keyed_chain_continues_verifiably_from_a_retention_checkpoint(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
+        let admin = app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        let db = &app.state.idp.db;
+        let now = Timestamp::now();
+        assert!(db.purge_events(tenant, now.plus_seconds(1), now).await.unwrap() > 0);
+        app.create_agent(&admin, json!({})).await;
+        assert_eq!(verify_chain(db, tenant).await.unwrap().unwrap(), 1);
     }
 
     async fn a_node_without_the_chains_key_refuses_to_start(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
