@@ -69,7 +69,7 @@ impl App {
     /// Builds the app on an already migrated database, hashing audit chain links with the
     /// configured key.
     pub async fn with_db(config: Config, db: Db) -> Result<Self, StartupError> {
-        let db = db.with_chain_key(config.chain_key().map_err(StartupError::Config)?);
+        let db = db.with_chain_keys(config.chain_keys().map_err(StartupError::Config)?);
         check_chain_key(&db).await?;
         let redis = match config.redis() {
             Some(url) => Some(

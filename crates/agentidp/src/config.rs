@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use secrecy::SecretString;
 
-use crate::domain::chain_key::ChainKey;
+use crate::domain::chain_key::{ChainKey, ChainKeys};
 use crate::domain::keys::Algorithm;
 pub use crate::infra::net::{IpNet, RateOverride};
 use crate::store::PoolSettings;
@@ -151,6 +151,16 @@ pub struct Config {
     /// `SECRET_PEPPER`: a keyed chain can be extended and verified only with it.
     #[arg(long, env = "AUDIT_CHAIN_KEY", hide_env_values = true, global = true)]
     pub audit_chain_key: Option<SecretString>,
+    /// Retired audit chain keys, comma-separated hex, most recently retired first: the links
+    /// they made still verify and their chains may be extended with `AUDIT_CHAIN_KEY`, but no
+    /// link may use one of them after a newer key's.
+    #[arg(
+        long,
+        env = "AUDIT_CHAIN_RETIRED_KEYS",
+        hide_env_values = true,
+        global = true
+    )]
+    pub audit_chain_retired_keys: Option<SecretString>,
     /// How long after a group commit of audit events started the next one may wait for more
     /// events, in ms (0: each commit starts as soon as the previous one ends). It waits only
     /// while every runtime worker is busy; longer packs more events into each commit under
@@ -271,13 +281,32 @@ impl Config {
         }
     }
 
-    /// The audit chain key, if set. Parsed here rather than by clap, whose error message
+    /// The audit chain keys, if set. Parsed here rather than by clap, whose error message
     /// would repeat the malformed secret.
-    pub fn chain_key(&self) -> Result<Option<ChainKey>, String> {
-        self.audit_chain_key
+    pub fn chain_keys(&self) -> Result<Option<ChainKeys>, String> {
+        use secrecy::ExposeSecret as _;
+        let retired = match &self.audit_chain_retired_keys {
+            Some(list) => list
+                .expose_secret()
+                .split(',')
+                .filter(|k| !k.trim().is_empty())
+                .map(|k| ChainKey::from_hex(&SecretString::from(k.to_owned())))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("AUDIT_CHAIN_RETIRED_KEYS: {e}"))?,
+            None => Vec::new(),
+        };
+        match self
+            .audit_chain_key
             .as_ref()
             .map(ChainKey::from_hex)
-            .transpose()
+            .transpose()?
+        {
+            Some(current) => ChainKeys::new(current, retired).map(Some),
+            None if retired.is_empty() => Ok(None),
+            None => {
+                Err("AUDIT_CHAIN_RETIRED_KEYS needs AUDIT_CHAIN_KEY, the key new links use".into())
+            }
+        }
     }
 
     /// The secret pepper, unless unset or empty (an empty key would silently differ from none).

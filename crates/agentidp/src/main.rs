@@ -182,11 +182,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Connects to and migrates the database, with the configured audit chain key.
+/// Connects to and migrates the database, with the configured audit chain keys.
 async fn open_db(config: &Config) -> Result<Db, Box<dyn std::error::Error>> {
     let db = Db::connect(&config.database_url, &config.pool()).await?;
     db.migrate().await?;
-    Ok(db.with_chain_key(config.chain_key()?))
+    Ok(db.with_chain_keys(config.chain_keys()?))
 }
 
 /// Verifies the chains; prints one line per chain and returns whether all are intact.

@@ -15,7 +15,9 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::audit::{BrokenLink, EventFilter, NewEvent, StoredEvent};
-use super::chain_key::{HashKind, KEYED_HEADER_LEN, KEYED_PREFIX, VerifyPolicy, link_key};
+use super::chain_key::{
+    HashKind, KEYED_HEADER_LEN, KEYED_PREFIX, NewestKey, UNKNOWN_AGE, VerifyPolicy, link_key,
+};
 use super::ids::TenantId;
 use super::time::Timestamp;
 use super::token::Principal;
@@ -254,7 +256,14 @@ pub async fn verify_chain_with(
     let (mut seq, mut prev) = db.chain_start(tenant).await?;
     let mut verified = 0u64;
     // A keyed checkpoint means keyed events came before it, too.
-    let mut keyed_before = matches!(HashKind::of(&prev), HashKind::Keyed(_));
+    let mut newest: NewestKey = match HashKind::of(&prev) {
+        HashKind::Keyed(id) => Some(
+            db.chain_keys()
+                .and_then(|k| k.find(id))
+                .map_or(UNKNOWN_AGE, |(age, _)| age),
+        ),
+        HashKind::Unkeyed => None,
+    };
     loop {
         let page = db.chain_page(tenant, seq, 1000).await?;
         let Some(last) = page.last().map(|e| e.seq) else {
@@ -278,12 +287,16 @@ pub async fn verify_chain_with(
                 );
             }
             let kind = HashKind::of(&stored.hash);
-            let key = match link_key(kind, db.chain_key(), keyed_before, policy) {
+            let key = match link_key(kind, db.chain_keys(), newest, policy) {
                 Ok(key) => key,
                 Err(reason) => return broken(stored.seq, reason),
             };
-            keyed_before |= key.is_some();
-            let expected = stored.event.link_hash(stored.seq, &prev, key);
+            if let Some((age, _)) = key {
+                newest = Some(newest.map_or(age, |n| n.min(age)));
+            }
+            let expected = stored
+                .event
+                .link_hash(stored.seq, &prev, key.map(|(_, k)| k));
             if stored.hash != expected {
                 return broken(
                     stored.seq,
@@ -316,14 +329,17 @@ pub async fn check_chain_key(db: &Db) -> DomainResult<()> {
     let keyed = db
         .head_hash_prefixes(KEYED_PREFIX, KEYED_HEADER_LEN)
         .await?;
-    let configured = db.chain_key().map(|k| k.id());
+    let keys = db.chain_keys();
     for prefix in &keyed {
         let HashKind::Keyed(id) = HashKind::of(prefix) else {
             continue;
         };
-        let problem = match configured {
-            Some(mine) if mine == id => continue,
-            Some(mine) => format!("AUDIT_CHAIN_KEY is key {mine}, but"),
+        let problem = match keys {
+            Some(keys) if keys.find(id).is_some() => continue,
+            Some(keys) => format!(
+                "AUDIT_CHAIN_KEY is key {} and no retired key is {id}, but",
+                keys.current().id()
+            ),
             None => "AUDIT_CHAIN_KEY is not set, but".to_owned(),
         };
         return Err(DomainError::ChainKey(format!(

@@ -5,7 +5,9 @@
 //! A keyed link's hash reads `hmac-sha256:<key id>:<64 hex digits>`; an unkeyed one is the 64
 //! hex digits of plain SHA-256, as before keys existed. The key id (a digest of the key) lets
 //! verification tell a wrong key from an altered event. Once a chain holds a keyed link, every
-//! later link must be keyed: rewriting the tail unkeyed is a downgrade, reported as broken.
+//! later link must be keyed, and never with a key retired before one an earlier link used:
+//! rewriting the tail unkeyed, or under a retired key that leaked, is a downgrade, reported as
+//! broken. Retired keys (`AUDIT_CHAIN_RETIRED_KEYS`) keep verifying the links they made.
 
 use aws_lc_rs::{digest, hmac};
 use secrecy::{ExposeSecret, SecretBox, SecretString};
@@ -79,6 +81,44 @@ impl ChainKey {
     }
 }
 
+/// The chain keys a node holds: the current one, which hashes every new link, and the retired
+/// ones, most recently retired first, which still verify the links they made.
+#[derive(Debug, Clone)]
+pub struct ChainKeys {
+    current: ChainKey,
+    retired: Vec<ChainKey>,
+}
+
+impl ChainKeys {
+    /// The keyring of `current` and `retired` (most recently retired first).
+    pub fn new(current: ChainKey, retired: Vec<ChainKey>) -> Result<Self, String> {
+        let keys = Self { current, retired };
+        for (n, (_, key)) in keys.by_age().enumerate() {
+            if keys.by_age().take(n).any(|(_, k)| k.id == key.id) {
+                return Err(format!("audit chain key {} is configured twice", key.id));
+            }
+        }
+        Ok(keys)
+    }
+
+    /// The key new links are hashed with.
+    pub fn current(&self) -> &ChainKey {
+        &self.current
+    }
+
+    /// The key with this id and its age: 0 for the current key, 1 for the most recently
+    /// retired one, and so on.
+    pub fn find(&self, id: &str) -> Option<(usize, &ChainKey)> {
+        self.by_age().find(|(_, k)| k.id == id)
+    }
+
+    fn by_age(&self) -> impl Iterator<Item = (usize, &ChainKey)> {
+        std::iter::once(&self.current)
+            .chain(&self.retired)
+            .enumerate()
+    }
+}
+
 /// How a stored link's hash was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HashKind<'a> {
@@ -110,24 +150,39 @@ pub struct VerifyPolicy {
     pub accept_unkeyed_prefix: bool,
 }
 
-/// Decides how one link must be recomputed: with `key` (`Ok(Some)`), unkeyed (`Ok(None)`), or
-/// not at all, because its kind is not acceptable here (`Err`, the reason).
+/// The age of the newest key among the links verified so far: `None` before any keyed link,
+/// [`UNKNOWN_AGE`] after a keyed checkpoint whose key the node does not hold.
+pub type NewestKey = Option<usize>;
+
+/// The age given to a key the node does not hold: older than every key it does.
+pub const UNKNOWN_AGE: usize = usize::MAX;
+
+/// Decides how one link must be recomputed: with a key of `keys` (`Ok(Some((age, key)))`),
+/// unkeyed (`Ok(None)`), or not at all, because its kind is not acceptable after the links
+/// before it (`Err`, the reason).
 pub(crate) fn link_key<'k>(
     kind: HashKind<'_>,
-    key: Option<&'k ChainKey>,
-    keyed_before: bool,
+    keys: Option<&'k ChainKeys>,
+    newest: NewestKey,
     policy: VerifyPolicy,
-) -> Result<Option<&'k ChainKey>, String> {
-    match (kind, key) {
-        (HashKind::Keyed(id), Some(key)) if id == key.id() => Ok(Some(key)),
-        (HashKind::Keyed(id), Some(key)) => Err(format!(
-            "it is keyed with key {id}, not with the configured AUDIT_CHAIN_KEY ({})",
-            key.id()
-        )),
+) -> Result<Option<(usize, &'k ChainKey)>, String> {
+    match (kind, keys) {
+        (HashKind::Keyed(id), Some(keys)) => match keys.find(id) {
+            Some((age, _)) if newest.is_some_and(|n| age > n) => Err(format!(
+                "it is keyed with key {id}, retired before the key of an earlier event (the \
+                 chain was downgraded)"
+            )),
+            Some(found) => Ok(Some(found)),
+            None => Err(format!(
+                "it is keyed with key {id}, which is neither AUDIT_CHAIN_KEY ({}) nor in \
+                 AUDIT_CHAIN_RETIRED_KEYS",
+                keys.current().id()
+            )),
+        },
         (HashKind::Keyed(id), None) => Err(format!(
             "it is keyed with key {id}; set AUDIT_CHAIN_KEY to verify it"
         )),
-        (HashKind::Unkeyed, _) if keyed_before => {
+        (HashKind::Unkeyed, _) if newest.is_some() => {
             Err("it is unkeyed after keyed events (the chain was downgraded)".into())
         }
         (HashKind::Unkeyed, Some(_)) if !policy.accept_unkeyed_prefix => Err(
@@ -170,22 +225,48 @@ mod tests {
 
     #[test]
     fn unkeyed_links_pass_only_before_keyed_ones_and_only_when_accepted() {
-        let k = key(1);
-        let other = key(2);
+        let keys = ChainKeys::new(key(1), vec![]).expect("keyring");
         let strict = VerifyPolicy::default();
         let lenient = VerifyPolicy {
             accept_unkeyed_prefix: true,
         };
-        let check = |kind, key, keyed_before, policy| {
-            link_key(kind, key, keyed_before, policy).map(|k| k.map(ChainKey::id))
+        let check = |kind, keys, newest, policy| {
+            link_key(kind, keys, newest, policy).map(|k| k.map(|(age, _)| age))
         };
-        assert_eq!(check(HashKind::Unkeyed, None, false, strict), Ok(None));
-        assert!(check(HashKind::Unkeyed, Some(&k), false, strict).is_err());
-        assert_eq!(check(HashKind::Unkeyed, Some(&k), false, lenient), Ok(None));
-        assert!(check(HashKind::Unkeyed, Some(&k), true, lenient).is_err());
-        let mine = HashKind::Keyed(k.id());
-        assert_eq!(check(mine, Some(&k), false, strict), Ok(Some(k.id())));
-        assert!(check(mine, Some(&other), false, strict).is_err());
-        assert!(check(mine, None, false, strict).is_err());
+        assert_eq!(check(HashKind::Unkeyed, None, None, strict), Ok(None));
+        assert!(check(HashKind::Unkeyed, Some(&keys), None, strict).is_err());
+        assert_eq!(
+            check(HashKind::Unkeyed, Some(&keys), None, lenient),
+            Ok(None)
+        );
+        assert!(check(HashKind::Unkeyed, Some(&keys), Some(0), lenient).is_err());
+        let mine = HashKind::Keyed(keys.current().id());
+        assert_eq!(check(mine, Some(&keys), None, strict), Ok(Some(0)));
+        let stranger = key(2);
+        assert!(check(HashKind::Keyed(stranger.id()), Some(&keys), None, strict).is_err());
+        assert!(check(mine, None, None, strict).is_err());
+    }
+
+    #[test]
+    fn a_retired_key_verifies_its_links_but_none_after_a_newer_keys() {
+        let (old, new) = (key(1), key(2));
+        let keys = ChainKeys::new(new.clone(), vec![old.clone()]).expect("keyring");
+        let strict = VerifyPolicy::default();
+        let age =
+            |kind, newest| link_key(kind, Some(&keys), newest, strict).map(|k| k.map(|(a, _)| a));
+        assert_eq!(age(HashKind::Keyed(old.id()), None), Ok(Some(1)));
+        assert_eq!(age(HashKind::Keyed(new.id()), Some(1)), Ok(Some(0)));
+        assert!(
+            age(HashKind::Keyed(old.id()), Some(0)).is_err(),
+            "back to the retired key"
+        );
+        assert_eq!(
+            age(HashKind::Keyed(new.id()), Some(UNKNOWN_AGE)),
+            Ok(Some(0))
+        );
+        assert!(
+            ChainKeys::new(new.clone(), vec![new]).is_err(),
+            "one key twice"
+        );
     }
 }

@@ -151,7 +151,7 @@ impl Db {
                     .into_iter()
                     .map(|(tenant, mine)| {
                         let (seq, hash) = heads.0.get(&tenant)?;
-                        Some((tenant, link(&mine, *seq, hash.clone(), self.chain_key())))
+                        Some((tenant, link(&mine, *seq, hash.clone(), self.new_link_key())))
                     })
                     .collect()
             })

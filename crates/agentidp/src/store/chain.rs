@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::StoreError;
 use crate::domain::audit::NewEvent;
-use crate::domain::chain_key::{ChainKey, HashKind};
+use crate::domain::chain_key::{ChainKey, ChainKeys, HashKind};
 use crate::domain::ids::TenantId;
 
 /// Creates the chain head or reserves `$2` more positions on it, in one statement. The row lock
@@ -107,15 +107,16 @@ pub(crate) fn link<'a>(
         .collect()
 }
 
-/// Refuses to extend a chain whose last link `prev` is keyed with a key other than `key`:
-/// the new link would be unkeyed (a downgrade) or keyed otherwise, and verification would
-/// report the chain broken from there. A node that lacks the key thus fails its writes
-/// instead of breaking the chain.
-pub(crate) fn check_extends(prev: &str, key: Option<&ChainKey>) -> Result<(), StoreError> {
-    match (HashKind::of(prev), key) {
-        (HashKind::Keyed(id), Some(key)) if id == key.id() => Ok(()),
-        (HashKind::Keyed(id), _) => Err(StoreError::ChainKeyMismatch(id.to_owned())),
-        (HashKind::Unkeyed, _) => Ok(()),
+/// Refuses to extend a chain whose last link `prev` is keyed with a key not in `keys`: the
+/// new link would be unkeyed (a downgrade) or keyed with a key verification does not rank
+/// after it, and the chain would be reported broken from there. A node that lacks the key
+/// thus fails its writes instead of breaking the chain.
+pub(crate) fn check_extends(prev: &str, keys: Option<&ChainKeys>) -> Result<(), StoreError> {
+    match HashKind::of(prev) {
+        HashKind::Keyed(id) if keys.and_then(|k| k.find(id)).is_none() => {
+            Err(StoreError::ChainKeyMismatch(id.to_owned()))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -160,8 +161,8 @@ macro_rules! append_events {
                 .bind($crate::domain::audit::GENESIS_HASH)
                 .fetch_one(&mut *$tx)
                 .await?;
-            $crate::store::chain::check_extends(&prev, $db.chain_key())?;
-            let linked = $crate::store::chain::link(&mine, last - count, prev, $db.chain_key());
+            $crate::store::chain::check_extends(&prev, $db.chain_keys())?;
+            let linked = $crate::store::chain::link(&mine, last - count, prev, $db.new_link_key());
             for chunk in linked.chunks($crate::store::chain::INSERT_CHUNK) {
                 let numbered = $crate::store::chain::numbered_params(&$tx);
                 let sql = $crate::store::chain::insert_events_sql(chunk.len(), numbered);

@@ -28,7 +28,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use crate::domain::chain_key::ChainKey;
+use crate::domain::chain_key::{ChainKey, ChainKeys};
 
 pub use audit::Order;
 pub use batch::{BATCH_MAX, KnownHeads};
@@ -52,7 +52,9 @@ pub enum StoreError {
     Stale,
     /// The audit chain's head is keyed with a key this node does not hold: extending it would
     /// break the chain (see [`crate::domain::chain_key`]).
-    #[error("the audit chain is keyed with key {0}, which AUDIT_CHAIN_KEY on this node is not")]
+    #[error(
+        "the audit chain is keyed with key {0}, which this node's audit chain keys do not hold"
+    )]
     ChainKeyMismatch(String),
     /// A stored value could not be turned back into a domain value.
     #[error("corrupt row: {0}")]
@@ -136,8 +138,8 @@ pub struct Db {
     pub(crate) busy: Arc<AtomicUsize>,
     /// SQLite WAL upkeep shared by the checkpointer and the audit writer (unused on PostgreSQL).
     pub(crate) wal: Arc<wal::Upkeep>,
-    /// The key audit chain links are hashed with, if one is configured.
-    chain_key: Option<Arc<ChainKey>>,
+    /// The keys audit chain links are hashed and recognised with, if configured.
+    chain_keys: Option<Arc<ChainKeys>>,
 }
 
 /// Counts one store operation in progress while alive.
@@ -284,21 +286,26 @@ impl Db {
             pool,
             busy: Arc::new(AtomicUsize::new(0)),
             wal: Arc::default(),
-            chain_key: None,
+            chain_keys: None,
         }
     }
 
-    /// The same database, hashing the audit chain links it appends with `key`
-    /// (see [`crate::domain::chain_key`]); `None` appends unkeyed links.
+    /// The same database, hashing the audit chain links it appends with the current key of
+    /// `keys` (see [`crate::domain::chain_key`]); `None` appends unkeyed links.
     #[must_use]
-    pub fn with_chain_key(mut self, key: Option<ChainKey>) -> Self {
-        self.chain_key = key.map(Arc::new);
+    pub fn with_chain_keys(mut self, keys: Option<ChainKeys>) -> Self {
+        self.chain_keys = keys.map(Arc::new);
         self
     }
 
-    /// The key audit chain links are hashed with, if any.
-    pub fn chain_key(&self) -> Option<&ChainKey> {
-        self.chain_key.as_deref()
+    /// The audit chain keys, if any.
+    pub fn chain_keys(&self) -> Option<&ChainKeys> {
+        self.chain_keys.as_deref()
+    }
+
+    /// The key new audit chain links are hashed with, if any.
+    pub(crate) fn new_link_key(&self) -> Option<&ChainKey> {
+        self.chain_keys().map(ChainKeys::current)
     }
 
     pub(crate) fn busy(&self) -> Busy {
@@ -406,7 +413,7 @@ impl Db {
             pool,
             busy: Arc::clone(&self.busy),
             wal: Arc::clone(&self.wal),
-            chain_key: self.chain_key.clone(),
+            chain_keys: self.chain_keys.clone(),
         }
     }
 

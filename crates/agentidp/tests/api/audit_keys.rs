@@ -1,6 +1,7 @@
 //! Keyed audit chains (`AUDIT_CHAIN_KEY`): links carry their key's id, an event altered and
-//! re-hashed without the key is caught, nodes that lack the key neither start nor write, and
-//! a key adopted on an existing chain keys every later link.
+//! re-hashed without the key is caught, nodes that lack the key neither start nor write, a
+//! key adopted on an existing chain keys every later link, and a retired key verifies only
+//! the links made before its successor's.
 
 use agentidp::domain::audit_log::{verify_chain, verify_chain_with};
 use agentidp::domain::chain_key::{ChainKey, VerifyPolicy};
@@ -76,7 +77,7 @@ backend_tests! {
         // Without the key, the forger can hash the link unkeyed or under a key of its own.
         let unkeyed = altered.chain_hash(head, &last.prev_hash);
         let own_key = altered.link_hash(head, &last.prev_hash, Some(&key(OTHER_KEY)));
-        for (hash, reason) in [(unkeyed, "downgraded"), (own_key, "not with the configured")] {
+        for (hash, reason) in [(unkeyed, "downgraded"), (own_key, "neither AUDIT_CHAIN_KEY")] {
             forge_last_event(&app, tenant, last.event.id, &hash).await;
             let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
             assert_eq!(broken.seq, head);
@@ -108,6 +109,31 @@ backend_tests! {
             assert!(chain.contains(&format!("keyed with key {}", key(KEY).id())), "{chain}");
         }
         assert!(app.try_another_node(&["--audit-chain-key", KEY]).await.is_ok());
+    }
+
+    async fn a_retired_key_still_verifies_its_links_but_may_not_follow_the_new_keys(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
+        let admin = app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        let rotated = app.another_node(&["--audit-chain-key", OTHER_KEY, "--audit-chain-retired-keys", KEY]).await;
+        rotated.create_agent(&admin, json!({})).await;
+        rotated.create_agent(&admin, json!({})).await;
+        let db = &rotated.state.idp.db;
+        assert_eq!(verify_chain(db, tenant).await.unwrap().unwrap(), 3 + 2 + 2);
+        // Nodes holding only the retired key neither start nor, if still running, write.
+        assert!(app.try_another_node(&["--audit-chain-key", KEY]).await.is_err());
+        let refused = app.request(Method::POST, "/v1/agents", Some(&admin), Some(crate::helpers::agent_body(json!({})))).await;
+        refused.expect_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR");
+        // Whoever holds the retired key (say it leaked) cannot re-hash a link that follows one
+        // made with its successor.
+        let (head, _) = db.chain_head(tenant).await.unwrap().unwrap();
+        let last = db.chain_page(tenant, head - 1, 1).await.unwrap().remove(0);
+        let mut altered = last.event.clone();
+        altered.actor = "mallory".into();
+        let forged = altered.link_hash(head, &last.prev_hash, Some(&key(KEY)));
+        forge_last_event(&rotated, tenant, last.event.id, &forged).await;
+        let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
+        assert_eq!(broken.seq, head);
+        assert!(broken.reason.contains("retired before"), "{}", broken.reason);
     }
 
     async fn a_key_adopted_on_an_existing_chain_keys_every_later_link(app) {
