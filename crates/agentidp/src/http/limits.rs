@@ -88,15 +88,6 @@ impl RateSlot {
         }
     }
 
-    /// Counts a failed client authentication against the client IP as well. An id that can
-    /// name no client was counted there already by [`Self::presented_client`].
-    pub async fn failed_client(&self, client_id: &str) -> Result<(), u64> {
-        match client_id.parse::<AgentId>() {
-            Ok(_) => self.ip().await,
-            Err(_) => Ok(()),
-        }
-    }
-
     /// Counts the request against the client IP (used when authentication failed).
     pub async fn ip(&self) -> Result<(), u64> {
         self.count(RateKey::Ip(self.ip)).await

@@ -20,7 +20,6 @@ use super::limits::{BearerRefusal, RateSlot, authenticate_bearer};
 use crate::app::AppState;
 use crate::domain::DomainError;
 use crate::domain::audit::RequestMeta;
-use crate::domain::credential::Client;
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{Audience, Principal};
 use crate::domain::tokens::TokenRequest;
@@ -129,36 +128,6 @@ fn client_credentials(
     }
 }
 
-/// Authenticates a client by id and secret, counting the attempt against the presented id
-/// and, should it fail, against the client IP as well: guesses spread over many client ids
-/// from one address are then limited like guesses at one.
-async fn authenticate_client(
-    state: &AppState,
-    slot: &RateSlot,
-    id: &str,
-    secret: &SecretString,
-    meta: &RequestMeta,
-) -> Result<Client, OAuthError> {
-    slot.presented_client(id)
-        .await
-        .map_err(OAuthError::rate_limited)?;
-    match state
-        .idp
-        .authenticate_client(id, secret.expose_secret(), meta)
-        .await
-    {
-        Ok((client, _)) => Ok(client),
-        Err(e) => {
-            if matches!(e, DomainError::InvalidClient) {
-                slot.failed_client(id)
-                    .await
-                    .map_err(OAuthError::rate_limited)?;
-            }
-            Err(e.into())
-        }
-    }
-}
-
 /// Authenticates the caller of introspection or revocation: client credentials, or a bearer
 /// token of the same tenant.
 async fn caller(
@@ -180,7 +149,13 @@ async fn caller(
         };
     }
     let (id, secret) = client_credentials(headers, id, secret)?;
-    let agent = authenticate_client(state, slot, &id, &secret, meta).await?;
+    slot.presented_client(&id)
+        .await
+        .map_err(OAuthError::rate_limited)?;
+    let (agent, _) = state
+        .idp
+        .authenticate_client(&id, secret.expose_secret(), meta)
+        .await?;
     Ok(Principal {
         meta: meta.clone(),
         tenant_id: agent.tenant_id,
@@ -248,7 +223,13 @@ async fn token(
         form.client_id.as_deref(),
         form.client_secret.as_ref(),
     )?;
-    let agent = authenticate_client(&state, &slot, &id, &secret, &meta).await?;
+    slot.presented_client(&id)
+        .await
+        .map_err(OAuthError::rate_limited)?;
+    let (agent, _) = state
+        .idp
+        .authenticate_client(&id, secret.expose_secret(), &meta)
+        .await?;
     let issued = state
         .idp
         .issue_token(&agent, TokenRequest { scope, audience }, &meta)
