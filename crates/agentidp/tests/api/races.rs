@@ -76,7 +76,8 @@ backend_tests! {
         for _ in 1..8 {
             app.request(Method::POST, &uri, Some(&admin), None).await.expect(StatusCode::CREATED);
         }
-        // Every one of these reads 8 active credentials before any of them inserts.
+        // Most of these read 8 active credentials before any of them inserts; however they
+        // interleave, no more than two may land.
         let creates = (0..6).map(|_| app.request(Method::POST, &uri, Some(&admin), None));
         let mut created = 0;
         for r in futures_util::future::join_all(creates).await {
@@ -90,6 +91,17 @@ backend_tests! {
         let active = list.expect(StatusCode::OK).as_array().unwrap().iter()
             .filter(|c| c["status"] == "active").count();
         assert_eq!(active, 10);
+    }
+
+    async fn a_credential_insert_at_the_limit_stores_nothing_whatever_was_read_before(app) {
+        let admin = app.admin_token().await;
+        let (id, _) = app.agent_with_secret(&admin, json!({})).await;
+        let agent = id.parse::<AgentId>().unwrap();
+        let (db, tenant) = (&app.state.idp.db, app.tenant_id().await);
+        let issue = || Credential::issue(&SecretHasher::new(None), agent, None, Timestamp::now()).unwrap().0;
+        assert_eq!(db.insert_credential(tenant, &issue(), Some(1), &[]).await.unwrap(), Err(InsertRefused::AtLimit));
+        assert_eq!(db.insert_credential(tenant, &issue(), Some(2), &[]).await.unwrap(), Ok(()));
+        assert_eq!(db.insert_credential(tenant, &issue(), None, &[]).await.unwrap(), Ok(()), "no limit");
     }
 
     async fn a_credential_creation_that_read_the_agent_before_its_decommissioning_stores_nothing(app) {
