@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::StoreError;
+use super::{Db, StoreError};
 use crate::domain::audit::NewEvent;
 use crate::domain::chain_key::{ChainKey, ChainKeys, HashKind};
 use crate::domain::ids::TenantId;
@@ -105,6 +105,26 @@ pub(crate) fn link<'a>(
             }
         })
         .collect()
+}
+
+impl Db {
+    /// The same database, hashing the audit chain links it appends with the current key of
+    /// `keys` (see [`crate::domain::chain_key`]); `None` appends unkeyed links.
+    #[must_use]
+    pub fn with_chain_keys(mut self, keys: Option<ChainKeys>) -> Self {
+        self.chain_keys = keys.map(std::sync::Arc::new);
+        self
+    }
+
+    /// The audit chain keys, if any.
+    pub fn chain_keys(&self) -> Option<&ChainKeys> {
+        self.chain_keys.as_deref()
+    }
+
+    /// The key new audit chain links are hashed with, if any.
+    pub(crate) fn new_link_key(&self) -> Option<&ChainKey> {
+        self.chain_keys().map(ChainKeys::current)
+    }
 }
 
 /// Refuses to extend a chain whose last link `prev` is keyed with a key not in `keys`: the

@@ -28,7 +28,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use crate::domain::chain_key::{ChainKey, ChainKeys};
+use crate::domain::chain_key::ChainKeys;
 
 pub use audit::Order;
 pub use batch::{BATCH_MAX, KnownHeads};
@@ -288,24 +288,6 @@ impl Db {
             wal: Arc::default(),
             chain_keys: None,
         }
-    }
-
-    /// The same database, hashing the audit chain links it appends with the current key of
-    /// `keys` (see [`crate::domain::chain_key`]); `None` appends unkeyed links.
-    #[must_use]
-    pub fn with_chain_keys(mut self, keys: Option<ChainKeys>) -> Self {
-        self.chain_keys = keys.map(Arc::new);
-        self
-    }
-
-    /// The audit chain keys, if any.
-    pub fn chain_keys(&self) -> Option<&ChainKeys> {
-        self.chain_keys.as_deref()
-    }
-
-    /// The key new audit chain links are hashed with, if any.
-    pub(crate) fn new_link_key(&self) -> Option<&ChainKey> {
-        self.chain_keys().map(ChainKeys::current)
     }
 
     pub(crate) fn busy(&self) -> Busy {
