@@ -290,16 +290,18 @@ impl Config {
                 .expose_secret()
                 .split(',')
                 .filter(|k| !k.trim().is_empty())
-                .map(|k| ChainKey::from_hex(&SecretString::from(k.to_owned())))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("AUDIT_CHAIN_RETIRED_KEYS: {e}"))?,
+                .enumerate()
+                .map(|(n, k)| {
+                    ChainKey::from_hex(&SecretString::from(k.to_owned()))
+                        .map_err(|e| format!("AUDIT_CHAIN_RETIRED_KEYS, key {}: {e}", n + 1))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
             None => Vec::new(),
         };
-        match self
-            .audit_chain_key
-            .as_ref()
-            .map(ChainKey::from_hex)
-            .transpose()?
+        let current = self.audit_chain_key.as_ref().map(ChainKey::from_hex);
+        match current
+            .transpose()
+            .map_err(|e| format!("AUDIT_CHAIN_KEY: {e}"))?
         {
             Some(current) => ChainKeys::new(current, retired).map(Some),
             None if retired.is_empty() => Ok(None),

@@ -77,7 +77,7 @@ fn migrate_bootstrap_and_key_rotation_work_on_a_fresh_database() {
     let url = dir.db_url();
     assert!(
         stdout(&agentidp(&dir.0, &["--database-url", &url, "migrate"]))
-            .contains("4 migration(s) applied")
+            .contains("5 migration(s) applied")
     );
     assert!(
         stdout(&agentidp(&dir.0, &["--database-url", &url, "migrate"]))
@@ -185,5 +185,11 @@ fn a_keyed_audit_chain_verifies_only_with_its_key_and_refuses_nodes_without_it()
         assert!(message.contains("keyed with key"), "{message}");
     }
     let short = run(&["--audit-chain-key", "abcd", "audit", "verify"]);
-    assert!(String::from_utf8_lossy(&short.stderr).contains("openssl rand -hex 32"));
+    assert!(!short.status.success());
+    let message = String::from_utf8_lossy(&short.stderr);
+    assert!(message.contains("openssl rand -hex 32"), "{message}");
+    assert!(
+        !message.contains("abcd"),
+        "the malformed secret is not repeated: {message}"
+    );
 }

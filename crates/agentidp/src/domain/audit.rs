@@ -228,6 +228,17 @@ impl NewEvent {
     }
 }
 
+/// Where a chain's verification resumes after the retention purge removed its beginning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The last removed event's position.
+    pub seq: i64,
+    /// Its hash, which the first remaining event's `prev_hash` must equal.
+    pub hash: String,
+    /// The checkpoint's MAC under the chain key the purge held, if any.
+    pub mac: Option<String>,
+}
+
 /// A stored event with its place in the chain.
 #[derive(Debug, Clone)]
 pub struct StoredEvent {

@@ -14,9 +14,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use super::audit::{BrokenLink, EventFilter, NewEvent, StoredEvent};
+use super::audit::{BrokenLink, EventFilter, GENESIS_HASH, NewEvent, StoredEvent};
 use super::chain_key::{
-    HashKind, KEYED_HEADER_LEN, KEYED_PREFIX, NewestKey, UNKNOWN_AGE, VerifyPolicy, link_key,
+    HashKind, KEYED_HEADER_LEN, KEYED_PREFIX, NewestKey, UNKNOWN_AGE, VerifyPolicy,
+    check_checkpoint, link_key,
 };
 use super::ids::TenantId;
 use super::time::Timestamp;
@@ -253,7 +254,26 @@ pub async fn verify_chain_with(
             reason,
         }))
     };
-    let (mut seq, mut prev) = db.chain_start(tenant).await?;
+    let checkpoint = db.chain_checkpoint(tenant).await?;
+    let (mut seq, mut prev) = match &checkpoint {
+        Some(c) => (c.seq, c.hash.clone()),
+        None => (0, GENESIS_HASH.to_owned()),
+    };
+    if let Some(c) = &checkpoint {
+        if let Err(reason) = check_checkpoint(tenant, c, db.chain_keys(), policy) {
+            return broken(c.seq + 1, reason);
+        }
+        // The purge removes every event up to its checkpoint; one left there was put back.
+        if let Some(stale) = db.first_event_through(tenant, c.seq).await? {
+            return broken(
+                stale,
+                format!(
+                    "it is before the retention checkpoint after {}, where the chain resumes (re-inserted?)",
+                    c.seq
+                ),
+            );
+        }
+    }
     let mut verified = 0u64;
     // A keyed checkpoint means keyed events came before it, too.
     let mut newest: NewestKey = match HashKind::of(&prev) {

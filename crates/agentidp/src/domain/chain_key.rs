@@ -12,6 +12,9 @@
 use aws_lc_rs::{digest, hmac};
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 
+use super::audit::Checkpoint;
+use super::ids::TenantId;
+
 /// What starts the hash of a keyed link.
 pub const KEYED_PREFIX: &str = "hmac-sha256:";
 
@@ -23,6 +26,9 @@ pub const KEYED_HEADER_LEN: usize = KEYED_PREFIX.len() + KEY_ID_DIGITS + 1;
 
 /// Shortest key accepted: the HMAC-SHA-256 output size, as RFC 2104 §3 recommends.
 pub const MIN_KEY_BYTES: usize = 32;
+
+/// What starts a checkpoint's MAC input; no link's input (a previous hash) starts with it.
+const CHECKPOINT_LABEL: &[u8] = b"agentidp audit checkpoint\n";
 
 /// Domain separation for the key id, so the id is never a digest an HMAC could reuse.
 const KEY_ID_LABEL: &[u8] = b"agentidp audit chain key id\n";
@@ -45,13 +51,13 @@ impl ChainKey {
     pub fn from_hex(text: &SecretString) -> Result<Self, String> {
         let bytes = SecretBox::new(
             hex::decode(text.expose_secret().trim())
-                .map_err(|_| "AUDIT_CHAIN_KEY must be hexadecimal (openssl rand -hex 32)")?
+                .map_err(|_| "a chain key must be hexadecimal (openssl rand -hex 32)")?
                 .into_boxed_slice(),
         );
         let bytes = bytes.expose_secret();
         if bytes.len() < MIN_KEY_BYTES {
             return Err(format!(
-                "AUDIT_CHAIN_KEY must hold at least {MIN_KEY_BYTES} bytes ({} hex digits); \
+                "a chain key must hold at least {MIN_KEY_BYTES} bytes ({} hex digits); \
                  generate one with `openssl rand -hex 32`",
                 MIN_KEY_BYTES * 2
             ));
@@ -77,6 +83,15 @@ impl ChainKey {
         ctx.update(prev_hash.as_bytes());
         ctx.update(b"\n");
         ctx.update(canonical.as_bytes());
+        format!("{KEYED_PREFIX}{}:{}", self.id, hex::encode(ctx.sign()))
+    }
+
+    /// The MAC of a retention checkpoint: chain `tenant` resumes after position `seq`, whose
+    /// hash is `hash`.
+    pub fn checkpoint_mac(&self, tenant: TenantId, seq: i64, hash: &str) -> String {
+        let mut ctx = hmac::Context::with_key(&self.key);
+        ctx.update(CHECKPOINT_LABEL);
+        ctx.update(format!("{tenant}\n{seq}\n{hash}").as_bytes());
         format!("{KEYED_PREFIX}{}:{}", self.id, hex::encode(ctx.sign()))
     }
 }
@@ -191,6 +206,43 @@ pub(crate) fn link_key<'k>(
                 .into(),
         ),
         (HashKind::Unkeyed, _) => Ok(None),
+    }
+}
+
+/// Checks the retention checkpoint a chain resumes at: with keys, its MAC must be one of
+/// theirs, and a checkpoint without one passes only if it is unkeyed and the policy accepts
+/// events from before the key; `Err` the reason it does not pass.
+pub(crate) fn check_checkpoint(
+    tenant: TenantId,
+    checkpoint: &Checkpoint,
+    keys: Option<&ChainKeys>,
+    policy: VerifyPolicy,
+) -> Result<(), String> {
+    let at = checkpoint.seq;
+    let Some(mac) = &checkpoint.mac else {
+        let keyed = matches!(HashKind::of(&checkpoint.hash), HashKind::Keyed(_));
+        return match keys {
+            Some(_) if keyed || !policy.accept_unkeyed_prefix => Err(format!(
+                "the chain resumes at a retention checkpoint after {at} without a MAC, although \
+                 AUDIT_CHAIN_KEY is set"
+            )),
+            _ => Ok(()),
+        };
+    };
+    let HashKind::Keyed(id) = HashKind::of(mac) else {
+        return Err(format!(
+            "the retention checkpoint after {at} has a malformed MAC"
+        ));
+    };
+    match keys.and_then(|k| k.find(id)) {
+        Some((_, key)) if key.checkpoint_mac(tenant, at, &checkpoint.hash) == *mac => Ok(()),
+        Some(_) => Err(format!(
+            "the retention checkpoint after {at} does not match its MAC (forged or altered)"
+        )),
+        None => Err(format!(
+            "the retention checkpoint after {at} is authenticated with key {id}, which this \
+             node's AUDIT_CHAIN_KEY and AUDIT_CHAIN_RETIRED_KEYS do not hold"
+        )),
     }
 }
 

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{Db, StoreError, StoreResult, from_row, in_tx, on_pool, parse_stored};
 use crate::domain::audit::{
-    Action, EventFilter, GENESIS_HASH, NewEvent, Outcome, RequestMeta, SYSTEM_TENANT, StoredEvent,
+    Action, Checkpoint, EventFilter, NewEvent, Outcome, RequestMeta, SYSTEM_TENANT, StoredEvent,
 };
 use crate::domain::ids::{AgentId, TenantId};
 use crate::domain::time::Timestamp;
@@ -197,12 +197,24 @@ impl Db {
         rows.into_iter().map(StoredEvent::try_from).collect()
     }
 
-    /// Where a chain's verification starts: the newest retention checkpoint, or the genesis.
-    pub async fn chain_start(&self, tenant: TenantId) -> StoreResult<(i64, String)> {
-        const SQL: &str = "SELECT seq, hash FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1";
-        let row: Option<(i64, String)> =
+    /// The newest retention checkpoint of a chain, where its verification starts; `None`: the
+    /// chain starts at the genesis.
+    pub async fn chain_checkpoint(&self, tenant: TenantId) -> StoreResult<Option<Checkpoint>> {
+        const SQL: &str = "SELECT seq, hash, mac FROM audit_checkpoints WHERE tenant_id = $1 ORDER BY seq DESC LIMIT 1";
+        let row: Option<(i64, String, Option<String>)> =
             on_pool!(self, p => sqlx::query_as(SQL).bind(tenant.uuid()).fetch_optional(p).await)?;
-        Ok(row.unwrap_or((0, GENESIS_HASH.to_owned())))
+        Ok(row.map(|(seq, hash, mac)| Checkpoint { seq, hash, mac }))
+    }
+
+    /// The first position at or before `seq` that still holds an event of the chain.
+    pub async fn first_event_through(
+        &self,
+        tenant: TenantId,
+        seq: i64,
+    ) -> StoreResult<Option<i64>> {
+        const SQL: &str = "SELECT min(seq) FROM audit_events WHERE tenant_id = $1 AND seq <= $2";
+        let (first,): (Option<i64>,) = on_pool!(self, p => sqlx::query_as(SQL).bind(tenant.uuid()).bind(seq).fetch_one(p).await)?;
+        Ok(first)
     }
 
     /// The head of a chain: its last position and hash.
@@ -257,8 +269,9 @@ impl Db {
         // Seeks by id (UUID v7, time-ordered) rather than scanning the retained events.
         const LAST: &str = "SELECT seq, hash FROM audit_events WHERE tenant_id = $1 AND id < $3
             AND occurred_at < $2 ORDER BY id DESC LIMIT 1";
-        const CHECKPOINT: &str = "INSERT INTO audit_checkpoints (tenant_id, seq, hash, created_at)
-            VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, seq) DO NOTHING";
+        const CHECKPOINT: &str =
+            "INSERT INTO audit_checkpoints (tenant_id, seq, hash, created_at, mac)
+            VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, seq) DO NOTHING";
         const GUARD_ON: &str = "INSERT INTO audit_purge_guard (id) VALUES (1)";
         const DELETE: &str = "DELETE FROM audit_events WHERE tenant_id = $1 AND seq <= $2";
         const GUARD_OFF: &str = "DELETE FROM audit_purge_guard";
@@ -275,8 +288,9 @@ impl Db {
                 Some((seq, hash)) => {
                     // The guard also admits the checkpoint, which no other path may write.
                     sqlx::query(GUARD_ON).execute(&mut *tx).await?;
+                    let mac = self.new_link_key().map(|k| k.checkpoint_mac(tenant, seq, &hash));
                     sqlx::query(CHECKPOINT).bind(tenant.uuid()).bind(seq).bind(hash.as_str()).bind(now)
-                        .execute(&mut *tx).await?;
+                        .bind(mac).execute(&mut *tx).await?;
                     let done = sqlx::query(DELETE).bind(tenant.uuid()).bind(seq).execute(&mut *tx).await?.rows_affected();
                     sqlx::query(GUARD_OFF).execute(&mut *tx).await?;
                     done

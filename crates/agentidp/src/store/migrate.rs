@@ -36,6 +36,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0004_audit_companions.sql"),
         postgres: include_str!("../../migrations/postgres/0004_audit_companions.sql"),
     },
+    Migration {
+        version: 5,
+        description: "audit checkpoints authenticated",
+        sqlite: include_str!("../../migrations/sqlite/0005_audit_checkpoint_mac.sql"),
+        postgres: include_str!("../../migrations/postgres/0005_audit_checkpoint_mac.sql"),
+    },
 ];
 
 /// Serialises concurrent `migrate` runs on PostgreSQL (several nodes starting at once).

@@ -1,7 +1,8 @@
 //! Keyed audit chains (`AUDIT_CHAIN_KEY`): links carry their key's id, an event altered and
 //! re-hashed without the key is caught, nodes that lack the key neither start nor write, a
 //! key adopted on an existing chain keys every later link, and a retired key verifies only
-//! the links made before its successor's.
+//! the links made before its successor's. Retention checkpoints carry a MAC, and events put
+//! back before one are caught.
 
 use agentidp::domain::audit_log::{verify_chain, verify_chain_with};
 use agentidp::domain::chain_key::{ChainKey, VerifyPolicy};
@@ -45,6 +46,22 @@ async fn forge_last_event(app: &TestApp, tenant: TenantId, event: Uuid, hash: &s
     app.raw_sql(&format!(
         "{bypass} UPDATE audit_events SET actor = 'mallory', hash = '{hash}' WHERE id = {event};
          UPDATE audit_heads SET hash = '{hash}' WHERE tenant_id = {tenant};"
+    ))
+    .await
+    .unwrap();
+}
+
+/// Writes a retention checkpoint after position `seq` with MAC `mac` (SQL) and removes the
+/// events up to it, through the purge's guard, as someone with write access could.
+async fn forge_checkpoint(app: &TestApp, tenant: TenantId, seq: i64, mac: &str) {
+    let tenant = uuid_sql(app, tenant.uuid());
+    app.raw_sql(&format!(
+        "INSERT INTO audit_purge_guard (id) VALUES (1);
+         INSERT INTO audit_checkpoints (tenant_id, seq, hash, created_at, mac)
+             SELECT tenant_id, seq, hash, occurred_at, {mac} FROM audit_events
+             WHERE tenant_id = {tenant} AND seq = {seq};
+         DELETE FROM audit_events WHERE tenant_id = {tenant} AND seq <= {seq};
+         DELETE FROM audit_purge_guard;"
     ))
     .await
     .unwrap();
@@ -154,5 +171,60 @@ backend_tests! {
         let unkeyed = verify_chain(&app.state.idp.db, tenant).await.unwrap().unwrap_err();
         assert!(unkeyed.reason.contains("set AUDIT_CHAIN_KEY"), "{}", unkeyed.reason);
         assert_eq!(verify_chain_with(db, tenant, lenient).await.unwrap().unwrap(), verified);
+    }
+
+    async fn a_retention_checkpoint_forged_without_the_key_is_caught(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
+        let admin = app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        app.create_agent(&admin, json!({})).await;
+        app.create_agent(&admin, json!({})).await;
+        let db = &app.state.idp.db;
+        let (head, _) = db.chain_head(tenant).await.unwrap().unwrap();
+        // A MAC under a key of the forger's own, over the right position and hash.
+        let hidden = db.chain_page(tenant, head - 3, 1).await.unwrap().remove(0);
+        let foreign_mac = format!("'{}'", key(OTHER_KEY).checkpoint_mac(tenant, head - 2, &hidden.hash));
+        for (seq, mac, reason) in [(head - 2, foreign_mac.as_str(), "do not hold"), (head - 1, "NULL", "without a MAC")] {
+            forge_checkpoint(&app, tenant, seq, mac).await;
+            let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
+            assert_eq!(broken.seq, seq + 1);
+            assert!(broken.reason.contains(reason), "{}", broken.reason);
+        }
+    }
+
+    async fn a_keyed_checkpoint_admits_no_unkeyed_link_after_it_even_from_before_the_key(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
+        let admin = app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        let db = &app.state.idp.db;
+        let now = Timestamp::now();
+        db.purge_events(tenant, now.plus_seconds(1), now).await.unwrap();
+        app.create_agent(&admin, json!({})).await;
+        let (head, _) = db.chain_head(tenant).await.unwrap().unwrap();
+        let last = db.chain_page(tenant, head - 1, 1).await.unwrap().remove(0);
+        forge_last_event(&app, tenant, last.event.id, &last.event.chain_hash(head, &last.prev_hash)).await;
+        let lenient = VerifyPolicy { accept_unkeyed_prefix: true };
+        let broken = verify_chain_with(db, tenant, lenient).await.unwrap().unwrap_err();
+        assert!(broken.reason.contains("downgraded"), "{}", broken.reason);
+    }
+
+    async fn an_event_put_back_before_the_retention_checkpoint_is_caught(app) {
+        let admin = app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        let db = &app.state.idp.db;
+        let now = Timestamp::now();
+        db.purge_events(tenant, now.plus_seconds(1), now).await.unwrap();
+        app.create_agent(&admin, json!({})).await;
+        assert!(verify_chain(db, tenant).await.unwrap().is_ok());
+        let (head, _) = db.chain_head(tenant).await.unwrap().unwrap();
+        let (copy, tenant_sql) = (uuid_sql(&app, Uuid::now_v7()), uuid_sql(&app, tenant.uuid()));
+        app.raw_sql(&format!(
+            "INSERT INTO audit_events (id, tenant_id, seq, occurred_at, actor, agent_id, action,
+                 outcome, ip, user_agent, metadata, prev_hash, hash)
+             SELECT {copy}, tenant_id, 1, occurred_at, 'mallory', agent_id, action, outcome, ip,
+                 user_agent, metadata, prev_hash, hash
+             FROM audit_events WHERE tenant_id = {tenant_sql} AND seq = {head}"
+        )).await.unwrap();
+        let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
+        assert_eq!(broken.seq, 1);
+        assert!(broken.reason.contains("before the retention checkpoint"), "{}", broken.reason);
     }
 }
