@@ -209,9 +209,11 @@ pub(crate) fn link_key<'k>(
     }
 }
 
-/// Checks the retention checkpoint a chain resumes at: with keys, its MAC must be one of
-/// theirs, and a checkpoint without one passes only if it is unkeyed and the policy accepts
-/// events from before the key; `Err` the reason it does not pass.
+/// Checks the retention checkpoint a chain resumes at. With keys, its MAC must be one of
+/// theirs, made with a key no older than the one that made the checkpoint's hash (so a leaked
+/// retired key cannot move a chain's start past links of its successor). A checkpoint without
+/// a MAC passes only if its hash is unkeyed and the policy accepts events from before the key.
+/// `Err` is the reason it does not pass.
 pub(crate) fn check_checkpoint(
     tenant: TenantId,
     checkpoint: &Checkpoint,
@@ -219,12 +221,16 @@ pub(crate) fn check_checkpoint(
     policy: VerifyPolicy,
 ) -> Result<(), String> {
     let at = checkpoint.seq;
+    let hash_kind = HashKind::of(&checkpoint.hash);
     let Some(mac) = &checkpoint.mac else {
-        let keyed = matches!(HashKind::of(&checkpoint.hash), HashKind::Keyed(_));
-        return match keys {
-            Some(_) if keyed || !policy.accept_unkeyed_prefix => Err(format!(
+        return match (keys, hash_kind) {
+            (Some(_), HashKind::Keyed(_)) => Err(format!(
+                "the chain resumes at a retention checkpoint after {at} without a MAC, though \
+                 the event there is keyed"
+            )),
+            (Some(_), HashKind::Unkeyed) if !policy.accept_unkeyed_prefix => Err(format!(
                 "the chain resumes at a retention checkpoint after {at} without a MAC, although \
-                 AUDIT_CHAIN_KEY is set"
+                 AUDIT_CHAIN_KEY is set (from before the key: --accept-unkeyed-prefix)"
             )),
             _ => Ok(()),
         };
@@ -234,16 +240,28 @@ pub(crate) fn check_checkpoint(
             "the retention checkpoint after {at} has a malformed MAC"
         ));
     };
-    match keys.and_then(|k| k.find(id)) {
-        Some((_, key)) if key.checkpoint_mac(tenant, at, &checkpoint.hash) == *mac => Ok(()),
-        Some(_) => Err(format!(
-            "the retention checkpoint after {at} does not match its MAC (forged or altered)"
-        )),
-        None => Err(format!(
+    let Some((mac_age, key)) = keys.and_then(|k| k.find(id)) else {
+        return Err(format!(
             "the retention checkpoint after {at} is authenticated with key {id}, which this \
              node's AUDIT_CHAIN_KEY and AUDIT_CHAIN_RETIRED_KEYS do not hold"
-        )),
+        ));
+    };
+    let hash_age = match hash_kind {
+        HashKind::Keyed(h) => keys.and_then(|k| k.find(h)).map_or(UNKNOWN_AGE, |(a, _)| a),
+        HashKind::Unkeyed => UNKNOWN_AGE,
+    };
+    if mac_age > hash_age {
+        return Err(format!(
+            "the retention checkpoint after {at} is authenticated with key {id}, retired before \
+             the key of the event there (forged with a retired key?)"
+        ));
     }
+    if key.checkpoint_mac(tenant, at, &checkpoint.hash) != *mac {
+        return Err(format!(
+            "the retention checkpoint after {at} does not match its MAC (forged or altered)"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

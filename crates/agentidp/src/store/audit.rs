@@ -4,6 +4,7 @@
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
+use super::chain::check_extends;
 use super::{Db, StoreError, StoreResult, from_row, in_tx, on_pool, parse_stored};
 use crate::domain::audit::{
     Action, Checkpoint, EventFilter, NewEvent, Outcome, RequestMeta, SYSTEM_TENANT, StoredEvent,
@@ -285,6 +286,12 @@ impl Db {
                     .await?;
             match last {
                 None => 0,
+                // A checkpoint this node could not authenticate would break the chain for
+                // good; a node holding the chain's key purges it instead.
+                Some((_, hash)) if check_extends(&hash, self.chain_keys()).is_err() => {
+                    tracing::warn!(%tenant, "audit chain keyed with a key this node lacks; not purged");
+                    0
+                }
                 Some((seq, hash)) => {
                     // The guard also admits the checkpoint, which no other path may write.
                     sqlx::query(GUARD_ON).execute(&mut *tx).await?;

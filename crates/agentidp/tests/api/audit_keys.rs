@@ -170,25 +170,58 @@ backend_tests! {
         refused.expect_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR");
         let unkeyed = verify_chain(&app.state.idp.db, tenant).await.unwrap().unwrap_err();
         assert!(unkeyed.reason.contains("set AUDIT_CHAIN_KEY"), "{}", unkeyed.reason);
+        // Nor does it purge the chain: it could not authenticate the checkpoint.
+        let now = Timestamp::now();
+        assert_eq!(app.state.idp.db.purge_events(tenant, now.plus_seconds(1), now).await.unwrap(), 0);
         assert_eq!(verify_chain_with(db, tenant, lenient).await.unwrap().unwrap(), verified);
     }
 
     async fn a_retention_checkpoint_forged_without_the_key_is_caught(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
         let admin = app.admin_token().await;
         let tenant = app.tenant_id().await;
-        app.create_agent(&admin, json!({})).await;
-        app.create_agent(&admin, json!({})).await;
         let db = &app.state.idp.db;
+        let now = Timestamp::now();
+        db.purge_events(tenant, now.plus_seconds(1), now).await.unwrap();
+        for _ in 0..4 {
+            app.create_agent(&admin, json!({})).await;
+        }
         let (head, _) = db.chain_head(tenant).await.unwrap().unwrap();
         // A MAC under a key of the forger's own, over the right position and hash.
-        let hidden = db.chain_page(tenant, head - 3, 1).await.unwrap().remove(0);
-        let foreign_mac = format!("'{}'", key(OTHER_KEY).checkpoint_mac(tenant, head - 2, &hidden.hash));
-        for (seq, mac, reason) in [(head - 2, foreign_mac.as_str(), "do not hold"), (head - 1, "NULL", "without a MAC")] {
+        let hidden = db.chain_page(tenant, head - 4, 1).await.unwrap().remove(0);
+        let foreign = format!("'{}'", key(OTHER_KEY).checkpoint_mac(tenant, head - 3, &hidden.hash));
+        // The real purge's MAC, copied onto another position.
+        let copied = format!(
+            "(SELECT mac FROM audit_checkpoints WHERE tenant_id = {} ORDER BY seq LIMIT 1)",
+            uuid_sql(&app, tenant.uuid())
+        );
+        let lenient = VerifyPolicy { accept_unkeyed_prefix: true };
+        for (seq, mac, reason) in [
+            (head - 3, foreign.as_str(), "do not hold"),
+            (head - 2, copied.as_str(), "does not match its MAC"),
+            (head - 1, "NULL", "without a MAC"),
+        ] {
             forge_checkpoint(&app, tenant, seq, mac).await;
-            let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
-            assert_eq!(broken.seq, seq + 1);
-            assert!(broken.reason.contains(reason), "{}", broken.reason);
+            for policy in [VerifyPolicy::default(), lenient] {
+                let broken = verify_chain_with(db, tenant, policy).await.unwrap().unwrap_err();
+                assert_eq!(broken.seq, seq + 1);
+                assert!(broken.reason.contains(reason), "{}", broken.reason);
+            }
         }
+    }
+
+    async fn a_retired_key_cannot_move_a_chains_start_past_its_successors_links(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
+        let admin = app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        let rotated = app.another_node(&["--audit-chain-key", OTHER_KEY, "--audit-chain-retired-keys", KEY]).await;
+        rotated.create_agent(&admin, json!({})).await;
+        rotated.create_agent(&admin, json!({})).await;
+        let db = &rotated.state.idp.db;
+        let (head, _) = db.chain_head(tenant).await.unwrap().unwrap();
+        let successors = db.chain_page(tenant, head - 2, 1).await.unwrap().remove(0);
+        let mac = key(KEY).checkpoint_mac(tenant, head - 1, &successors.hash);
+        forge_checkpoint(&rotated, tenant, head - 1, &format!("'{mac}'")).await;
+        let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
+        assert!(broken.reason.contains("retired before"), "{}", broken.reason);
     }
 
     async fn a_keyed_checkpoint_admits_no_unkeyed_link_after_it_even_from_before_the_key(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
