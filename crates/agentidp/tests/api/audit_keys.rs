@@ -4,6 +4,7 @@
 //! the links made before its successor's. Retention checkpoints carry a MAC, and events put
 //! back before one are caught.
 
+use agentidp::domain::audit::StoredEvent;
 use agentidp::domain::audit_log::{verify_chain, verify_chain_with};
 use agentidp::domain::chain_key::{ChainKey, VerifyPolicy};
 use agentidp::domain::ids::TenantId;
@@ -29,6 +30,50 @@ fn uuid_sql(app: &TestApp, id: Uuid) -> String {
         Backend::Sqlite => format!("x'{}'", id.simple()),
         Backend::Postgres => format!("'{id}'"),
     }
+}
+
+/// The chain's head position and its last event.
+async fn last_event(app: &TestApp, tenant: TenantId) -> (i64, StoredEvent) {
+    let db = &app.state.idp.db;
+    let (head, _) = db.chain_head(tenant).await.unwrap().unwrap();
+    (
+        head,
+        db.chain_page(tenant, head - 1, 1).await.unwrap().remove(0),
+    )
+}
+
+/// Purges the whole tenant chain as the retention purge would, leaving a checkpoint at its
+/// head; returns an admin token and the tenant.
+async fn purge_all(app: &TestApp) -> (String, TenantId) {
+    let admin = app.admin_token().await;
+    let tenant = app.tenant_id().await;
+    let now = Timestamp::now();
+    assert!(
+        app.state
+            .idp
+            .db
+            .purge_events(tenant, now.plus_seconds(1), now)
+            .await
+            .unwrap()
+            > 0
+    );
+    (admin, tenant)
+}
+
+/// A node that rotated the chain key (`OTHER_KEY` current, `KEY` retired), after it appended
+/// two events with the new key.
+async fn rotated_node(app: &TestApp, admin: &str) -> TestApp {
+    let rotated = app
+        .another_node(&[
+            "--audit-chain-key",
+            OTHER_KEY,
+            "--audit-chain-retired-keys",
+            KEY,
+        ])
+        .await;
+    rotated.create_agent(admin, json!({})).await;
+    rotated.create_agent(admin, json!({})).await;
+    rotated
 }
 
 /// Rewrites the chain's last event with a new actor and `hash`, and its head to match, past
@@ -87,8 +132,7 @@ backend_tests! {
         app.create_agent(&admin, json!({})).await;
         let tenant = app.tenant_id().await;
         let db = &app.state.idp.db;
-        let (head, _) = db.chain_head(tenant).await.unwrap().unwrap();
-        let last = db.chain_page(tenant, head - 1, 1).await.unwrap().remove(0);
+        let (head, last) = last_event(&app, tenant).await;
         let mut altered = last.event.clone();
         altered.actor = "mallory".into();
         // Without the key, the forger can hash the link unkeyed or under a key of its own.
@@ -107,11 +151,8 @@ backend_tests! {
     }
 
     async fn a_keyed_chain_continues_verifiably_from_a_retention_checkpoint(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
-        let admin = app.admin_token().await;
-        let tenant = app.tenant_id().await;
+        let (admin, tenant) = purge_all(&app).await;
         let db = &app.state.idp.db;
-        let now = Timestamp::now();
-        assert!(db.purge_events(tenant, now.plus_seconds(1), now).await.unwrap() > 0);
         app.create_agent(&admin, json!({})).await;
         assert_eq!(verify_chain(db, tenant).await.unwrap().unwrap(), 1);
     }
@@ -131,9 +172,7 @@ backend_tests! {
     async fn a_retired_key_still_verifies_its_links_but_may_not_follow_the_new_keys(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
         let admin = app.admin_token().await;
         let tenant = app.tenant_id().await;
-        let rotated = app.another_node(&["--audit-chain-key", OTHER_KEY, "--audit-chain-retired-keys", KEY]).await;
-        rotated.create_agent(&admin, json!({})).await;
-        rotated.create_agent(&admin, json!({})).await;
+        let rotated = rotated_node(&app, &admin).await;
         let db = &rotated.state.idp.db;
         assert_eq!(verify_chain(db, tenant).await.unwrap().unwrap(), 3 + 2 + 2);
         // Nodes holding only the retired key neither start nor, if still running, write.
@@ -142,8 +181,7 @@ backend_tests! {
         refused.expect_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR");
         // Whoever holds the retired key (say it leaked) cannot re-hash a link that follows one
         // made with its successor.
-        let (head, _) = db.chain_head(tenant).await.unwrap().unwrap();
-        let last = db.chain_page(tenant, head - 1, 1).await.unwrap().remove(0);
+        let (head, last) = last_event(&rotated, tenant).await;
         let mut altered = last.event.clone();
         altered.actor = "mallory".into();
         let forged = altered.link_hash(head, &last.prev_hash, Some(&key(KEY)));
@@ -177,11 +215,8 @@ backend_tests! {
     }
 
     async fn a_retention_checkpoint_forged_without_the_key_is_caught(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
-        let admin = app.admin_token().await;
-        let tenant = app.tenant_id().await;
+        let (admin, tenant) = purge_all(&app).await;
         let db = &app.state.idp.db;
-        let now = Timestamp::now();
-        db.purge_events(tenant, now.plus_seconds(1), now).await.unwrap();
         for _ in 0..4 {
             app.create_agent(&admin, json!({})).await;
         }
@@ -212,9 +247,7 @@ backend_tests! {
     async fn a_retired_key_cannot_move_a_chains_start_past_its_successors_links(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
         let admin = app.admin_token().await;
         let tenant = app.tenant_id().await;
-        let rotated = app.another_node(&["--audit-chain-key", OTHER_KEY, "--audit-chain-retired-keys", KEY]).await;
-        rotated.create_agent(&admin, json!({})).await;
-        rotated.create_agent(&admin, json!({})).await;
+        let rotated = rotated_node(&app, &admin).await;
         let db = &rotated.state.idp.db;
         let (head, _) = db.chain_head(tenant).await.unwrap().unwrap();
         let successors = db.chain_page(tenant, head - 2, 1).await.unwrap().remove(0);
@@ -225,14 +258,10 @@ backend_tests! {
     }
 
     async fn a_keyed_checkpoint_admits_no_unkeyed_link_after_it_even_from_before_the_key(app, "--audit-chain-key", "1111111111111111111111111111111111111111111111111111111111111111") {
-        let admin = app.admin_token().await;
-        let tenant = app.tenant_id().await;
+        let (admin, tenant) = purge_all(&app).await;
         let db = &app.state.idp.db;
-        let now = Timestamp::now();
-        db.purge_events(tenant, now.plus_seconds(1), now).await.unwrap();
         app.create_agent(&admin, json!({})).await;
-        let (head, _) = db.chain_head(tenant).await.unwrap().unwrap();
-        let last = db.chain_page(tenant, head - 1, 1).await.unwrap().remove(0);
+        let (head, last) = last_event(&app, tenant).await;
         forge_last_event(&app, tenant, last.event.id, &last.event.chain_hash(head, &last.prev_hash)).await;
         let lenient = VerifyPolicy { accept_unkeyed_prefix: true };
         let broken = verify_chain_with(db, tenant, lenient).await.unwrap().unwrap_err();
@@ -240,11 +269,8 @@ backend_tests! {
     }
 
     async fn an_event_put_back_before_the_retention_checkpoint_is_caught(app) {
-        let admin = app.admin_token().await;
-        let tenant = app.tenant_id().await;
+        let (admin, tenant) = purge_all(&app).await;
         let db = &app.state.idp.db;
-        let now = Timestamp::now();
-        db.purge_events(tenant, now.plus_seconds(1), now).await.unwrap();
         app.create_agent(&admin, json!({})).await;
         assert!(verify_chain(db, tenant).await.unwrap().is_ok());
         let (head, _) = db.chain_head(tenant).await.unwrap().unwrap();
