@@ -71,28 +71,20 @@ impl Idp {
             updated_at: now,
             last_auth_at: None,
         };
-        let event = NewEvent::new(
-            caller.tenant_id,
-            caller.actor(),
-            Action::AgentCreated,
-            &caller.meta,
-        )
-        .subject(agent.id)
-        .with("email", agent.email.as_str())
-        .with("allowedScopes", agent.allowed_scopes.to_string());
+        let event = caller
+            .event(Action::AgentCreated)
+            .subject(agent.id)
+            .with("email", agent.email.as_str())
+            .with("allowedScopes", agent.allowed_scopes.to_string());
         let limit = self.settings.max_agents_per_tenant;
         match self.db.insert_agent(&agent, limit, &[event]).await {
             Ok(()) => Ok(agent),
             Err(StoreError::LimitReached) => {
-                let refused = NewEvent::new(
-                    caller.tenant_id,
-                    caller.actor(),
-                    Action::LimitExceeded,
-                    &caller.meta,
-                )
-                .failed()
-                .with("limit", "agents")
-                .with("max", limit);
+                let refused = caller
+                    .event(Action::LimitExceeded)
+                    .failed()
+                    .with("limit", "agents")
+                    .with("max", limit);
                 self.audit.record(refused).await?;
                 Err(DomainError::AgentLimitReached { limit })
             }
@@ -228,14 +220,10 @@ impl Idp {
                 return Ok(());
             }
             let read_at = agent.updated_at;
-            let event = NewEvent::new(
-                caller.tenant_id,
-                caller.actor(),
-                Action::AgentDecommissioned,
-                &caller.meta,
-            )
-            .subject(agent.id)
-            .with("from", agent.status.as_str());
+            let event = caller
+                .event(Action::AgentDecommissioned)
+                .subject(agent.id)
+                .with("from", agent.status.as_str());
             agent.status = AgentStatus::Decommissioned;
             agent.updated_at = Timestamp::now();
             match self

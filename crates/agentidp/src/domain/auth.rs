@@ -107,14 +107,10 @@ impl Idp {
         if caller.scopes.contains(scope) {
             return Ok(());
         }
-        let event = NewEvent::new(
-            caller.tenant_id,
-            caller.actor(),
-            Action::AccessDenied,
-            &caller.meta,
-        )
-        .failed()
-        .with("requiredScope", scope);
+        let event = caller
+            .event(Action::AccessDenied)
+            .failed()
+            .with("requiredScope", scope);
         self.audit.record(event).await?;
         Err(DomainError::InsufficientScope(scope))
     }

@@ -1,7 +1,7 @@
 //! Credential use cases: issue, list, rotate with a grace period, revoke.
 
 use super::agent::AgentStatus;
-use super::audit::{Action, NewEvent};
+use super::audit::Action;
 use super::credential::{ClientSecret, Credential, CredentialStatus};
 use super::ids::{AgentId, CredentialId};
 use super::time::Timestamp;
@@ -63,15 +63,11 @@ impl Idp {
             return Err(limit_reached());
         }
         let (credential, secret) = Credential::issue(&self.hasher(), agent_id, expires_at, now)?;
-        let event = NewEvent::new(
-            caller.tenant_id,
-            caller.actor(),
-            Action::CredentialCreated,
-            &caller.meta,
-        )
-        .subject(agent_id)
-        .with("credentialId", credential.id.to_string())
-        .with("expiresAt", expires_at.map(Timestamp::to_rfc3339));
+        let event = caller
+            .event(Action::CredentialCreated)
+            .subject(agent_id)
+            .with("credentialId", credential.id.to_string())
+            .with("expiresAt", expires_at.map(Timestamp::to_rfc3339));
         match self
             .db
             .insert_credential(
@@ -157,15 +153,11 @@ impl Idp {
         };
         credential.rotated_at = Some(now);
         credential.expires_at = expires_at;
-        let event = NewEvent::new(
-            caller.tenant_id,
-            caller.actor(),
-            Action::CredentialRotated,
-            &caller.meta,
-        )
-        .subject(agent_id)
-        .with("credentialId", credential.id.to_string())
-        .with("gracePeriodSeconds", grace_secs);
+        let event = caller
+            .event(Action::CredentialRotated)
+            .subject(agent_id)
+            .with("credentialId", credential.id.to_string())
+            .with("gracePeriodSeconds", grace_secs);
         self.db
             .update_credential(&credential, &read_secret, &[event])
             .await
@@ -192,14 +184,10 @@ impl Idp {
             credential.revoked_at = Some(Timestamp::now());
             credential.previous_secret_hash = None;
             credential.previous_expires_at = None;
-            let event = NewEvent::new(
-                caller.tenant_id,
-                caller.actor(),
-                Action::CredentialRevoked,
-                &caller.meta,
-            )
-            .subject(agent_id)
-            .with("credentialId", credential.id.to_string());
+            let event = caller
+                .event(Action::CredentialRevoked)
+                .subject(agent_id)
+                .with("credentialId", credential.id.to_string());
             match self
                 .db
                 .update_credential(&credential, &read_secret, &[event])

@@ -70,6 +70,12 @@ impl Principal {
     pub fn actor(&self) -> String {
         self.agent_id.to_string()
     }
+
+    /// An audit event of `action` by this caller, in its tenant's chain, with its request's
+    /// metadata.
+    pub fn event(&self, action: super::audit::Action) -> super::audit::NewEvent {
+        super::audit::NewEvent::new(self.tenant_id, self.actor(), action, &self.meta)
+    }
 }
 
 /// A freshly signed access token.
