@@ -16,8 +16,7 @@ use uuid::Uuid;
 
 use super::audit::{BrokenLink, EventFilter, GENESIS_HASH, NewEvent, StoredEvent};
 use super::chain_key::{
-    HashKind, KEYED_HEADER_LEN, KEYED_PREFIX, NewestKey, UNKNOWN_AGE, VerifyPolicy,
-    check_checkpoint, link_key,
+    HashKind, KEYED_HEADER_LEN, KEYED_PREFIX, VerifyPolicy, check_checkpoint, key_age, link_key,
 };
 use super::ids::TenantId;
 use super::time::Timestamp;
@@ -276,14 +275,7 @@ pub async fn verify_chain_with(
     }
     let mut verified = 0u64;
     // A keyed checkpoint means keyed events came before it, too.
-    let mut newest: NewestKey = match HashKind::of(&prev) {
-        HashKind::Keyed(id) => Some(
-            db.chain_keys()
-                .and_then(|k| k.find(id))
-                .map_or(UNKNOWN_AGE, |(age, _)| age),
-        ),
-        HashKind::Unkeyed => None,
-    };
+    let mut newest = key_age(&prev, db.chain_keys());
     loop {
         let page = db.chain_page(tenant, seq, 1000).await?;
         let Some(last) = page.last().map(|e| e.seq) else {

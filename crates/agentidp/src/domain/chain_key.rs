@@ -172,6 +172,18 @@ pub type NewestKey = Option<usize>;
 /// The age given to a key the node does not hold: older than every key it does.
 pub const UNKNOWN_AGE: usize = usize::MAX;
 
+/// The age of the key that made `hash`: `None` if it is unkeyed, [`UNKNOWN_AGE`] if `keys`
+/// do not hold that key.
+pub(crate) fn key_age(hash: &str, keys: Option<&ChainKeys>) -> NewestKey {
+    match HashKind::of(hash) {
+        HashKind::Keyed(id) => Some(
+            keys.and_then(|k| k.find(id))
+                .map_or(UNKNOWN_AGE, |(age, _)| age),
+        ),
+        HashKind::Unkeyed => None,
+    }
+}
+
 /// Decides how one link must be recomputed: with a key of `keys` (`Ok(Some((age, key)))`),
 /// unkeyed (`Ok(None)`), or not at all, because its kind is not acceptable after the links
 /// before it (`Err`, the reason).
@@ -246,11 +258,7 @@ pub(crate) fn check_checkpoint(
              node's AUDIT_CHAIN_KEY and AUDIT_CHAIN_RETIRED_KEYS do not hold"
         ));
     };
-    let hash_age = match hash_kind {
-        HashKind::Keyed(h) => keys.and_then(|k| k.find(h)).map_or(UNKNOWN_AGE, |(a, _)| a),
-        HashKind::Unkeyed => UNKNOWN_AGE,
-    };
-    if mac_age > hash_age {
+    if mac_age > key_age(&checkpoint.hash, keys).unwrap_or(UNKNOWN_AGE) {
         return Err(format!(
             "the retention checkpoint after {at} is authenticated with key {id}, retired before \
              the key of the event there (forged with a retired key?)"
