@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::domain::audit_log::{AuditWriter, check_chain_key};
+use crate::domain::audit_log::AuditWriter;
+use crate::domain::chain_verify::check_chain_key;
 use crate::domain::keys::KeyRing;
 use crate::domain::signing::{self, KeySettings};
 use crate::domain::{DomainError, Idp, QuotaCounter, Settings};

@@ -1,21 +1,23 @@
-//! `agentidp`: the server's command line (serve, migrate, bootstrap, keys rotate).
+//! `agentidp`: the server's command line (serve, migrate, bootstrap, keys rotate, audit).
 
 use std::sync::Arc;
 
 use agentidp::app::App;
 use agentidp::config::{Config, LogFormat};
-use agentidp::domain::audit::{EventFilter, SYSTEM_TENANT};
-use agentidp::domain::audit_log::{check_chain_key, verify_chain_with};
 use agentidp::domain::chain_key::VerifyPolicy;
+use agentidp::domain::chain_verify::check_chain_key;
 use agentidp::domain::signing::{self, KeySettings};
 use agentidp::domain::tenant::TenantAdmin;
 use agentidp::domain::tenants::Bootstrap;
-use agentidp::http::audit::EventResponse;
 use agentidp::store::Db;
 use agentidp::{AppState, http};
 use clap::{Parser, Subcommand};
 use std::future::IntoFuture as _;
 use tracing_subscriber::EnvFilter;
+
+mod audit_cli;
+
+use audit_cli::AuditCommand;
 
 /// glibc's allocator took about 11 % of the CPU under token load (many small, short-lived
 /// allocations across threads); mimalloc's per-thread heaps serve them far more cheaply.
@@ -56,29 +58,6 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum AuditCommand {
-    /// Recompute every hash chain (or one tenant's) and report the first broken link;
-    /// exits with status 1 when a chain is broken.
-    Verify {
-        /// Only this tenant's chain.
-        #[arg(long)]
-        tenant: Option<String>,
-        /// With `AUDIT_CHAIN_KEY` set, also accept unkeyed events at the start of a chain,
-        /// before its first keyed one (written before the key was configured). A chain
-        /// rewritten entirely unkeyed then passes too, so use it only until those events have
-        /// left the retention window.
-        #[arg(long)]
-        accept_unkeyed_prefix: bool,
-    },
-    /// Write a tenant's events inside the retention window to stdout as NDJSON, oldest first.
-    Export {
-        /// The tenant to export.
-        #[arg(long)]
-        tenant: String,
     },
 }
 
@@ -161,6 +140,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 AuditCommand::Verify {
                     tenant,
                     accept_unkeyed_prefix,
+                    expect_heads,
+                    save_heads,
                 },
         } => {
             // No key check here: a chain keyed with another key is reported, chain by chain.
@@ -168,7 +149,15 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let policy = VerifyPolicy {
                 accept_unkeyed_prefix,
             };
-            if !verify_audit(&db, tenant.as_deref(), policy).await? {
+            let intact = audit_cli::verify(
+                &db,
+                tenant.as_deref(),
+                policy,
+                expect_heads.as_deref(),
+                save_heads.as_deref(),
+            )
+            .await?;
+            if !intact {
                 std::process::exit(1);
             }
         }
@@ -176,7 +165,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             command: AuditCommand::Export { tenant },
         } => {
             let app = App::init(config).await?;
-            export_audit(&app, &tenant).await?;
+            audit_cli::export(&app, &tenant).await?;
         }
     }
     Ok(())
@@ -187,67 +176,6 @@ async fn open_db(config: &Config) -> Result<Db, Box<dyn std::error::Error>> {
     let db = Db::connect(&config.database_url, &config.pool()).await?;
     db.migrate().await?;
     Ok(db.with_chain_keys(config.chain_keys()?))
-}
-
-/// Verifies the chains; prints one line per chain and returns whether all are intact.
-async fn verify_audit(
-    db: &Db,
-    tenant: Option<&str>,
-    policy: VerifyPolicy,
-) -> Result<bool, Box<dyn std::error::Error>> {
-    let chains = match tenant {
-        Some(name) => vec![
-            db.tenant_by_name(name)
-                .await?
-                .ok_or_else(|| format!("no tenant named {name:?}"))?
-                .id,
-        ],
-        None => db.audit_chains().await?,
-    };
-    let mut intact = true;
-    for chain in chains {
-        let label = if chain == SYSTEM_TENANT {
-            "system".to_owned()
-        } else {
-            format!("tenant {chain}")
-        };
-        match verify_chain_with(db, chain, policy).await? {
-            Ok(n) => println!("ok      {label}: {n} events verified"),
-            Err(broken) => {
-                intact = false;
-                println!(
-                    "BROKEN  {label}: first bad event at seq {}: {}",
-                    broken.seq, broken.reason
-                );
-            }
-        }
-    }
-    Ok(intact)
-}
-
-/// Streams a tenant's events to stdout, one JSON object per line.
-async fn export_audit(app: &App, tenant: &str) -> Result<(), Box<dyn std::error::Error>> {
-    use std::io::Write as _;
-    let tenant = app
-        .idp
-        .db
-        .tenant_by_name(tenant)
-        .await?
-        .ok_or_else(|| format!("no tenant named {tenant:?}"))?;
-    let filter = EventFilter::default();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut after = None;
-    loop {
-        let page = app.idp.export_page(tenant.id, &filter, after, 1000).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.event.id);
-        for event in page {
-            serde_json::to_writer(&mut out, &EventResponse::from(event))?;
-            out.write_all(b"\n")?;
-        }
-    }
-    out.flush()?;
-    Ok(())
 }
 
 async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {

@@ -1,5 +1,5 @@
 //! The `agentidp` binary: version, migrate, bootstrap, keys rotate, audit verify with a chain
-//! key, and first-start output.
+//! key and against saved heads, and first-start output.
 
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
@@ -192,4 +192,59 @@ fn a_keyed_audit_chain_verifies_only_with_its_key_and_refuses_nodes_without_it()
         !message.contains("abcd"),
         "the malformed secret is not repeated: {message}"
     );
+}
+
+#[test]
+fn saved_heads_catch_a_chain_cut_short_that_verifies_on_its_own() {
+    let dir = TempDir::new();
+    let url = dir.db_url();
+    let heads = dir.0.join("heads.txt");
+    let heads = heads.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let argv = [&["--database-url", url.as_str()][..], args].concat();
+        agentidp(&dir.0, &argv)
+    };
+    stdout(&run(&["bootstrap", "--tenant", "acme"]));
+    let saved = stdout(&run(&["audit", "verify", "--save-heads", heads]));
+    assert!(saved.contains("events verified, head "), "{saved}");
+    let text = std::fs::read_to_string(heads).unwrap();
+    let line = text
+        .lines()
+        .find(|l| !l.starts_with('#'))
+        .unwrap()
+        .to_owned();
+    let checked = stdout(&run(&["audit", "verify", "--expect-heads", heads]));
+    assert!(checked.contains("holds"), "{checked}");
+
+    // A head further on than the chain reaches: what cutting its newest events leaves.
+    let mut fields: Vec<String> = line.split(' ').map(str::to_owned).collect();
+    fields[1] = (fields[1].parse::<i64>().unwrap() + 5).to_string();
+    std::fs::write(heads, format!("{}\n", fields.join(" "))).unwrap();
+    let cut = run(&["audit", "verify", "--expect-heads", heads]);
+    assert!(!cut.status.success());
+    let out = String::from_utf8_lossy(&cut.stdout);
+    assert!(
+        out.contains("BROKEN") && out.contains("events removed"),
+        "{out}"
+    );
+    // Nothing is saved over the evidence while a chain is broken.
+    let again = run(&[
+        "audit",
+        "verify",
+        "--expect-heads",
+        heads,
+        "--save-heads",
+        heads,
+    ]);
+    assert!(!again.status.success());
+    assert!(
+        std::fs::read_to_string(heads)
+            .unwrap()
+            .contains(&fields.join(" "))
+    );
+
+    std::fs::write(heads, "not a head\n").unwrap();
+    let bad = run(&["audit", "verify", "--expect-heads", heads]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("line 1:"));
 }

@@ -14,10 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use super::audit::{BrokenLink, EventFilter, GENESIS_HASH, NewEvent, StoredEvent};
-use super::chain_key::{
-    HashKind, KEYED_HEADER_LEN, KEYED_PREFIX, VerifyPolicy, check_checkpoint, key_age, link_key,
-};
+use super::audit::{EventFilter, NewEvent, StoredEvent};
 use super::ids::TenantId;
 use super::time::Timestamp;
 use super::token::Principal;
@@ -233,138 +230,11 @@ impl Idp {
     }
 }
 
-/// Re-computes every hash of one chain from its start (genesis or checkpoint) to its head,
-/// with the database's chain key, accepting no unkeyed link once a key is configured;
-/// `Ok(n)` is the number of events verified, `Err` the first broken link.
-pub async fn verify_chain(db: &Db, tenant: TenantId) -> DomainResult<Result<u64, BrokenLink>> {
-    verify_chain_with(db, tenant, VerifyPolicy::default()).await
-}
-
-/// [`verify_chain`] with what `policy` accepts of unkeyed links.
-pub async fn verify_chain_with(
-    db: &Db,
-    tenant: TenantId,
-    policy: VerifyPolicy,
-) -> DomainResult<Result<u64, BrokenLink>> {
-    let broken = |seq, reason: String| {
-        Ok(Err(BrokenLink {
-            tenant_id: tenant,
-            seq,
-            reason,
-        }))
-    };
-    let checkpoint = db.chain_checkpoint(tenant).await?;
-    let (mut seq, mut prev) = match &checkpoint {
-        Some(c) => (c.seq, c.hash.clone()),
-        None => (0, GENESIS_HASH.to_owned()),
-    };
-    if let Some(c) = &checkpoint {
-        if let Err(reason) = check_checkpoint(tenant, c, db.chain_keys(), policy) {
-            return broken(c.seq + 1, reason);
-        }
-        // The purge removes every event up to its checkpoint; one left there was put back.
-        if let Some(stale) = db.first_event_through(tenant, c.seq).await? {
-            return broken(
-                stale,
-                format!(
-                    "it is before the retention checkpoint after {}, where the chain resumes (re-inserted?)",
-                    c.seq
-                ),
-            );
-        }
-    }
-    let mut verified = 0u64;
-    // A keyed checkpoint means keyed events came before it, too.
-    let mut newest = key_age(&prev, db.chain_keys());
-    loop {
-        let page = db.chain_page(tenant, seq, 1000).await?;
-        let Some(last) = page.last().map(|e| e.seq) else {
-            break;
-        };
-        for stored in page {
-            if stored.seq != seq + 1 {
-                return broken(
-                    seq + 1,
-                    format!(
-                        "event {} is missing (next stored is {})",
-                        seq + 1,
-                        stored.seq
-                    ),
-                );
-            }
-            if stored.prev_hash != prev {
-                return broken(
-                    stored.seq,
-                    "its previous-hash does not match the preceding event".into(),
-                );
-            }
-            let kind = HashKind::of(&stored.hash);
-            let key = match link_key(kind, db.chain_keys(), newest, policy) {
-                Ok(key) => key,
-                Err(reason) => return broken(stored.seq, reason),
-            };
-            if let Some((age, _)) = key {
-                newest = Some(newest.map_or(age, |n| n.min(age)));
-            }
-            let expected = stored
-                .event
-                .link_hash(stored.seq, &prev, key.map(|(_, k)| k));
-            if stored.hash != expected {
-                return broken(
-                    stored.seq,
-                    "its content does not match its hash (altered)".into(),
-                );
-            }
-            prev = stored.hash;
-            seq = stored.seq;
-            verified += 1;
-        }
-        debug_assert_eq!(seq, last);
-    }
-    match db.chain_head(tenant).await? {
-        Some((head_seq, head_hash)) if head_seq != seq || head_hash != prev => broken(
-            seq + 1,
-            format!("the chain ends at {seq} but its head records {head_seq} (events removed)"),
-        ),
-        None if seq > 0 => broken(
-            seq + 1,
-            format!("the chain has events up to {seq} but no head (head removed)"),
-        ),
-        _ => Ok(Ok(verified)),
-    }
-}
-
-/// Refuses to start on a chain key that would break the chains: a chain keyed with a key
-/// needs that key to go on, or its next links would be unkeyed (a downgrade) or keyed with
-/// another key, and verification would report it broken from there.
-pub async fn check_chain_key(db: &Db) -> DomainResult<()> {
-    let keyed = db
-        .head_hash_prefixes(KEYED_PREFIX, KEYED_HEADER_LEN)
-        .await?;
-    let keys = db.chain_keys();
-    for prefix in &keyed {
-        let HashKind::Keyed(id) = HashKind::of(prefix) else {
-            continue;
-        };
-        let problem = match keys {
-            Some(keys) if keys.find(id).is_some() => continue,
-            Some(keys) => format!(
-                "AUDIT_CHAIN_KEY is key {} and no retired key is {id}, but",
-                keys.current().id()
-            ),
-            None => "AUDIT_CHAIN_KEY is not set, but".to_owned(),
-        };
-        return Err(DomainError::ChainKey(format!(
-            "{problem} the audit chains are keyed with key {id}: configure that key"
-        )));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::audit::{Action, RequestMeta};
+    use crate::domain::chain_verify::verify_chain;
     use crate::store::test_db;
 
     /// A commit interval no test outlives: a batch that waited it out fails the test.

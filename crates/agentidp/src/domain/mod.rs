@@ -8,6 +8,7 @@ pub mod audit;
 pub mod audit_log;
 mod auth;
 pub mod chain_key;
+pub mod chain_verify;
 pub mod credential;
 pub mod credentials;
 pub mod ids;

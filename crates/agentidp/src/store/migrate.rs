@@ -111,7 +111,7 @@ impl Db {
 mod tests {
     use super::*;
     use crate::domain::audit::{Action, EventFilter, NewEvent, RequestMeta};
-    use crate::domain::audit_log::verify_chain;
+    use crate::domain::chain_verify::verify_chain;
     use crate::domain::ids::{AgentId, TenantId};
     use crate::store::test_db::{self, execute};
     use crate::store::{KnownHeads, Order};

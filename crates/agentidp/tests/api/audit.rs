@@ -1,6 +1,6 @@
 //! The audit log: coverage, queries, export, immutability, tamper evidence, retention.
 
-use agentidp::domain::audit_log::verify_chain;
+use agentidp::domain::chain_verify::verify_chain;
 use agentidp::domain::time::Timestamp;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};

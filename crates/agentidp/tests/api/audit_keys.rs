@@ -5,8 +5,8 @@
 //! back before one are caught.
 
 use agentidp::domain::audit::StoredEvent;
-use agentidp::domain::audit_log::{verify_chain, verify_chain_with};
 use agentidp::domain::chain_key::{ChainKey, VerifyPolicy};
+use agentidp::domain::chain_verify::{verify_chain, verify_chain_with};
 use agentidp::domain::ids::TenantId;
 use agentidp::domain::time::Timestamp;
 use axum::http::{Method, StatusCode};

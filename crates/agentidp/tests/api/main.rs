@@ -10,6 +10,7 @@ mod helpers;
 
 mod agents;
 mod audit;
+mod audit_heads;
 mod audit_keys;
 mod auth;
 mod credentials;

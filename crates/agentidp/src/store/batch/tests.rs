@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::audit::{Action, GENESIS_HASH, RequestMeta};
-use crate::domain::audit_log::verify_chain;
+use crate::domain::chain_verify::verify_chain;
 use crate::store::test_db;
 
 fn batch(tenant: TenantId, n: usize) -> Vec<NewEvent> {

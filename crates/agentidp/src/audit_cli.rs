@@ -1,0 +1,180 @@
+//! The binary's `audit` subcommands: verify the hash chains (against saved heads, too) and
+//! export a tenant's events as NDJSON.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use agentidp::app::App;
+use agentidp::domain::audit::{EventFilter, SYSTEM_TENANT};
+use agentidp::domain::chain_key::VerifyPolicy;
+use agentidp::domain::chain_verify::{
+    AgainstSaved, ChainHead, check_saved_head, parse_heads, verify_to_head,
+};
+use agentidp::domain::ids::TenantId;
+use agentidp::http::audit::EventResponse;
+use agentidp::store::Db;
+use clap::Subcommand;
+
+type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// Audit-log tools.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute every hash chain (or one tenant's) and report the first broken link;
+    /// exits with status 1 when a chain is broken.
+    Verify {
+        /// Only this tenant's chain.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// With `AUDIT_CHAIN_KEY` set, also accept unkeyed events at the start of a chain,
+        /// before its first keyed one (written before the key was configured). A chain
+        /// rewritten entirely unkeyed then passes too, so use it only until those events have
+        /// left the retention window.
+        #[arg(long)]
+        accept_unkeyed_prefix: bool,
+        /// Heads saved by an earlier `--save-heads`: every chain listed must still reach its
+        /// saved head unchanged. This catches what the chain alone cannot show: its newest
+        /// events removed and its head moved back.
+        #[arg(long, value_name = "FILE")]
+        expect_heads: Option<PathBuf>,
+        /// Once every chain verified, write their heads to FILE (replacing it), for a later
+        /// `--expect-heads`. Keep it where whoever can write the database cannot.
+        #[arg(long, value_name = "FILE", conflicts_with = "tenant")]
+        save_heads: Option<PathBuf>,
+    },
+    /// Write a tenant's events inside the retention window to stdout as NDJSON, oldest first.
+    Export {
+        /// The tenant to export.
+        #[arg(long)]
+        tenant: String,
+    },
+}
+
+/// Verifies the chains; prints one line per chain and returns whether all are intact.
+pub async fn verify(
+    db: &Db,
+    tenant: Option<&str>,
+    policy: VerifyPolicy,
+    expect_heads: Option<&Path>,
+    save_heads: Option<&Path>,
+) -> CliResult<bool> {
+    let saved = match expect_heads {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            parse_heads(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => Vec::new(),
+    };
+    let mut chains = match tenant {
+        Some(name) => vec![tenant_id(db, name).await?],
+        None => db.audit_chains().await?,
+    };
+    // A chain with a saved head but gone from the database was removed: check it too.
+    for head in &saved {
+        if tenant.is_none() && !chains.contains(&head.tenant_id) {
+            chains.push(head.tenant_id);
+        }
+    }
+    let mut intact = true;
+    let mut heads = Vec::new();
+    for chain in chains {
+        let label = if chain == SYSTEM_TENANT {
+            "system".to_owned()
+        } else {
+            format!("tenant {chain}")
+        };
+        let verified = match verify_to_head(db, chain, policy).await? {
+            Ok(verified) => verified,
+            Err(broken) => {
+                intact = false;
+                println!(
+                    "BROKEN  {label}: first bad event at seq {}: {}",
+                    broken.seq, broken.reason
+                );
+                continue;
+            }
+        };
+        let mut note = String::new();
+        if let Some(head) = saved.iter().find(|h| h.tenant_id == chain) {
+            match check_saved_head(db, head).await? {
+                Ok(AgainstSaved::Holds) => note = format!(", saved head {} holds", head.seq),
+                Ok(AgainstSaved::Purged) => {
+                    note = format!(", saved head {} is past retention", head.seq);
+                }
+                Err(broken) => {
+                    intact = false;
+                    println!(
+                        "BROKEN  {label}: against the saved heads, at seq {}: {}",
+                        broken.seq, broken.reason
+                    );
+                    continue;
+                }
+            }
+        }
+        let at = verified
+            .head
+            .as_ref()
+            .map_or_else(|| "no head".to_owned(), |h| format!("head {}", h.seq));
+        println!(
+            "ok      {label}: {} events verified, {at}{note}",
+            verified.events
+        );
+        heads.extend(verified.head);
+    }
+    if let Some(path) = save_heads {
+        if intact {
+            write_heads(path, &heads)?;
+        } else {
+            eprintln!("not saving heads to {}: a chain is broken", path.display());
+        }
+    }
+    Ok(intact)
+}
+
+/// Replaces `path` with `heads`, through a file renamed into place so that a crash midway
+/// leaves the previous heads.
+fn write_heads(path: &Path, heads: &[ChainHead]) -> CliResult<()> {
+    let mut text = String::from("# agentidp audit chain heads: <tenant id> <seq> <hash>\n");
+    for head in heads {
+        text.push_str(&format!("{head}\n"));
+    }
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&partial)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&partial, path)
+    };
+    write().map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(())
+}
+
+async fn tenant_id(db: &Db, name: &str) -> CliResult<TenantId> {
+    Ok(db
+        .tenant_by_name(name)
+        .await?
+        .ok_or_else(|| format!("no tenant named {name:?}"))?
+        .id)
+}
+
+/// Streams a tenant's events to stdout, one JSON object per line.
+pub async fn export(app: &App, tenant: &str) -> CliResult<()> {
+    let tenant = tenant_id(&app.idp.db, tenant).await?;
+    let filter = EventFilter::default();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut after = None;
+    loop {
+        let page = app.idp.export_page(tenant, &filter, after, 1000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.event.id);
+        for event in page {
+            serde_json::to_writer(&mut out, &EventResponse::from(event))?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! Chain heads saved outside the database: a chain whose newest events were removed and its
+//! head moved back verifies on its own but not against a head saved before; and verification
+//! of a growing chain covers it up to the head read first.
+
+use agentidp::domain::chain_key::VerifyPolicy;
+use agentidp::domain::chain_verify::{
+    AgainstSaved, ChainHead, check_saved_head, verify_chain, verify_to_head,
+};
+use agentidp::domain::ids::TenantId;
+use agentidp::domain::time::Timestamp;
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp, backend_tests};
+
+/// The chain's head, verified.
+async fn verified_head(app: &TestApp, tenant: TenantId) -> ChainHead {
+    let verified = verify_to_head(&app.state.idp.db, tenant, VerifyPolicy::default())
+        .await
+        .unwrap()
+        .unwrap();
+    verified.head.expect("the chain has events")
+}
+
+/// Removes the chain's events after `to` and moves its head back to it, past the triggers,
+/// as someone with full write access to the database could.
+async fn cut_back(app: &TestApp, to: &ChainHead) {
+    let (bypass, tenant) = match app.backend {
+        Backend::Sqlite => (
+            "DROP TRIGGER IF EXISTS audit_events_no_delete; DROP TRIGGER IF EXISTS audit_heads_forward_only;",
+            format!("x'{}'", to.tenant_id.uuid().simple()),
+        ),
+        Backend::Postgres => (
+            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable; ALTER TABLE audit_heads DISABLE TRIGGER audit_heads_forward_only;",
+            format!("'{}'", to.tenant_id),
+        ),
+    };
+    app.raw_sql(&format!(
+        "{bypass} DELETE FROM audit_events WHERE tenant_id = {tenant} AND seq > {seq};
+         UPDATE audit_heads SET seq = {seq}, hash = '{hash}' WHERE tenant_id = {tenant};",
+        seq = to.seq,
+        hash = to.hash
+    ))
+    .await
+    .unwrap();
+}
+
+backend_tests! {
+    async fn a_chain_cut_short_verifies_alone_but_not_against_a_head_saved_before(app) {
+        let admin = app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        let earlier = verified_head(&app, tenant).await;
+        app.create_agent(&admin, json!({})).await;
+        app.create_agent(&admin, json!({})).await;
+        let saved = verified_head(&app, tenant).await;
+        assert!(saved.seq > earlier.seq);
+        let db = &app.state.idp.db;
+        assert_eq!(check_saved_head(db, &saved).await.unwrap(), Ok(AgainstSaved::Holds));
+
+        cut_back(&app, &earlier).await;
+        assert!(verify_chain(db, tenant).await.unwrap().is_ok(), "the chain alone cannot show it");
+        let broken = check_saved_head(db, &saved).await.unwrap().unwrap_err();
+        assert_eq!(broken.seq, earlier.seq + 1);
+        assert!(broken.reason.contains("events removed"), "{}", broken.reason);
+        assert_eq!(check_saved_head(db, &earlier).await.unwrap(), Ok(AgainstSaved::Holds));
+    }
+
+    async fn a_saved_head_that_no_longer_matches_its_event_is_a_rewrite(app) {
+        app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        let mut saved = verified_head(&app, tenant).await;
+        saved.hash = saved.hash.replace(|c: char| c.is_ascii_hexdigit(), "0");
+        let broken = check_saved_head(&app.state.idp.db, &saved).await.unwrap().unwrap_err();
+        assert_eq!(broken.seq, saved.seq);
+        assert!(broken.reason.contains("rewritten"), "{}", broken.reason);
+    }
+
+    async fn a_saved_head_of_a_chain_that_is_gone_is_reported(app) {
+        let gone = ChainHead { tenant_id: TenantId::new(), seq: 3, hash: "h".into() };
+        let broken = check_saved_head(&app.state.idp.db, &gone).await.unwrap().unwrap_err();
+        assert!(broken.reason.contains("chain removed"), "{}", broken.reason);
+    }
+
+    async fn saved_heads_the_purge_removed_are_checked_at_the_checkpoint_or_skipped(app) {
+        let admin = app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        let older = verified_head(&app, tenant).await;
+        app.create_agent(&admin, json!({})).await;
+        let newest = verified_head(&app, tenant).await;
+        let db = &app.state.idp.db;
+        let now = Timestamp::now();
+        assert!(db.purge_events(tenant, now.plus_seconds(1), now).await.unwrap() > 0);
+        // The checkpoint is the newest head: its hash is compared; the older one is gone.
+        assert_eq!(check_saved_head(db, &newest).await.unwrap(), Ok(AgainstSaved::Holds));
+        assert_eq!(check_saved_head(db, &older).await.unwrap(), Ok(AgainstSaved::Purged));
+        let verified = verify_to_head(db, tenant, VerifyPolicy::default()).await.unwrap().unwrap();
+        assert_eq!((verified.events, verified.head), (0, Some(newest.clone())));
+        let mut forged = newest;
+        forged.hash = "0".repeat(64);
+        let broken = check_saved_head(db, &forged).await.unwrap().unwrap_err();
+        assert!(broken.reason.contains("rewritten"), "{}", broken.reason);
+    }
+
+    async fn a_chain_verified_while_it_grows_is_intact_up_to_the_head_read_first(app) {
+        let admin = app.admin_token().await;
+        let (id, secret) = app.agent_with_secret(&admin, json!({})).await;
+        let tenant = app.tenant_id().await;
+        let db = &app.state.idp.db;
+        let tokens = futures_util::future::join_all((0..200).map(|_| app.token_response(&id, &secret, &[])));
+        let verifying = async {
+            let mut runs = Vec::new();
+            for _ in 0..20 {
+                runs.push(verify_to_head(db, tenant, VerifyPolicy::default()).await.unwrap());
+                tokio::task::yield_now().await;
+            }
+            runs
+        };
+        let (tokens, runs) = tokio::join!(tokens, verifying);
+        assert!(tokens.iter().all(|r| r.status == StatusCode::OK));
+        for run in runs {
+            let verified = run.unwrap_or_else(|broken| panic!("reported broken while growing: {broken:?}"));
+            let head = verified.head.expect("a head");
+            assert_eq!(u64::try_from(head.seq).unwrap(), verified.events, "every event up to the head");
+        }
+    }
+}
