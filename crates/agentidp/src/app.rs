@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::domain::audit_log::AuditWriter;
+use crate::domain::chain_key::VerifyPolicy;
 use crate::domain::chain_verify::check_chain_key;
+use crate::domain::chain_watch::ChainWatch;
 use crate::domain::keys::KeyRing;
 use crate::domain::signing::{self, KeySettings};
 use crate::domain::{DomainError, Idp, QuotaCounter, Settings};
@@ -109,6 +111,9 @@ impl App {
                 db.dedicated(),
                 Duration::from_millis(config.audit_commit_interval_ms),
             ),
+            chain_watch: Arc::new(ChainWatch::new(VerifyPolicy {
+                accept_unkeyed_prefix: config.audit_verify_accept_unkeyed_prefix,
+            })),
             quota: Arc::new(QuotaCounter::new(db.clone(), redis.clone())),
             db,
             keys: Arc::new(KeyRing::new(keys)),
@@ -130,52 +135,80 @@ impl App {
     }
 
     /// Starts the periodic jobs: quota flush (5 s), key refresh (60 s), expired-revocation
-    /// and audit-retention purges (1 h). They stop when the returned handle is aborted.
+    /// and audit-retention purges (1 h), and the audit chains' verification
+    /// (`AUDIT_VERIFY_INTERVAL_SECS`, polled beside the others so that a long one delays
+    /// none of them). They stop when the returned handle is aborted.
     pub fn spawn_background_jobs(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
-        let app = Arc::clone(self);
+        let (a, b) = (Arc::clone(self), Arc::clone(self));
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(5));
-            let mut n: u64 = 0;
-            loop {
-                tick.tick().await;
-                n += 1;
-                if let Err(e) = app.idp.quota.flush().await {
-                    tracing::warn!(error = %e, "could not flush usage counters; will retry");
+            tokio::join!(a.verify_chains_periodically(), b.run_periodic_jobs());
+        })
+    }
+
+    /// The audit chains' verification, every `AUDIT_VERIFY_INTERVAL_SECS` (never if 0).
+    async fn verify_chains_periodically(self: Arc<Self>) {
+        let every = self.config.audit_verify_interval_secs;
+        if every == 0 {
+            return;
+        }
+        let mut tick = tokio::time::interval(Duration::from_secs(every));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match self.idp.chain_watch.run(&self.idp.db).await {
+                Ok(broken) if broken.is_empty() => tracing::debug!("audit chains verified"),
+                Ok(broken) => tracing::error!(
+                    chains = broken.len(),
+                    "audit chains broken: run `agentidp audit verify` for details"
+                ),
+                Err(e) => tracing::warn!(error = %e, "could not verify the audit chains"),
+            }
+        }
+    }
+
+    /// The short periodic jobs, on one 5 s tick.
+    async fn run_periodic_jobs(self: Arc<Self>) {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        let mut n: u64 = 0;
+        loop {
+            tick.tick().await;
+            n += 1;
+            if let Err(e) = self.idp.quota.flush().await {
+                tracing::warn!(error = %e, "could not flush usage counters; will retry");
+            }
+            if n.is_multiple_of(12)
+                && let Err(e) = self.idp.refresh_keys().await
+            {
+                tracing::warn!(error = %e, "could not refresh signing keys");
+            }
+            if n % 720 == 1 {
+                if let Err(e) = self.idp.db.optimize().await {
+                    tracing::warn!(error = %e, "could not refresh planner statistics");
                 }
-                if n.is_multiple_of(12)
-                    && let Err(e) = app.idp.refresh_keys().await
-                {
-                    tracing::warn!(error = %e, "could not refresh signing keys");
-                }
-                if n % 720 == 1 {
-                    if let Err(e) = app.idp.db.optimize().await {
-                        tracing::warn!(error = %e, "could not refresh planner statistics");
+                match self.idp.purge_expired_events().await {
+                    Ok(n) if n > 0 => {
+                        tracing::info!(purged = n, "purged audit events past retention")
                     }
-                    match app.idp.purge_expired_events().await {
-                        Ok(n) if n > 0 => {
-                            tracing::info!(purged = n, "purged audit events past retention")
-                        }
-                        Ok(_) => {}
-                        Err(e) => {
-                            tracing::warn!(error = %e, "could not purge expired audit events")
-                        }
-                    }
-                }
-                if n % 720 == 1 {
-                    match app
-                        .idp
-                        .db
-                        .purge_expired_revocations(crate::domain::time::Timestamp::now())
-                        .await
-                    {
-                        Ok(n) if n > 0 => {
-                            tracing::info!(purged = n, "purged expired token revocations")
-                        }
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!(error = %e, "could not purge expired revocations"),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not purge expired audit events")
                     }
                 }
             }
-        })
+            if n % 720 == 1 {
+                match self
+                    .idp
+                    .db
+                    .purge_expired_revocations(crate::domain::time::Timestamp::now())
+                    .await
+                {
+                    Ok(n) if n > 0 => {
+                        tracing::info!(purged = n, "purged expired token revocations")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not purge expired revocations"),
+                }
+            }
+        }
     }
 }

@@ -168,6 +168,19 @@ pub struct Config {
     #[arg(long, env = "AUDIT_COMMIT_INTERVAL_MS", default_value_t = 2,
           value_parser = clap::value_parser!(u64).range(0..=1000), global = true)]
     pub audit_commit_interval_ms: u64,
+    /// Seconds between the server's own verifications of every audit chain (0: never). Each
+    /// one also checks every chain against the head the previous one verified, so a chain cut
+    /// short while the server runs is caught; results go to the log and to `/metrics`
+    /// (`agentidp_audit_chains_broken`). The first runs at start.
+    #[arg(long, env = "AUDIT_VERIFY_INTERVAL_SECS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(0..=31_536_000), global = true)]
+    pub audit_verify_interval_secs: u64,
+    /// Let the periodic verification accept unkeyed events at the start of a chain, as
+    /// `audit verify --accept-unkeyed-prefix` does, while events from before `AUDIT_CHAIN_KEY`
+    /// was adopted remain.
+    #[arg(long, env = "AUDIT_VERIFY_ACCEPT_UNKEYED_PREFIX", default_value_t = false,
+          action = clap::ArgAction::Set, global = true)]
+    pub audit_verify_accept_unkeyed_prefix: bool,
     /// Open `POST /v1/tenants` self-service sign-up.
     #[arg(long, env = "SIGNUP_ENABLED", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub signup_enabled: bool,

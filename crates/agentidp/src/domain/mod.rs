@@ -9,6 +9,7 @@ pub mod audit_log;
 mod auth;
 pub mod chain_key;
 pub mod chain_verify;
+pub mod chain_watch;
 pub mod credential;
 pub mod credentials;
 pub mod ids;
@@ -98,6 +99,8 @@ pub struct Idp {
     pub quota: Arc<QuotaCounter>,
     /// Group-commit writer of audit events.
     pub audit: audit_log::AuditWriter,
+    /// The periodic verification of the audit chains and what it last found.
+    pub chain_watch: Arc<chain_watch::ChainWatch>,
     /// Where signing keys come from (for reloads).
     pub key_settings: Arc<signing::KeySettings>,
 }

@@ -61,6 +61,18 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
             value: count(pool.waiting),
         },
     ];
+    let watch = state.idp.chain_watch.status();
+    gauges.push(Gauge {
+        name: "agentidp_audit_chains_broken",
+        help: "Audit chains the last periodic verification found broken (AUDIT_VERIFY_INTERVAL_SECS).",
+        value: count(watch.broken),
+    });
+    gauges.push(Gauge {
+        name: "agentidp_audit_chains_verified_timestamp_seconds",
+        help: "Unix time the last periodic verification of the audit chains finished; 0 before the first.",
+        #[expect(clippy::cast_precision_loss, reason = "Unix seconds fit a double exactly")]
+        value: watch.finished_at.map_or(0.0, |t| t.unix_seconds() as f64),
+    });
     if let Some(redis) = &state.redis {
         gauges.push(Gauge {
             name: "agentidp_redis_up",

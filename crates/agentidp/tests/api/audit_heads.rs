@@ -1,6 +1,7 @@
 //! Chain heads saved outside the database: a chain whose newest events were removed and its
-//! head moved back verifies on its own but not against a head saved before; and verification
-//! of a growing chain covers it up to the head read first.
+//! head moved back verifies on its own but not against a head saved before; verification of
+//! a growing chain covers it up to the head read first; and the server's periodic
+//! verification remembers its heads and reports broken chains in `/metrics`.
 
 use agentidp::domain::chain_key::VerifyPolicy;
 use agentidp::domain::chain_verify::{
@@ -8,7 +9,8 @@ use agentidp::domain::chain_verify::{
 };
 use agentidp::domain::ids::TenantId;
 use agentidp::domain::time::Timestamp;
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
 use serde_json::json;
 
 use crate::helpers::{Backend, TestApp, backend_tests};
@@ -43,6 +45,20 @@ async fn cut_back(app: &TestApp, to: &ChainHead) {
     ))
     .await
     .unwrap();
+}
+
+/// The value of an unlabelled gauge in `/metrics`.
+async fn gauge(app: &TestApp, name: &str) -> f64 {
+    let r = app
+        .send(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await;
+    let line = r
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")));
+    line.unwrap_or_else(|| panic!("no {name} in\n{}", r.text))
+        .parse()
+        .unwrap()
 }
 
 backend_tests! {
@@ -121,6 +137,27 @@ backend_tests! {
             let verified = run.unwrap_or_else(|broken| panic!("reported broken while growing: {broken:?}"));
             let head = verified.head.expect("a head");
             assert_eq!(u64::try_from(head.seq).unwrap(), verified.events, "every event up to the head");
+        }
+    }
+
+    async fn the_periodic_verification_reports_a_chain_cut_short_since_its_last_run(app) {
+        let admin = app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        let earlier = verified_head(&app, tenant).await;
+        app.create_agent(&admin, json!({})).await;
+        let (watch, db) = (&app.state.idp.chain_watch, &app.state.idp.db);
+        assert_eq!(gauge(&app, "agentidp_audit_chains_verified_timestamp_seconds").await, 0.0);
+        assert!(watch.run(db).await.unwrap().is_empty());
+        assert_eq!(gauge(&app, "agentidp_audit_chains_broken").await, 0.0);
+        assert!(gauge(&app, "agentidp_audit_chains_verified_timestamp_seconds").await > 0.0);
+
+        cut_back(&app, &earlier).await;
+        for run in 0..2 {
+            let broken = watch.run(db).await.unwrap();
+            assert_eq!(broken.len(), 1, "run {run}: {broken:?}");
+            assert_eq!(broken[0].tenant_id, tenant);
+            assert!(broken[0].reason.contains("events removed"), "{}", broken[0].reason);
+            assert_eq!(gauge(&app, "agentidp_audit_chains_broken").await, 1.0, "it stays reported");
         }
     }
 }
