@@ -155,7 +155,8 @@ impl App {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match self.idp.chain_watch.run(&self.idp.db).await {
+            let retention = self.idp.settings.audit_retention_days;
+            match self.idp.chain_watch.run(&self.idp.db, retention).await {
                 Ok(broken) if broken.is_empty() => tracing::debug!("audit chains verified"),
                 Ok(broken) => tracing::error!(
                     chains = broken.len(),

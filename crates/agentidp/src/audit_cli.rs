@@ -5,11 +5,12 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use agentidp::app::App;
+use agentidp::domain::audit::BrokenLink;
 use agentidp::domain::audit::{EventFilter, SYSTEM_TENANT};
-use agentidp::domain::chain_key::VerifyPolicy;
-use agentidp::domain::chain_verify::{
-    AgainstSaved, ChainHead, check_saved_head, parse_heads, verify_to_head,
+use agentidp::domain::chain_heads::{
+    AgainstSaved, ChainHead, HEADS_HEADER, parse_heads, removable_before, verify_against,
 };
+use agentidp::domain::chain_key::VerifyPolicy;
 use agentidp::domain::ids::TenantId;
 use agentidp::http::audit::EventResponse;
 use agentidp::store::Db;
@@ -38,7 +39,9 @@ pub enum AuditCommand {
         #[arg(long, value_name = "FILE")]
         expect_heads: Option<PathBuf>,
         /// Once every chain verified, write their heads to FILE (replacing it), for a later
-        /// `--expect-heads`. Keep it where whoever can write the database cannot.
+        /// `--expect-heads`. Keep it where whoever can write the database cannot. An existing
+        /// FILE is replaced only by a run that checked the chains against it, so that a chain
+        /// cut short is never saved over its good head.
         #[arg(long, value_name = "FILE", conflicts_with = "tenant")]
         save_heads: Option<PathBuf>,
     },
@@ -55,9 +58,20 @@ pub async fn verify(
     db: &Db,
     tenant: Option<&str>,
     policy: VerifyPolicy,
+    retention_days: u32,
     expect_heads: Option<&Path>,
     save_heads: Option<&Path>,
 ) -> CliResult<bool> {
+    if let Some(path) = save_heads
+        && path.exists()
+        && expect_heads.is_none_or(|e| e != path)
+    {
+        return Err(format!(
+            "{0} exists: check the chains against it first (--expect-heads {0})",
+            path.display()
+        )
+        .into());
+    }
     let saved = match expect_heads {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -76,6 +90,7 @@ pub async fn verify(
             chains.push(head.tenant_id);
         }
     }
+    let removable = removable_before(retention_days);
     let mut intact = true;
     let mut heads = Vec::new();
     for chain in chains {
@@ -84,34 +99,23 @@ pub async fn verify(
         } else {
             format!("tenant {chain}")
         };
-        let verified = match verify_to_head(db, chain, policy).await? {
-            Ok(verified) => verified,
+        let head = saved.iter().find(|h| h.tenant_id == chain);
+        let checked = match verify_against(db, chain, policy, head, removable).await? {
+            Ok(checked) => checked,
             Err(broken) => {
                 intact = false;
-                println!(
-                    "BROKEN  {label}: first bad event at seq {}: {}",
-                    broken.seq, broken.reason
-                );
+                report_broken(&label, &broken);
                 continue;
             }
         };
-        let mut note = String::new();
-        if let Some(head) = saved.iter().find(|h| h.tenant_id == chain) {
-            match check_saved_head(db, head).await? {
-                Ok(AgainstSaved::Holds) => note = format!(", saved head {} holds", head.seq),
-                Ok(AgainstSaved::Purged) => {
-                    note = format!(", saved head {} is past retention", head.seq);
-                }
-                Err(broken) => {
-                    intact = false;
-                    println!(
-                        "BROKEN  {label}: against the saved heads, at seq {}: {}",
-                        broken.seq, broken.reason
-                    );
-                    continue;
-                }
+        let note = match (head, checked.saved) {
+            (Some(h), Some(AgainstSaved::Holds)) => format!(", saved head {} holds", h.seq),
+            (Some(h), Some(AgainstSaved::Purged)) => {
+                format!(", saved head {} is past retention", h.seq)
             }
-        }
+            _ => String::new(),
+        };
+        let verified = checked.verified;
         let at = verified
             .head
             .as_ref()
@@ -132,23 +136,38 @@ pub async fn verify(
     Ok(intact)
 }
 
-/// Replaces `path` with `heads`, through a file renamed into place so that a crash midway
-/// leaves the previous heads.
+fn report_broken(label: &str, broken: &BrokenLink) {
+    println!(
+        "BROKEN  {label}: first bad event at seq {}: {}",
+        broken.seq, broken.reason
+    );
+}
+
+/// Replaces `path` with `heads`, through a file renamed into place and the directory synced,
+/// so that a crash midway leaves the previous heads or the new ones, never a mix.
 fn write_heads(path: &Path, heads: &[ChainHead]) -> CliResult<()> {
-    let mut text = String::from("# agentidp audit chain heads: <tenant id> <seq> <hash>\n");
+    let mut text = format!("{HEADS_HEADER}\n");
     for head in heads {
         text.push_str(&format!("{head}\n"));
     }
     let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
+    partial.push(format!(".{}.partial", std::process::id()));
     let partial = PathBuf::from(partial);
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
     let write = || -> std::io::Result<()> {
         let mut file = std::fs::File::create(&partial)?;
         file.write_all(text.as_bytes())?;
         file.sync_all()?;
-        std::fs::rename(&partial, path)
+        std::fs::rename(&partial, path)?;
+        std::fs::File::open(dir)?.sync_all()
     };
-    write().map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        format!("cannot write {}: {e}", path.display())
+    })?;
     Ok(())
 }
 

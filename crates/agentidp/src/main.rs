@@ -153,6 +153,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 &db,
                 tenant.as_deref(),
                 policy,
+                config.audit_retention_days,
                 expect_heads.as_deref(),
                 save_heads.as_deref(),
             )

@@ -219,7 +219,8 @@ fn saved_heads_catch_a_chain_cut_short_that_verifies_on_its_own() {
     // A head further on than the chain reaches: what cutting its newest events leaves.
     let mut fields: Vec<String> = line.split(' ').map(str::to_owned).collect();
     fields[1] = (fields[1].parse::<i64>().unwrap() + 5).to_string();
-    std::fs::write(heads, format!("{}\n", fields.join(" "))).unwrap();
+    let header = text.lines().next().unwrap();
+    std::fs::write(heads, format!("{header}\n{}\n", fields.join(" "))).unwrap();
     let cut = run(&["audit", "verify", "--expect-heads", heads]);
     assert!(!cut.status.success());
     let out = String::from_utf8_lossy(&cut.stdout);
@@ -242,6 +243,11 @@ fn saved_heads_catch_a_chain_cut_short_that_verifies_on_its_own() {
             .unwrap()
             .contains(&fields.join(" "))
     );
+
+    // A file of heads is replaced only by a run that checked the chains against it.
+    let unchecked = run(&["audit", "verify", "--save-heads", heads]);
+    assert!(!unchecked.status.success());
+    assert!(String::from_utf8_lossy(&unchecked.stderr).contains("--expect-heads"));
 
     std::fs::write(heads, "not a head\n").unwrap();
     let bad = run(&["audit", "verify", "--expect-heads", heads]);

@@ -1,10 +1,8 @@
 //! Verifying the audit hash chains: each from its start (genesis or retention checkpoint) to
-//! the head it had when verification began, and against heads saved outside the database.
-
-use std::fmt;
-use std::str::FromStr;
+//! the head it had when verification began.
 
 use super::audit::{BrokenLink, Checkpoint, GENESIS_HASH};
+use super::chain_heads::ChainHead;
 use super::chain_key::{
     HashKind, KEYED_HEADER_LEN, KEYED_PREFIX, VerifyPolicy, check_checkpoint, key_age, link_key,
 };
@@ -15,84 +13,13 @@ use crate::store::Db;
 /// Events read per page while verifying.
 const PAGE: u32 = 1000;
 
-/// A chain's head at one moment: its last position and that event's hash.
-///
-/// Kept outside the database, a head shows later that the chain was neither cut short nor
-/// rewritten up to it, which the chain alone cannot show: remove its newest events and move
-/// its head back, and what is left still verifies.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainHead {
-    /// The chain's tenant.
-    pub tenant_id: TenantId,
-    /// The head event's position.
-    pub seq: i64,
-    /// The head event's hash.
-    pub hash: String,
-}
-
-/// `<tenant id> <seq> <hash>`, the line format of a saved-heads file.
-impl fmt::Display for ChainHead {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} {}", self.tenant_id, self.seq, self.hash)
-    }
-}
-
-impl FromStr for ChainHead {
-    type Err = String;
-
-    fn from_str(line: &str) -> Result<Self, String> {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let [tenant, seq, hash] = fields[..] else {
-            return Err(format!(
-                "expected `<tenant id> <seq> <hash>`, got {} field(s)",
-                fields.len()
-            ));
-        };
-        let tenant_id = tenant
-            .parse()
-            .map_err(|e| format!("bad tenant id {tenant:?}: {e}"))?;
-        let seq = seq
-            .parse::<i64>()
-            .ok()
-            .filter(|s| *s >= 1)
-            .ok_or_else(|| format!("bad position {seq:?}: expected a whole number from 1"))?;
-        Ok(Self {
-            tenant_id,
-            seq,
-            hash: hash.to_owned(),
-        })
-    }
-}
-
-/// Parses a saved-heads file: one head per line; blank lines and `#` comments are skipped.
-/// A tenant listed twice is an error, since one of its heads would be silently ignored.
-pub fn parse_heads(text: &str) -> Result<Vec<ChainHead>, String> {
-    let mut heads: Vec<ChainHead> = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let head: ChainHead = line.parse().map_err(|e| format!("line {}: {e}", n + 1))?;
-        if heads.iter().any(|h| h.tenant_id == head.tenant_id) {
-            return Err(format!(
-                "line {}: tenant {} is listed twice",
-                n + 1,
-                head.tenant_id
-            ));
-        }
-        heads.push(head);
-    }
-    Ok(heads)
-}
-
 /// What a verification found intact.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
     /// Events verified.
     pub events: u64,
-    /// The head they lead to: the chain's head when verification began; `None` for a chain
-    /// that had none then.
+    /// The head they lead to, the chain's head when verification began; `None` if no event
+    /// was verified (an empty chain, or one whose every event the purge removed).
     pub head: Option<ChainHead>,
 }
 
@@ -172,6 +99,7 @@ async fn verify_from(
     }
     let end = head.as_ref().map_or(i64::MAX, |(s, _)| *s);
     let mut verified = 0u64;
+    let mut last_at = None;
     // A keyed checkpoint means keyed events came before it, too.
     let mut newest = key_age(&prev, db.chain_keys());
     while seq < end {
@@ -179,7 +107,7 @@ async fn verify_from(
         if page.is_empty() {
             break;
         }
-        for stored in page.into_iter().take_while(|e| e.seq <= end) {
+        for stored in page {
             if stored.seq != seq + 1 {
                 return broken(
                     seq + 1,
@@ -215,93 +143,49 @@ async fn verify_from(
             }
             prev = stored.hash;
             seq = stored.seq;
+            last_at = Some(stored.event.occurred_at);
             verified += 1;
+            if seq >= end {
+                break;
+            }
         }
     }
-    let at = |seq, hash| {
-        Ok(Ok(Verified {
-            events: verified,
-            head: (seq > 0).then_some(ChainHead {
-                tenant_id: tenant,
-                seq,
-                hash,
-            }),
-        }))
-    };
-    match head {
-        Some((head_seq, head_hash)) if head_seq != seq || head_hash != prev => broken(
-            seq + 1,
-            format!("the chain ends at {seq} but its head records {head_seq} (events removed)"),
-        ),
-        Some((head_seq, head_hash)) => at(head_seq, head_hash),
+    match &head {
+        Some((head_seq, head_hash)) if *head_seq != seq || *head_hash != prev => {
+            return broken(
+                seq + 1,
+                format!("the chain ends at {seq} but its head records {head_seq} (events removed)"),
+            );
+        }
         // The chain may have begun after its head was read; if so, it has one now.
-        None if seq > 0 && db.chain_head(tenant).await?.is_none() => broken(
-            seq + 1,
-            format!("the chain has events up to {seq} but no head (head removed)"),
-        ),
-        None => at(seq, prev),
+        None if seq > 0 && db.chain_head(tenant).await?.is_none() => {
+            return broken(
+                seq + 1,
+                format!("the chain has events up to {seq} but no head (head removed)"),
+            );
+        }
+        _ => {}
     }
-}
-
-/// How a chain stands against a head saved earlier.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AgainstSaved {
-    /// The chain still holds the saved head's event, unchanged.
-    Holds,
-    /// The retention purge has removed the saved head's event; the chain goes on past it.
-    Purged,
-}
-
-/// Checks that a chain, verified on its own, still reaches `saved` unchanged: it was not cut
-/// short below it, nor rewritten up to it.
-pub async fn check_saved_head(
-    db: &Db,
-    saved: &ChainHead,
-) -> DomainResult<Result<AgainstSaved, BrokenLink>> {
-    let tenant = saved.tenant_id;
-    let broken = |seq, reason: String| {
-        Ok(Err(BrokenLink {
+    // Nothing may be stored past the head. The last position is read before the head, so an
+    // append in between (events and head move in one transaction) cannot look like one.
+    if let Some(last) = db.chain_last_seq(tenant).await? {
+        let head_now = db.chain_head(tenant).await?.map_or(0, |(s, _)| s);
+        if last > head_now {
+            return broken(
+                last,
+                format!("it is stored past the chain's head at {head_now} (inserted?)"),
+            );
+        }
+    }
+    Ok(Ok(Verified {
+        events: verified,
+        head: last_at.map(|occurred_at| ChainHead {
             tenant_id: tenant,
             seq,
-            reason,
-        }))
-    };
-    let Some((head_seq, _)) = db.chain_head(tenant).await? else {
-        return broken(
-            1,
-            format!(
-                "the chain has no head, but one at {} was saved (chain removed)",
-                saved.seq
-            ),
-        );
-    };
-    if head_seq < saved.seq {
-        return broken(
-            head_seq + 1,
-            format!(
-                "the chain ends at {head_seq}, but a head at {} was saved (events removed)",
-                saved.seq
-            ),
-        );
-    }
-    let at_saved = match db.chain_checkpoint(tenant).await? {
-        Some(c) if c.seq > saved.seq => return Ok(Ok(AgainstSaved::Purged)),
-        Some(c) if c.seq == saved.seq => Some(c.hash),
-        _ => db
-            .chain_page(tenant, saved.seq - 1, 1)
-            .await?
-            .into_iter()
-            .find(|e| e.seq == saved.seq)
-            .map(|e| e.hash),
-    };
-    match at_saved {
-        Some(hash) if hash == saved.hash => Ok(Ok(AgainstSaved::Holds)),
-        Some(_) => broken(
-            saved.seq,
-            "it is not the event saved as the chain's head then (chain rewritten)".into(),
-        ),
-        None => broken(saved.seq, "the saved head's event is missing".into()),
-    }
+            hash: prev,
+            occurred_at,
+        }),
+    }))
 }
 
 /// Refuses to start on a chain key that would break the chains: a chain keyed with a key
@@ -329,63 +213,4 @@ pub async fn check_chain_key(db: &Db) -> DomainResult<()> {
         )));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
-
-    use super::*;
-
-    fn head(line: &str) -> Result<ChainHead, String> {
-        line.parse()
-    }
-
-    #[test]
-    fn a_saved_head_reads_back_as_it_was_written() {
-        let written = ChainHead {
-            tenant_id: TenantId::new(),
-            seq: 42,
-            hash: "hmac-sha256:0123456789abcdef:ff".into(),
-        };
-        assert_eq!(head(&written.to_string()), Ok(written));
-    }
-
-    #[test]
-    fn a_malformed_head_line_is_refused_with_what_is_wrong() {
-        let tenant = TenantId::new();
-        assert!(head("").unwrap_err().contains("0 field(s)"));
-        assert!(head("x 1 h").unwrap_err().contains("bad tenant id"));
-        assert!(
-            head(&format!("{tenant} 0 h"))
-                .unwrap_err()
-                .contains("from 1")
-        );
-        assert!(
-            head(&format!("{tenant} -3 h"))
-                .unwrap_err()
-                .contains("from 1")
-        );
-        assert!(
-            head(&format!("{tenant} 1 h extra"))
-                .unwrap_err()
-                .contains("4 field(s)")
-        );
-    }
-
-    #[test]
-    fn a_heads_file_skips_comments_and_refuses_a_tenant_twice() {
-        let (a, b) = (TenantId::new(), TenantId::new());
-        let text = format!("# saved heads\n\n{a} 3 h3\n  {b} 7 h7  \n");
-        let heads = parse_heads(&text).expect("parses");
-        assert_eq!(heads.len(), 2);
-        assert_eq!((heads[1].tenant_id, heads[1].seq), (b, 7));
-        let twice = parse_heads(&format!("{text}{a} 4 h4\n")).unwrap_err();
-        assert!(twice.starts_with("line 5:"), "{twice}");
-        assert!(
-            parse_heads(&format!("{a} x h"))
-                .unwrap_err()
-                .starts_with("line 1:")
-        );
-    }
 }

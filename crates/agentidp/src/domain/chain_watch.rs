@@ -7,8 +7,8 @@ use std::sync::Mutex;
 
 use super::DomainResult;
 use super::audit::BrokenLink;
+use super::chain_heads::{ChainHead, removable_before, verify_against};
 use super::chain_key::VerifyPolicy;
-use super::chain_verify::{ChainHead, check_saved_head, verify_to_head};
 use super::ids::TenantId;
 use super::time::Timestamp;
 use crate::store::Db;
@@ -58,7 +58,8 @@ impl ChainWatch {
 
     /// Verifies every chain, and each against the head the previous run verified; returns the
     /// broken ones. A chain that has since disappeared is checked too, and reported.
-    pub async fn run(&self, db: &Db) -> DomainResult<Vec<BrokenLink>> {
+    /// `retention_days` tells which saved heads the purge may have removed.
+    pub async fn run(&self, db: &Db, retention_days: u32) -> DomainResult<Vec<BrokenLink>> {
         let known = self.state().heads.clone();
         let mut chains = db.audit_chains().await?;
         let gone: Vec<TenantId> = known
@@ -67,19 +68,13 @@ impl ChainWatch {
             .copied()
             .collect();
         chains.extend(gone);
+        let removable = removable_before(retention_days);
         let mut heads = HashMap::with_capacity(chains.len());
         let mut broken = Vec::new();
         for chain in chains {
             let saved = known.get(&chain);
-            let head = match verify_to_head(db, chain, self.policy).await? {
-                Ok(verified) => match saved {
-                    Some(saved) => check_saved_head(db, saved).await?.map(|_| verified.head),
-                    None => Ok(verified.head),
-                },
-                Err(link) => Err(link),
-            };
-            match head {
-                Ok(head) => heads.extend(head.map(|h| (chain, h))),
+            match verify_against(db, chain, self.policy, saved, removable).await? {
+                Ok(checked) => heads.extend(checked.verified.head.map(|h| (chain, h))),
                 Err(link) => {
                     tracing::error!(
                         tenant_id = %link.tenant_id,

@@ -7,6 +7,7 @@ pub mod agents;
 pub mod audit;
 pub mod audit_log;
 mod auth;
+pub mod chain_heads;
 pub mod chain_key;
 pub mod chain_verify;
 pub mod chain_watch;

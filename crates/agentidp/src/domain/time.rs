@@ -53,6 +53,13 @@ impl Timestamp {
     pub fn to_rfc3339(self) -> String {
         self.0.to_rfc3339_opts(SecondsFormat::Millis, true)
     }
+
+    /// Parses RFC 3339 with any offset, keeping microseconds.
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| Self::from_micros(t.timestamp_micros()))
+    }
 }
 
 impl Serialize for Timestamp {

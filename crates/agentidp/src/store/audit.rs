@@ -218,6 +218,14 @@ impl Db {
         Ok(first)
     }
 
+    /// The highest position stored in a chain, which must not be past its head.
+    pub async fn chain_last_seq(&self, tenant: TenantId) -> StoreResult<Option<i64>> {
+        const SQL: &str = "SELECT max(seq) FROM audit_events WHERE tenant_id = $1";
+        let (last,): (Option<i64>,) =
+            on_pool!(self, p => sqlx::query_as(SQL).bind(tenant.uuid()).fetch_one(p).await)?;
+        Ok(last)
+    }
+
     /// The head of a chain: its last position and hash.
     pub async fn chain_head(&self, tenant: TenantId) -> StoreResult<Option<(i64, String)>> {
         const SQL: &str = "SELECT seq, hash FROM audit_heads WHERE tenant_id = $1";

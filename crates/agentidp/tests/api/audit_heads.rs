@@ -1,12 +1,12 @@
 //! Chain heads saved outside the database: a chain whose newest events were removed and its
-//! head moved back verifies on its own but not against a head saved before; verification of
-//! a growing chain covers it up to the head read first; and the server's periodic
+//! head moved back verifies on its own but not against a head saved before, nor does one
+//! whose saved head was purged early; verification of a growing chain covers it up to the
+//! head read first, and an event stored past the head is caught; and the server's periodic
 //! verification remembers its heads and reports broken chains in `/metrics`.
 
+use agentidp::domain::chain_heads::{AgainstSaved, ChainHead, removable_before};
 use agentidp::domain::chain_key::VerifyPolicy;
-use agentidp::domain::chain_verify::{
-    AgainstSaved, ChainHead, check_saved_head, verify_chain, verify_to_head,
-};
+use agentidp::domain::chain_verify::{verify_chain, verify_to_head};
 use agentidp::domain::ids::TenantId;
 use agentidp::domain::time::Timestamp;
 use axum::body::Body;
@@ -24,19 +24,53 @@ async fn verified_head(app: &TestApp, tenant: TenantId) -> ChainHead {
     verified.head.expect("the chain has events")
 }
 
-/// Removes the chain's events after `to` and moves its head back to it, past the triggers,
-/// as someone with full write access to the database could.
-async fn cut_back(app: &TestApp, to: &ChainHead) {
-    let (bypass, tenant) = match app.backend {
+/// [`agentidp::domain::chain_heads::check_saved_head`] under the default 90-day retention.
+async fn check_saved_head(
+    db: &agentidp::store::Db,
+    saved: &ChainHead,
+) -> Result<Result<AgainstSaved, agentidp::domain::audit::BrokenLink>, agentidp::domain::DomainError>
+{
+    agentidp::domain::chain_heads::check_saved_head(db, saved, removable_before(90)).await
+}
+
+/// The backend's SQL to drop or disable the audit triggers, as someone with full write
+/// access to the database could, and a tenant id as an SQL literal.
+fn bypass(app: &TestApp, tenant: TenantId) -> (&'static str, String) {
+    match app.backend {
         Backend::Sqlite => (
             "DROP TRIGGER IF EXISTS audit_events_no_delete; DROP TRIGGER IF EXISTS audit_heads_forward_only;",
-            format!("x'{}'", to.tenant_id.uuid().simple()),
+            format!("x'{}'", tenant.uuid().simple()),
         ),
         Backend::Postgres => (
             "ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable; ALTER TABLE audit_heads DISABLE TRIGGER audit_heads_forward_only;",
-            format!("'{}'", to.tenant_id),
+            format!("'{tenant}'"),
         ),
+    }
+}
+
+/// Stores a copy of the chain's event at `seq` again at `at`, under a new id, as someone with
+/// write access could (no trigger stops an INSERT).
+async fn insert_copy(app: &TestApp, tenant: TenantId, seq: i64, at: i64) {
+    let (_, tenant_sql) = bypass(app, tenant);
+    let new_id = match app.backend {
+        Backend::Sqlite => "randomblob(16)",
+        Backend::Postgres => "gen_random_uuid()",
     };
+    app.raw_sql(&format!(
+        "INSERT INTO audit_events (id, tenant_id, seq, occurred_at, actor, agent_id, action, outcome,
+             ip, user_agent, metadata, prev_hash, hash)
+         SELECT {new_id}, tenant_id, {at}, occurred_at, actor, agent_id, action, outcome, ip,
+             user_agent, metadata, prev_hash, hash
+         FROM audit_events WHERE tenant_id = {tenant_sql} AND seq = {seq}"
+    ))
+    .await
+    .unwrap();
+}
+
+/// Removes the chain's events after `to` and moves its head back to it, past the triggers,
+/// as someone with full write access to the database could.
+async fn cut_back(app: &TestApp, to: &ChainHead) {
+    let (bypass, tenant) = bypass(app, to.tenant_id);
     app.raw_sql(&format!(
         "{bypass} DELETE FROM audit_events WHERE tenant_id = {tenant} AND seq > {seq};
          UPDATE audit_heads SET seq = {seq}, hash = '{hash}' WHERE tenant_id = {tenant};",
@@ -92,7 +126,7 @@ backend_tests! {
     }
 
     async fn a_saved_head_of_a_chain_that_is_gone_is_reported(app) {
-        let gone = ChainHead { tenant_id: TenantId::new(), seq: 3, hash: "h".into() };
+        let gone = ChainHead { tenant_id: TenantId::new(), seq: 3, hash: "h".into(), occurred_at: Timestamp::now() };
         let broken = check_saved_head(&app.state.idp.db, &gone).await.unwrap().unwrap_err();
         assert!(broken.reason.contains("chain removed"), "{}", broken.reason);
     }
@@ -106,15 +140,55 @@ backend_tests! {
         let db = &app.state.idp.db;
         let now = Timestamp::now();
         assert!(db.purge_events(tenant, now.plus_seconds(1), now).await.unwrap() > 0);
-        // The checkpoint is the newest head: its hash is compared; the older one is gone.
-        assert_eq!(check_saved_head(db, &newest).await.unwrap(), Ok(AgainstSaved::Holds));
-        assert_eq!(check_saved_head(db, &older).await.unwrap(), Ok(AgainstSaved::Purged));
+        // As if retention had ended for everything: the checkpoint is the newest head, so its
+        // hash is compared; the older one is gone.
+        let check = |saved: ChainHead| async move {
+            agentidp::domain::chain_heads::check_saved_head(db, &saved, now.plus_seconds(1)).await.unwrap()
+        };
+        assert_eq!(check(newest.clone()).await, Ok(AgainstSaved::Holds));
+        assert_eq!(check(older.clone()).await, Ok(AgainstSaved::Purged));
         let verified = verify_to_head(db, tenant, VerifyPolicy::default()).await.unwrap().unwrap();
-        assert_eq!((verified.events, verified.head), (0, Some(newest.clone())));
-        let mut forged = newest;
+        assert_eq!((verified.events, verified.head), (0, None), "nothing left to anchor");
+        let mut forged = newest.clone();
         forged.hash = "0".repeat(64);
-        let broken = check_saved_head(db, &forged).await.unwrap().unwrap_err();
+        let broken = check(forged).await.unwrap_err();
         assert!(broken.reason.contains("rewritten"), "{}", broken.reason);
+
+        // Under the real 90 days, events this young cannot have been purged: a checkpoint
+        // written past them is what removing them early looks like.
+        for saved in [&older, &newest] {
+            let broken = check_saved_head(db, saved).await.unwrap().unwrap_err();
+            assert!(broken.reason.contains("before its retention ended"), "{}", broken.reason);
+        }
+    }
+
+    async fn an_event_stored_past_the_head_is_caught_and_verification_ends(app) {
+        app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        let head = verified_head(&app, tenant).await;
+        let db = &app.state.idp.db;
+        insert_copy(&app, tenant, head.seq, head.seq + 1_000_000).await;
+        let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
+        assert_eq!(broken.seq, head.seq + 1_000_000);
+        assert!(broken.reason.contains("past the chain's head"), "{}", broken.reason);
+
+        // With the tail removed under the purge's guard and the head left where it was, the
+        // only event after the gap is past the head: reported as the gap, not a hang.
+        let (_, tenant_sql) = bypass(&app, tenant);
+        app.raw_sql(&format!(
+            "INSERT INTO audit_purge_guard (id) VALUES (1);
+             DELETE FROM audit_events WHERE tenant_id = {tenant_sql} AND seq > 1 AND seq <= {};
+             DELETE FROM audit_purge_guard;",
+            head.seq
+        ))
+        .await
+        .unwrap();
+        let verified = tokio::time::timeout(std::time::Duration::from_secs(30), verify_chain(db, tenant))
+            .await
+            .expect("verification ends");
+        let broken = verified.unwrap().unwrap_err();
+        assert_eq!(broken.seq, 2);
+        assert!(broken.reason.contains("missing"), "{}", broken.reason);
     }
 
     async fn a_chain_verified_while_it_grows_is_intact_up_to_the_head_read_first(app) {
@@ -147,17 +221,33 @@ backend_tests! {
         app.create_agent(&admin, json!({})).await;
         let (watch, db) = (&app.state.idp.chain_watch, &app.state.idp.db);
         assert_eq!(gauge(&app, "agentidp_audit_chains_verified_timestamp_seconds").await, 0.0);
-        assert!(watch.run(db).await.unwrap().is_empty());
+        assert!(watch.run(db, 90).await.unwrap().is_empty());
         assert_eq!(gauge(&app, "agentidp_audit_chains_broken").await, 0.0);
         assert!(gauge(&app, "agentidp_audit_chains_verified_timestamp_seconds").await > 0.0);
 
         cut_back(&app, &earlier).await;
         for run in 0..2 {
-            let broken = watch.run(db).await.unwrap();
+            let broken = watch.run(db, 90).await.unwrap();
             assert_eq!(broken.len(), 1, "run {run}: {broken:?}");
             assert_eq!(broken[0].tenant_id, tenant);
             assert!(broken[0].reason.contains("events removed"), "{}", broken[0].reason);
             assert_eq!(gauge(&app, "agentidp_audit_chains_broken").await, 1.0, "it stays reported");
         }
+    }
+
+    async fn an_unreadable_chain_is_reported_broken_and_the_others_still_verified(app) {
+        app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        let bypass = match app.backend {
+            Backend::Sqlite => "DROP TRIGGER IF EXISTS audit_events_no_update;",
+            Backend::Postgres => "ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable;",
+        };
+        let (_, tenant_sql) = self::bypass(&app, tenant);
+        app.raw_sql(&format!("{bypass} UPDATE audit_events SET action = 'no.such.action' WHERE tenant_id = {tenant_sql} AND seq = 1")).await.unwrap();
+        let broken = app.state.idp.chain_watch.run(&app.state.idp.db, 90).await.unwrap();
+        assert_eq!(broken.len(), 1, "{broken:?}");
+        assert_eq!(broken[0].tenant_id, tenant);
+        assert!(broken[0].reason.contains("could not be read"), "{}", broken[0].reason);
+        assert_eq!(gauge(&app, "agentidp_audit_chains_broken").await, 1.0);
     }
 }
