@@ -8,7 +8,7 @@ use agentidp::app::App;
 use agentidp::domain::audit::BrokenLink;
 use agentidp::domain::audit::{EventFilter, SYSTEM_TENANT};
 use agentidp::domain::chain_heads::{
-    AgainstSaved, ChainHead, HEADS_HEADER, parse_heads, removable_before, verify_against,
+    AgainstSaved, ChainHead, HEADS_HEADER, parse_heads, verify_against,
 };
 use agentidp::domain::chain_key::VerifyPolicy;
 use agentidp::domain::ids::TenantId;
@@ -90,7 +90,6 @@ pub async fn verify(
             chains.push(head.tenant_id);
         }
     }
-    let removable = removable_before(retention_days);
     let mut intact = true;
     let mut heads = Vec::new();
     for chain in chains {
@@ -100,7 +99,7 @@ pub async fn verify(
             format!("tenant {chain}")
         };
         let head = saved.iter().find(|h| h.tenant_id == chain);
-        let checked = match verify_against(db, chain, policy, head, removable).await? {
+        let checked = match verify_against(db, chain, policy, head, retention_days).await? {
             Ok(checked) => checked,
             Err(broken) => {
                 intact = false;
@@ -124,7 +123,7 @@ pub async fn verify(
             "ok      {label}: {} events verified, {at}{note}",
             verified.events
         );
-        heads.extend(verified.head);
+        heads.extend(checked.anchor);
     }
     if let Some(path) = save_heads {
         if intact {

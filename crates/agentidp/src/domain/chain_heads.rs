@@ -199,31 +199,47 @@ pub struct Checked {
     pub verified: Verified,
     /// How it stands against its saved head, if it had one.
     pub saved: Option<AgainstSaved>,
+    /// The head to save for the next check: the verified one, or, for a chain with no event
+    /// left to verify (all purged), the saved one it still holds, so that the chain stays
+    /// anchored and its removal is caught.
+    pub anchor: Option<ChainHead>,
 }
 
 /// Verifies one chain, then checks it against its saved head if there is one. A failure to
 /// read or decode the chain is reported as a broken link of that chain, so one bad row
 /// cannot hide the rest of a run; only an unreachable database is an error.
+///
+/// `retention_days` tells which saved heads the purge may have removed; the cutoff is taken
+/// when the chain is checked, so that a long run does not mistake a purge during it for an
+/// early removal.
 pub async fn verify_against(
     db: &Db,
     tenant: TenantId,
     policy: VerifyPolicy,
     saved: Option<&ChainHead>,
-    purgeable_before: Timestamp,
+    retention_days: u32,
 ) -> DomainResult<Result<Checked, BrokenLink>> {
     let checked = async {
         let verified = match verify_to_head(db, tenant, policy).await? {
             Ok(verified) => verified,
             Err(link) => return Ok(Err(link)),
         };
-        let saved = match saved {
-            Some(head) => match check_saved_head(db, head, purgeable_before).await? {
-                Ok(against) => Some(against),
-                Err(link) => return Ok(Err(link)),
-            },
+        let against = match saved {
+            Some(head) => {
+                let purgeable_before = removable_before(retention_days);
+                match check_saved_head(db, head, purgeable_before).await? {
+                    Ok(against) => Some(against),
+                    Err(link) => return Ok(Err(link)),
+                }
+            }
             None => None,
         };
-        DomainResult::Ok(Ok(Checked { verified, saved }))
+        let anchor = verified.head.clone().or_else(|| saved.cloned());
+        DomainResult::Ok(Ok(Checked {
+            verified,
+            saved: against,
+            anchor,
+        }))
     };
     match checked.await {
         Err(e) if e.is_unavailable() => Err(e),

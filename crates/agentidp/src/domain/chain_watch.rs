@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use super::DomainResult;
 use super::audit::BrokenLink;
-use super::chain_heads::{ChainHead, removable_before, verify_against};
+use super::chain_heads::{ChainHead, verify_against};
 use super::chain_key::VerifyPolicy;
 use super::ids::TenantId;
 use super::time::Timestamp;
@@ -68,13 +68,12 @@ impl ChainWatch {
             .copied()
             .collect();
         chains.extend(gone);
-        let removable = removable_before(retention_days);
         let mut heads = HashMap::with_capacity(chains.len());
         let mut broken = Vec::new();
         for chain in chains {
             let saved = known.get(&chain);
-            match verify_against(db, chain, self.policy, saved, removable).await? {
-                Ok(checked) => heads.extend(checked.verified.head.map(|h| (chain, h))),
+            match verify_against(db, chain, self.policy, saved, retention_days).await? {
+                Ok(checked) => heads.extend(checked.anchor.map(|h| (chain, h))),
                 Err(link) => {
                     tracing::error!(
                         tenant_id = %link.tenant_id,

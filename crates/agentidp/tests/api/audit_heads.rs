@@ -4,7 +4,7 @@
 //! head read first, and an event stored past the head is caught; and the server's periodic
 //! verification remembers its heads and reports broken chains in `/metrics`.
 
-use agentidp::domain::chain_heads::{AgainstSaved, ChainHead, removable_before};
+use agentidp::domain::chain_heads::{AgainstSaved, ChainHead, removable_before, verify_against};
 use agentidp::domain::chain_key::VerifyPolicy;
 use agentidp::domain::chain_verify::{verify_chain, verify_to_head};
 use agentidp::domain::ids::TenantId;
@@ -160,6 +160,27 @@ backend_tests! {
             let broken = check_saved_head(db, saved).await.unwrap().unwrap_err();
             assert!(broken.reason.contains("before its retention ended"), "{}", broken.reason);
         }
+
+        // With no event left, the chain stays anchored at the saved head (as if retention were
+        // 0 days), so removing its head and checkpoint afterwards is caught.
+        let policy = VerifyPolicy::default();
+        let checked = verify_against(db, tenant, policy, Some(&newest), 0).await.unwrap().unwrap();
+        assert_eq!(checked.anchor.as_ref(), Some(&newest));
+        let (bypass, tenant_sql) = bypass(&app, tenant);
+        let no_delete = match app.backend {
+            Backend::Sqlite => "DROP TRIGGER IF EXISTS audit_heads_no_delete; DROP TRIGGER IF EXISTS audit_checkpoints_no_delete;",
+            Backend::Postgres => "ALTER TABLE audit_heads DISABLE TRIGGER USER; ALTER TABLE audit_checkpoints DISABLE TRIGGER USER;",
+        };
+        app.raw_sql(&format!(
+            "{bypass} {no_delete} DELETE FROM audit_heads WHERE tenant_id = {tenant_sql};
+             DELETE FROM audit_checkpoints WHERE tenant_id = {tenant_sql};"
+        ))
+        .await
+        .unwrap();
+        assert!(verify_chain(db, tenant).await.unwrap().is_ok(), "an empty chain verifies alone");
+        let anchor = checked.anchor.unwrap();
+        let broken = verify_against(db, tenant, policy, Some(&anchor), 0).await.unwrap().unwrap_err();
+        assert!(broken.reason.contains("chain removed"), "{}", broken.reason);
     }
 
     async fn an_event_stored_past_the_head_is_caught_and_verification_ends(app) {
