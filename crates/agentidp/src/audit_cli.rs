@@ -5,10 +5,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use agentidp::app::App;
-use agentidp::domain::audit::BrokenLink;
 use agentidp::domain::audit::{EventFilter, SYSTEM_TENANT};
 use agentidp::domain::chain_heads::{
-    AgainstSaved, ChainHead, HEADS_HEADER, parse_heads, verify_against,
+    AgainstSaved, ChainHead, HEADS_HEADER, chains_to_check, parse_heads, verify_against,
 };
 use agentidp::domain::chain_key::VerifyPolicy;
 use agentidp::domain::ids::TenantId;
@@ -80,16 +79,10 @@ pub async fn verify(
         }
         None => Vec::new(),
     };
-    let mut chains = match tenant {
+    let chains = match tenant {
         Some(name) => vec![tenant_id(db, name).await?],
-        None => db.audit_chains().await?,
+        None => chains_to_check(db, &saved).await?,
     };
-    // A chain with a saved head but gone from the database was removed: check it too.
-    for head in &saved {
-        if tenant.is_none() && !chains.contains(&head.tenant_id) {
-            chains.push(head.tenant_id);
-        }
-    }
     let mut intact = true;
     let mut heads = Vec::new();
     for chain in chains {
@@ -103,7 +96,10 @@ pub async fn verify(
             Ok(checked) => checked,
             Err(broken) => {
                 intact = false;
-                report_broken(&label, &broken);
+                println!(
+                    "BROKEN  {label}: first bad event at seq {}: {}",
+                    broken.seq, broken.reason
+                );
                 continue;
             }
         };
@@ -133,13 +129,6 @@ pub async fn verify(
         }
     }
     Ok(intact)
-}
-
-fn report_broken(label: &str, broken: &BrokenLink) {
-    println!(
-        "BROKEN  {label}: first bad event at seq {}: {}",
-        broken.seq, broken.reason
-    );
 }
 
 /// Replaces `path` with `heads`, through a file renamed into place and the directory synced,

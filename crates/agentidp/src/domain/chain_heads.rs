@@ -192,6 +192,21 @@ pub async fn check_saved_head(
     broken(saved.seq, "the saved head's event is missing".into())
 }
 
+/// The chains to check: every chain in the database, and every chain with a saved head that
+/// is no longer there (it was removed, which [`check_saved_head`] reports).
+pub async fn chains_to_check<'h>(
+    db: &Db,
+    saved: impl IntoIterator<Item = &'h ChainHead>,
+) -> DomainResult<Vec<TenantId>> {
+    let mut chains = db.audit_chains().await?;
+    for head in saved {
+        if !chains.contains(&head.tenant_id) {
+            chains.push(head.tenant_id);
+        }
+    }
+    Ok(chains)
+}
+
 /// What [`verify_against`] found of an intact chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checked {

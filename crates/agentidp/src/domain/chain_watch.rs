@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use super::DomainResult;
 use super::audit::BrokenLink;
-use super::chain_heads::{ChainHead, verify_against};
+use super::chain_heads::{ChainHead, chains_to_check, verify_against};
 use super::chain_key::VerifyPolicy;
 use super::ids::TenantId;
 use super::time::Timestamp;
@@ -61,13 +61,7 @@ impl ChainWatch {
     /// `retention_days` tells which saved heads the purge may have removed.
     pub async fn run(&self, db: &Db, retention_days: u32) -> DomainResult<Vec<BrokenLink>> {
         let known = self.state().heads.clone();
-        let mut chains = db.audit_chains().await?;
-        let gone: Vec<TenantId> = known
-            .keys()
-            .filter(|t| !chains.contains(t))
-            .copied()
-            .collect();
-        chains.extend(gone);
+        let chains = chains_to_check(db, known.values()).await?;
         let mut heads = HashMap::with_capacity(chains.len());
         let mut broken = Vec::new();
         for chain in chains {
