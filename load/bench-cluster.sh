@@ -19,7 +19,8 @@ ALG="${JWT_ALGORITHM:-ES256}"
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "no server binary at $BIN (cargo build --release)" >&2; exit 1; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=load/measure.sh
+source "$(dirname "$0")/measure.sh"
 PIDS=()
 DIRS=()
 cleanup() {
@@ -56,17 +57,7 @@ run() {
   basic="$(printf '%s:%s' "$(awk '/^client_id:/ {print $2}' "$first_dir/out.log")" \
     "$(awk '/^client_secret:/ {print $2}' "$first_dir/out.log")" | base64 -w0)"
   lua="$(mktemp)"
-  cat > "$lua" <<LUA
-wrk.method = "POST"
-wrk.body = "grant_type=client_credentials"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Authorization"] = "Basic $basic"
-done = function(summary, latency, requests)
-  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %.1f %.2f %.2f %d\\n", summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, bad))
-end
-LUA
+  token_lua "$basic" > "$lua"
   per=$(( CONNECTIONS / nodes ))
   for p in "${ports[@]}"; do wrk -t1 -c"$per" -d"$WARMUP" -s "$lua" "http://127.0.0.1:$p/oauth2/token" >/dev/null & done
   wait_wrk
@@ -76,7 +67,7 @@ LUA
     wrk -t1 -c"$per" -d"$DURATION" -s "$lua" "http://127.0.0.1:$p/oauth2/token" > "$f" &
   done
   wait_wrk
-  grep -h '^RESULT' "${files[@]}" | awk '{rps+=$2; if ($3>p50) p50=$3; if ($4>p99) p99=$4; err+=$5}
+  grep -h '^RESULT' "${files[@]}" | awk '{rps+=$3; if ($4>p50) p50=$4; if ($5>p99) p99=$5; err+=$6}
     END {printf "%.0f %.2f %.2f %d\n", rps, p50, p99, err}' > "$RESULT"
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   PIDS=()

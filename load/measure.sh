@@ -1,4 +1,4 @@
-# Sourced by the token benchmarks: `measure BINARY ALG` starts a fresh server (SQLite in a
+# Sourced by the token benchmarks (free_port, cpu_us, token_lua, measure): `measure BINARY ALG` starts a fresh server (SQLite in a
 # temporary directory, or a fresh PostgreSQL database with DATABASE=postgres), loads
 # POST /oauth2/token with wrk for WARMUP and then DURATION at CONNECTIONS, and prints
 # "RESULT requests tokens/s p50_ms p99_ms errors cpu_us_per_token". The server inherits the
@@ -9,6 +9,23 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # CPU time (user + system) a process has used so far, in microseconds.
 cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1e6 / hz }' "/proc/$1/stat"; }
+
+# token_lua BASIC -> prints a wrk script that posts client_credentials with HTTP Basic BASIC
+# and ends with "RESULT requests tokens/s p50_ms p99_ms errors".
+token_lua() {
+  cat <<LUA
+wrk.method = "POST"
+wrk.body = "grant_type=client_credentials"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Authorization"] = "Basic $1"
+done = function(summary, latency, requests)
+  local secs = summary.duration / 1e6
+  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT %d %.1f %.2f %.2f %d\\n", summary.requests, summary.requests / secs,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, bad))
+end
+LUA
+}
 
 # measure BINARY ALG -> prints "RESULT total rps p50 p99 errors cpu_us_per_token"
 measure() {
@@ -27,18 +44,7 @@ measure() {
   id="$(awk '/^client_id:/ {print $2}' "$dir/out.log")"
   secret="$(awk '/^client_secret:/ {print $2}' "$dir/out.log")"
   basic="$(printf '%s:%s' "$id" "$secret" | base64 -w0)"
-  cat > "$dir/token.lua" <<LUA
-wrk.method = "POST"
-wrk.body = "grant_type=client_credentials"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Authorization"] = "Basic $basic"
-done = function(summary, latency, requests)
-  local secs = summary.duration / 1e6
-  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %d %.1f %.2f %.2f %d\\n", summary.requests, summary.requests / secs,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, bad))
-end
-LUA
+  token_lua "$basic" > "$dir/token.lua"
   url="http://127.0.0.1:$port/oauth2/token"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$dir/token.lua" "$url" >/dev/null
   local cpu_before result
