@@ -106,14 +106,20 @@ impl App {
             signup_enabled: config.signup_enabled,
             secret_pepper: config.pepper(),
         };
+        let mut chain_watch = ChainWatch::new(VerifyPolicy {
+            accept_unkeyed_prefix: config.audit_verify_accept_unkeyed_prefix,
+        });
+        if let Some(path) = &config.audit_verify_heads_file {
+            chain_watch = chain_watch
+                .with_heads_file(path.clone())
+                .map_err(StartupError::Config)?;
+        }
         let idp = Idp {
             audit: AuditWriter::spawn(
                 db.dedicated(),
                 Duration::from_millis(config.audit_commit_interval_ms),
             ),
-            chain_watch: Arc::new(ChainWatch::new(VerifyPolicy {
-                accept_unkeyed_prefix: config.audit_verify_accept_unkeyed_prefix,
-            })),
+            chain_watch: Arc::new(chain_watch),
             quota: Arc::new(QuotaCounter::new(db.clone(), redis.clone())),
             db,
             keys: Arc::new(KeyRing::new(keys)),

@@ -6,12 +6,11 @@ use std::path::{Path, PathBuf};
 
 use agentidp::app::App;
 use agentidp::domain::audit::{EventFilter, SYSTEM_TENANT};
-use agentidp::domain::chain_heads::{
-    AgainstSaved, ChainHead, HEADS_HEADER, chains_to_check, parse_heads, verify_against,
-};
+use agentidp::domain::chain_heads::{AgainstSaved, chains_to_check, verify_against};
 use agentidp::domain::chain_key::VerifyPolicy;
 use agentidp::domain::ids::TenantId;
 use agentidp::http::audit::EventResponse;
+use agentidp::infra::heads_file;
 use agentidp::store::Db;
 use clap::Subcommand;
 
@@ -72,11 +71,8 @@ pub async fn verify(
         .into());
     }
     let saved = match expect_heads {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            parse_heads(&text).map_err(|e| format!("{}: {e}", path.display()))?
-        }
+        Some(path) => heads_file::read(path)?
+            .ok_or_else(|| format!("cannot read {}: no such file", path.display()))?,
         None => Vec::new(),
     };
     let chains = match tenant {
@@ -123,40 +119,12 @@ pub async fn verify(
     }
     if let Some(path) = save_heads {
         if intact {
-            write_heads(path, &heads)?;
+            heads_file::write(path, &heads)?;
         } else {
             eprintln!("not saving heads to {}: a chain is broken", path.display());
         }
     }
     Ok(intact)
-}
-
-/// Replaces `path` with `heads`, through a file renamed into place and the directory synced,
-/// so that a crash midway leaves the previous heads or the new ones, never a mix.
-fn write_heads(path: &Path, heads: &[ChainHead]) -> CliResult<()> {
-    let mut text = format!("{HEADS_HEADER}\n");
-    for head in heads {
-        text.push_str(&format!("{head}\n"));
-    }
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(format!(".{}.partial", std::process::id()));
-    let partial = PathBuf::from(partial);
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&partial)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&partial, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&partial);
-        format!("cannot write {}: {e}", path.display())
-    })?;
-    Ok(())
 }
 
 async fn tenant_id(db: &Db, name: &str) -> CliResult<TenantId> {

@@ -181,6 +181,17 @@ pub struct Config {
     #[arg(long, env = "AUDIT_VERIFY_ACCEPT_UNKEYED_PREFIX", default_value_t = false,
           action = clap::ArgAction::Set, global = true)]
     pub audit_verify_accept_unkeyed_prefix: bool,
+    /// Where the periodic verification keeps the heads it verified, so that a chain cut short
+    /// or rewritten while the server was down is caught after a restart. Put it where whoever
+    /// can write the database cannot; one file per node, not the one `audit verify
+    /// --save-heads` keeps. Unset: the heads are remembered only while the server runs.
+    #[arg(
+        long,
+        env = "AUDIT_VERIFY_HEADS_FILE",
+        value_name = "FILE",
+        global = true
+    )]
+    pub audit_verify_heads_file: Option<PathBuf>,
     /// Open `POST /v1/tenants` self-service sign-up.
     #[arg(long, env = "SIGNUP_ENABLED", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub signup_enabled: bool,

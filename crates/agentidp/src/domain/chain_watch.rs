@@ -1,8 +1,10 @@
 //! The server's own periodic verification of every audit chain. It remembers the heads it
 //! verified, so a chain cut short or rewritten while the server runs is caught as
-//! `audit verify --expect-heads` would catch it, and the result is exported as metrics.
+//! `audit verify --expect-heads` would catch it, and the result is exported as metrics. With a
+//! heads file it remembers them across restarts too.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use super::DomainResult;
@@ -11,6 +13,7 @@ use super::chain_heads::{ChainHead, chains_to_check, verify_against};
 use super::chain_key::VerifyPolicy;
 use super::ids::TenantId;
 use super::time::Timestamp;
+use crate::infra::heads_file;
 use crate::store::Db;
 
 /// What the last verification found.
@@ -33,6 +36,7 @@ struct State {
 #[derive(Debug, Default)]
 pub struct ChainWatch {
     policy: VerifyPolicy,
+    heads_file: Option<PathBuf>,
     state: Mutex<State>,
 }
 
@@ -41,8 +45,20 @@ impl ChainWatch {
     pub fn new(policy: VerifyPolicy) -> Self {
         Self {
             policy,
+            heads_file: None,
             state: Mutex::default(),
         }
+    }
+
+    /// The same watch, starting from the heads saved in `path` (none if there is no such file
+    /// yet) and saving there what each run verified. A file that cannot be read or parsed is
+    /// an error, not an empty start: that would accept any chain cut short while the server
+    /// was down.
+    pub fn with_heads_file(mut self, path: PathBuf) -> Result<Self, String> {
+        let heads = heads_file::read(&path)?.unwrap_or_default();
+        self.state().heads = heads.into_iter().map(|h| (h.tenant_id, h)).collect();
+        self.heads_file = Some(path);
+        Ok(self)
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -78,6 +94,19 @@ impl ChainWatch {
                     heads.extend(saved.map(|h| (chain, h.clone())));
                     broken.push(link);
                 }
+            }
+        }
+        if let Some(path) = &self.heads_file {
+            // A broken chain keeps its last good head, so it is reported again after a restart.
+            let mut saved: Vec<ChainHead> = heads.values().cloned().collect();
+            saved.sort_by_key(|h| h.tenant_id);
+            let path = path.clone();
+            let written = tokio::task::spawn_blocking(move || heads_file::write(&path, &saved))
+                .await
+                .unwrap_or_else(|e| Err(format!("the heads file writer failed: {e}")));
+            if let Err(e) = written {
+                // The file keeps the previous run's heads: older, but still ones to hold.
+                tracing::error!(error = %e, "could not save the verified audit chain heads");
             }
         }
         let mut state = self.state();

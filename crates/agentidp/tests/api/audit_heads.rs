@@ -2,7 +2,8 @@
 //! head moved back verifies on its own but not against a head saved before, nor does one
 //! whose saved head was purged early; verification of a growing chain covers it up to the
 //! head read first, and an event stored past the head is caught; and the server's periodic
-//! verification remembers its heads and reports broken chains in `/metrics`.
+//! verification remembers its heads, across restarts with a heads file, and reports broken
+//! chains in `/metrics`.
 
 use agentidp::domain::chain_heads::{AgainstSaved, ChainHead, removable_before, verify_against};
 use agentidp::domain::chain_key::VerifyPolicy;
@@ -254,6 +255,44 @@ backend_tests! {
             assert!(broken[0].reason.contains("events removed"), "{}", broken[0].reason);
             assert_eq!(gauge(&app, "agentidp_audit_chains_broken").await, 1.0, "it stays reported");
         }
+    }
+
+    async fn with_a_heads_file_the_periodic_verification_catches_a_chain_cut_short_while_down(app) {
+        let admin = app.admin_token().await;
+        let tenant = app.tenant_id().await;
+        let earlier = verified_head(&app, tenant).await;
+        app.create_agent(&admin, json!({})).await;
+        let dir = std::env::temp_dir().join(format!("agentidp-watch-{}", uuid::Uuid::now_v7().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("heads");
+        let args = ["--audit-verify-heads-file", file.to_str().unwrap()];
+        let run = |node: &TestApp| {
+            let (watch, db) = (node.state.idp.chain_watch.clone(), node.state.idp.db.clone());
+            async move { watch.run(&db, 90).await.unwrap() }
+        };
+
+        let node = app.another_node(&args).await;
+        assert!(run(&node).await.is_empty());
+        let good = verified_head(&app, tenant).await;
+        let saved = std::fs::read_to_string(&file).unwrap();
+        assert!(saved.lines().any(|l| l == good.to_string()), "{saved}");
+        drop(node);
+
+        cut_back(&app, &earlier).await;
+        assert!(run(&app.another_node(&[]).await).await.is_empty(), "a node without the file forgets");
+        let restarted = app.another_node(&args).await;
+        for round in 0..2 {
+            let broken = run(&restarted).await;
+            assert_eq!(broken.len(), 1, "round {round}: {broken:?}");
+            assert!(broken[0].reason.contains("events removed"), "{}", broken[0].reason);
+            let kept = std::fs::read_to_string(&file).unwrap();
+            assert!(kept.lines().any(|l| l == good.to_string()), "the good head stays: {kept}");
+        }
+
+        std::fs::write(&file, "not a heads file\n").unwrap();
+        let refused = app.try_another_node(&args).await.err().expect("a bad heads file stops start-up");
+        assert!(refused.to_string().contains("heads"), "{refused}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     async fn an_unreadable_chain_is_reported_broken_and_the_others_still_verified(app) {
