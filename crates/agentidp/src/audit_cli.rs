@@ -144,7 +144,7 @@ pub async fn export(app: &App, tenant: &str) -> CliResult<()> {
     loop {
         let page = app.idp.export_page(tenant, &filter, after, 1000).await?;
         let Some(last) = page.last() else { break };
-        after = Some(last.event.id);
+        after = Some(last.seq);
         for event in page {
             serde_json::to_writer(&mut out, &EventResponse::from(event))?;
             out.write_all(b"\n")?;

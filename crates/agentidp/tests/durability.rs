@@ -70,11 +70,15 @@ async fn client(addr: String, basic: String, received: Arc<AtomicU64>) {
 }
 
 async fn recorded_token_events(database_url: &str) -> i64 {
-    const SQL: &str = "SELECT COUNT(*) FROM audit_events WHERE action = 'token.issued'";
+    // Every event of every block, not the blocks or their keys.
     if database_url.starts_with("postgres") {
+        const SQL: &str = "SELECT COUNT(*) FROM audit_blocks, jsonb_array_elements(events::jsonb) e
+            WHERE e ->> 'action' = 'token.issued'";
         let pool = sqlx::PgPool::connect(database_url).await.unwrap();
         sqlx::query_scalar(SQL).fetch_one(&pool).await.unwrap()
     } else {
+        const SQL: &str = "SELECT COUNT(*) FROM audit_blocks, json_each(audit_blocks.events) e
+            WHERE e.value ->> 'action' = 'token.issued'";
         let pool = sqlx::SqlitePool::connect(database_url).await.unwrap();
         sqlx::query_scalar(SQL).fetch_one(&pool).await.unwrap()
     }

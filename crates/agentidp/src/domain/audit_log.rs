@@ -145,8 +145,8 @@ async fn commit(db: &Db, heads: &mut KnownHeads, events: &mut Vec<NewEvent>, ack
 pub struct EventPage {
     /// The events.
     pub events: Vec<StoredEvent>,
-    /// Where the next page starts.
-    pub next: Option<Uuid>,
+    /// Where the next page starts: the chain position of the last event of this one.
+    pub next: Option<i64>,
 }
 
 impl Idp {
@@ -160,7 +160,7 @@ impl Idp {
         &self,
         caller: &Principal,
         filter: &EventFilter,
-        after: Option<Uuid>,
+        after: Option<i64>,
         limit: u32,
     ) -> DomainResult<EventPage> {
         self.authorize(caller, "audit:read").await?;
@@ -178,7 +178,7 @@ impl Idp {
             .await?;
         let next = if events.len() > limit as usize {
             events.truncate(limit as usize);
-            events.last().map(|e| e.event.id)
+            events.last().map(|e| e.seq)
         } else {
             None
         };
@@ -194,12 +194,13 @@ impl Idp {
         }
     }
 
-    /// A page of events oldest first, for exports; `after` is the last event already sent.
+    /// A page of events oldest first, for exports; `after` is the chain position of the last
+    /// event already sent.
     pub async fn export_page(
         &self,
         tenant: TenantId,
         filter: &EventFilter,
-        after: Option<Uuid>,
+        after: Option<i64>,
         limit: u32,
     ) -> DomainResult<Vec<StoredEvent>> {
         Ok(self

@@ -150,10 +150,18 @@ impl EventQuery {
     }
 }
 
-fn decode_cursor(cursor: &str) -> Result<Uuid, ApiError> {
+/// A page cursor: the chain position of the last event sent, as 8 big-endian bytes in
+/// base64url.
+fn encode_cursor(seq: i64) -> String {
+    B64.encode(seq.to_be_bytes())
+}
+
+fn decode_cursor(cursor: &str) -> Result<i64, ApiError> {
     B64.decode(cursor)
         .ok()
-        .and_then(|b| Uuid::from_slice(&b).ok())
+        .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+        .map(i64::from_be_bytes)
+        .filter(|seq| *seq > 0)
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -208,7 +216,7 @@ async fn list_events(
         .await?;
     Ok(axum::Json(EventList {
         data: page.events.into_iter().map(EventResponse::from).collect(),
-        next_cursor: page.next.map(|id| B64.encode(id.as_bytes())),
+        next_cursor: page.next.map(encode_cursor),
     })
     .into_response())
 }
@@ -218,7 +226,7 @@ fn export(
     state: AppState,
     tenant: crate::domain::ids::TenantId,
     filter: EventFilter,
-    after: Option<Uuid>,
+    after: Option<i64>,
 ) -> Response {
     let stream = futures_util::stream::unfold(Some(after), move |cursor| {
         let (state, filter) = (state.clone(), filter.clone());
@@ -231,7 +239,7 @@ fn export(
             {
                 Ok(page) if page.is_empty() => None,
                 Ok(page) => {
-                    let next = page.last().map(|e| e.event.id);
+                    let next = page.last().map(|e| e.seq);
                     let mut chunk = Vec::with_capacity(page.len() * 512);
                     for event in page {
                         if serde_json::to_writer(&mut chunk, &EventResponse::from(event)).is_ok() {

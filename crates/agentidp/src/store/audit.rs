@@ -1,84 +1,141 @@
-//! Audit rows: queries, chain verification reads, and the retention purge (the only path
-//! allowed past the immutability triggers). Appends live in [`super::chain`].
+//! Audit reads over the stored blocks ([`super::blocks`]): queries, chain verification reads,
+//! and the retention purge (the only path allowed past the immutability triggers). Appends
+//! live in [`super::chain`].
 
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use super::chain::check_extends;
-use super::{Db, StoreError, StoreResult, from_row, in_tx, on_pool, parse_stored};
+use super::{Db, StoreResult, from_row, in_tx, on_pool};
 use crate::domain::audit::{
-    Action, Checkpoint, EventFilter, NewEvent, Outcome, RequestMeta, SYSTEM_TENANT, StoredEvent,
+    Checkpoint, EventFilter, NewEvent, Outcome, SYSTEM_TENANT, StoredEvent,
 };
-use crate::domain::ids::{AgentId, TenantId};
+use crate::domain::ids::TenantId;
 use crate::domain::time::Timestamp;
 
-struct EventRow {
-    id: Uuid,
-    tenant_id: Uuid,
-    seq: i64,
-    occurred_at: Timestamp,
-    actor: String,
-    agent_id: Option<Uuid>,
-    action: String,
-    outcome: String,
-    ip: Option<String>,
-    user_agent: Option<String>,
-    metadata: String,
-    prev_hash: String,
-    hash: String,
+/// A stored block: where it starts in its chain, and its events as JSON.
+struct BlockRow {
+    first_seq: i64,
+    last_seq: i64,
+    events: String,
 }
 
-from_row!(EventRow {
-    id,
-    tenant_id,
-    seq,
-    occurred_at,
-    actor,
-    agent_id,
-    action,
-    outcome,
-    ip,
-    user_agent,
-    metadata,
-    prev_hash,
-    hash
+from_row!(BlockRow {
+    first_seq,
+    last_seq,
+    events
 });
 
-/// The columns of an event row, in the order inserts bind them.
-pub(crate) const EVENT_COLUMNS: &str = "id, tenant_id, seq, occurred_at, actor, agent_id, action, outcome, ip, user_agent, metadata, prev_hash, hash";
+/// Blocks a walk reads in its first round (an unfiltered page of 50 events is one block), and
+/// at most per round while a filter keeps rejecting events.
+const FIRST_ROUND: usize = 2;
+const MAX_ROUND: usize = 256;
 
-impl TryFrom<EventRow> for StoredEvent {
-    type Error = StoreError;
-
-    fn try_from(r: EventRow) -> StoreResult<Self> {
-        Ok(StoredEvent {
-            event: NewEvent {
-                id: r.id,
-                tenant_id: TenantId::from_uuid(r.tenant_id),
-                actor: r.actor,
-                agent_id: r.agent_id.map(AgentId::from_uuid),
-                action: parse_stored("audit action", &r.action, Action::parse)?,
-                outcome: parse_stored("audit outcome", &r.outcome, Outcome::parse)?,
-                meta: RequestMeta {
-                    ip: r.ip,
-                    user_agent: r.user_agent,
-                },
-                metadata: serde_json::from_str(&r.metadata)
-                    .map_err(|_| StoreError::Corrupt(format!("audit event {} metadata", r.id)))?,
-                occurred_at: r.occurred_at,
-            },
-            seq: r.seq,
-            prev_hash: r.prev_hash,
-            hash: r.hash,
-        })
-    }
+/// Whether one event passes a listing's filters (the blocks were chosen by one key and the
+/// time range; each event of them is checked against all of it).
+fn matches(e: &NewEvent, f: &EventFilter, from: Option<Timestamp>) -> bool {
+    f.agent_id.is_none_or(|a| e.agent_id == Some(a))
+        && f.actor.as_ref().is_none_or(|a| *a == e.actor)
+        && f.action.is_none_or(|a| a == e.action)
+        && f.outcome.is_none_or(|o| o == e.outcome)
+        && from.is_none_or(|t| e.occurred_at >= t)
+        && f.to.is_none_or(|t| e.occurred_at <= t)
 }
 
-/// The smallest (or largest) UUID v7 whose timestamp is `t`'s millisecond.
-fn v7_bound(t: Timestamp, upper: bool) -> Uuid {
-    let millis = u64::try_from(t.micros().div_euclid(1000)).unwrap_or(0) & 0xFFFF_FFFF_FFFF;
-    let fill = if upper { u128::MAX >> 48 } else { 0 };
-    Uuid::from_u128((u128::from(millis) << 80) | fill)
+/// A bound SQL parameter of a walk.
+enum P {
+    Text(String),
+    Time(Timestamp),
+    Int(i64),
+}
+
+/// `SELECT` of up to `round` blocks of a walk: the blocks are chosen by a driver (the first
+/// key filter's key rows, else the blocks themselves) under the time range and the position
+/// bound, the other key filters as `EXISTS` probes, then fetched whole.
+fn walk_sql(
+    filter: &EventFilter,
+    from: Option<Timestamp>,
+    bound: Option<i64>,
+    order: Order,
+    round: usize,
+) -> (String, Vec<P>) {
+    let mut keys: Vec<(&str, String)> = Vec::new();
+    if let Some(a) = filter.agent_id {
+        keys.push(("agent", super::blocks::agent_key(a)));
+    }
+    if let Some(a) = &filter.actor {
+        keys.push(("actor", a.clone()));
+    }
+    if let Some(a) = filter.action {
+        keys.push(("action", a.as_str().to_owned()));
+    }
+    if filter.outcome == Some(Outcome::Failure) {
+        keys.push(("failure", String::new()));
+    }
+    let mut params = Vec::new();
+    let mut arg = |p: P| {
+        params.push(p);
+        format!("${}", params.len() + 1)
+    };
+    let mut keys = keys.into_iter();
+    let (mut sql, s) = match keys.next() {
+        Some((kind, value)) => (
+            format!(
+                "SELECT d.first_seq FROM audit_block_keys d JOIN audit_blocks t
+                ON t.tenant_id = d.tenant_id AND t.first_seq = d.first_seq
+                WHERE d.tenant_id = $1 AND d.kind = '{kind}' AND d.value = {}",
+                arg(P::Text(value))
+            ),
+            "d",
+        ),
+        None => (
+            "SELECT t.first_seq FROM audit_blocks t WHERE t.tenant_id = $1".to_owned(),
+            "t",
+        ),
+    };
+    for (kind, value) in keys {
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM audit_block_keys e WHERE e.tenant_id = $1
+            AND e.kind = '{kind}' AND e.value = {} AND e.first_seq = {s}.first_seq)",
+            arg(P::Text(value))
+        ));
+    }
+    if let Some(from) = from {
+        sql.push_str(&format!(" AND t.last_at >= {}", arg(P::Time(from))));
+    }
+    if let Some(f) = filter.from {
+        // A block holding an event at or after `f` starts no earlier than a span before it.
+        let lo = f.plus_seconds(-super::blocks::BLOCK_SPAN_SECS);
+        sql.push_str(&format!(" AND t.first_at >= {}", arg(P::Time(lo))));
+    }
+    if let Some(t) = filter.to {
+        sql.push_str(&format!(" AND t.first_at <= {}", arg(P::Time(t))));
+    }
+    let dir = match (order, bound) {
+        (Order::NewestFirst, Some(x)) => {
+            sql.push_str(&format!(" AND {s}.first_seq < {}", arg(P::Int(x))));
+            "DESC"
+        }
+        (Order::OldestFirst, Some(x)) => {
+            let seek = x.saturating_sub(super::blocks::BLOCK_EVENTS);
+            sql.push_str(&format!(
+                " AND {s}.first_seq > {} AND t.last_seq > {}",
+                arg(P::Int(seek)),
+                arg(P::Int(x))
+            ));
+            "ASC"
+        }
+        (Order::NewestFirst, None) => "DESC",
+        (Order::OldestFirst, None) => "ASC",
+    };
+    (
+        format!(
+            "SELECT b.first_seq, b.last_seq, b.events FROM audit_blocks b WHERE b.tenant_id = $1
+            AND b.first_seq IN ({sql} ORDER BY {s}.first_seq {dir} LIMIT {round})
+            ORDER BY b.first_seq {dir}"
+        ),
+        params,
+    )
 }
 
 /// Direction of an event listing.
@@ -92,95 +149,107 @@ pub enum Order {
 
 impl Db {
     /// One page of a tenant's events matching `filter`, not older than `not_before`, after
-    /// the event `after` in the given order.
+    /// position `after` in the given order.
     pub async fn list_events(
         &self,
         tenant: TenantId,
         filter: &EventFilter,
         not_before: Timestamp,
-        after: Option<Uuid>,
+        after: Option<i64>,
         order: Order,
         limit: u32,
     ) -> StoreResult<Vec<StoredEvent>> {
-        enum P {
-            Uuid(Uuid),
-            Text(String),
-            Time(Timestamp),
-        }
-        let mut params = vec![
-            P::Uuid(tenant.uuid()),
-            P::Time(filter.from.map_or(not_before, |f| f.max(not_before))),
-        ];
-        let mut sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM audit_events WHERE tenant_id = $1 AND occurred_at >= $2"
-        );
-        let mut push = |sql: &mut String, clause: &str, p: P| {
-            params.push(p);
-            sql.push_str(&clause.replace('?', &format!("${}", params.len())));
-        };
-        if let Some(a) = filter.agent_id {
-            push(&mut sql, " AND agent_id = ?", P::Uuid(a.uuid()));
-        }
-        if let Some(a) = &filter.actor {
-            push(&mut sql, " AND actor = ?", P::Text(a.clone()));
-        }
-        if let Some(a) = filter.action {
-            push(&mut sql, " AND action = ?", P::Text(a.as_str().to_owned()));
-        }
-        // The outcome is one of two fixed words; as a literal it lets both planners use the
-        // partial index on failures.
-        match filter.outcome {
-            Some(Outcome::Failure) => sql.push_str(" AND outcome = 'failure'"),
-            Some(Outcome::Success) => sql.push_str(" AND outcome = 'success'"),
-            None => {}
-        }
-        if let Some(t) = filter.to {
-            push(&mut sql, " AND occurred_at <= ?", P::Time(t));
-            // Event ids are UUID v7, whose first 48 bits are the creation time in ms: bounding
-            // the id as well lets the (tenant, id) index seek straight to the window. One
-            // second of slack covers the gap between id generation and `occurred_at`.
-            push(
-                &mut sql,
-                " AND id <= ?",
-                P::Uuid(v7_bound(t.plus_seconds(1), true)),
-            );
-        }
-        if let Some(f) = filter.from {
-            push(
-                &mut sql,
-                " AND id >= ?",
-                P::Uuid(v7_bound(f.plus_seconds(-1), false)),
-            );
-        }
-        let (cmp, dir) = match order {
-            Order::NewestFirst => ("<", "DESC"),
-            Order::OldestFirst => (">", "ASC"),
-        };
-        if let Some(a) = after {
-            push(&mut sql, &format!(" AND id {cmp} ?"), P::Uuid(a));
-        }
-        sql.push_str(&format!(" ORDER BY id {dir} LIMIT {limit}"));
-        let rows: Vec<EventRow> = on_pool!(self, p => {
-            let mut q = sqlx::query_as(AssertSqlSafe(sql.clone()));
-            for param in &params {
-                q = match param {
-                    P::Uuid(u) => q.bind(*u),
-                    P::Text(t) => q.bind(t.as_str()),
-                    P::Time(t) => q.bind(*t),
-                };
-            }
-            q.fetch_all(p).await
-        })?;
-        rows.into_iter().map(StoredEvent::try_from).collect()
+        let from = filter.from.map_or(not_before, |f| f.max(not_before));
+        self.walk(tenant, filter, Some(from), after, order, limit)
+            .await
     }
 
-    /// One event of a tenant.
+    /// Reads blocks in chain order (or its reverse) from position `after`, round by round,
+    /// until `limit` events pass the filter or the blocks run out.
+    async fn walk(
+        &self,
+        tenant: TenantId,
+        filter: &EventFilter,
+        from: Option<Timestamp>,
+        after: Option<i64>,
+        order: Order,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredEvent>> {
+        let limit = limit as usize;
+        let mut out = Vec::new();
+        let (mut bound, mut round) = (after, FIRST_ROUND);
+        while out.len() < limit {
+            let (sql, params) = walk_sql(filter, from, bound, order, round);
+            let rows: Vec<BlockRow> = on_pool!(self, p => {
+                let mut q = sqlx::query_as(AssertSqlSafe(sql.clone())).bind(tenant.uuid());
+                for param in &params {
+                    q = match param {
+                        P::Text(t) => q.bind(t.as_str()),
+                        P::Time(t) => q.bind(*t),
+                        P::Int(i) => q.bind(*i),
+                    };
+                }
+                q.fetch_all(p).await
+            })?;
+            for row in &rows {
+                let mut events = super::blocks::decode(tenant, row.first_seq, &row.events)?;
+                if order == Order::NewestFirst {
+                    events.reverse();
+                }
+                out.extend(
+                    events
+                        .into_iter()
+                        .filter(|e| match (order, after) {
+                            (Order::NewestFirst, Some(a)) => e.seq < a,
+                            (Order::OldestFirst, Some(a)) => e.seq > a,
+                            (_, None) => true,
+                        })
+                        .filter(|e| matches(&e.event, filter, from)),
+                );
+            }
+            let Some(last) = rows.last() else { break };
+            if rows.len() < round {
+                break;
+            }
+            bound = Some(match order {
+                Order::NewestFirst => last.first_seq,
+                Order::OldestFirst => last.last_seq,
+            });
+            round = (round * 4).min(MAX_ROUND);
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// One event of a tenant. Its id (UUID v7) carries its creation time, which bounds the
+    /// blocks that can hold it.
     pub async fn get_event(&self, tenant: TenantId, id: Uuid) -> StoreResult<Option<StoredEvent>> {
-        let sql =
-            format!("SELECT {EVENT_COLUMNS} FROM audit_events WHERE tenant_id = $1 AND id = $2");
-        let row: Option<EventRow> = on_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql.clone()))
-            .bind(tenant.uuid()).bind(id).fetch_optional(p).await)?;
-        row.map(StoredEvent::try_from).transpose()
+        const SQL: &str =
+            "SELECT first_seq, last_seq, events FROM audit_blocks WHERE tenant_id = $1
+            AND first_at >= $2 AND first_at <= $3 AND last_at >= $4";
+        let Some((secs, nanos)) = id.get_timestamp().map(|t| t.to_unix()) else {
+            return Ok(None);
+        };
+        let micros =
+            i64::try_from(secs).unwrap_or(i64::MAX / 2) * 1_000_000 + i64::from(nanos / 1000);
+        // One second of slack covers the gap between the id's and the event's time.
+        let t = Timestamp::from_micros(micros);
+        let (lo, hi) = (t.plus_seconds(-1), t.plus_seconds(1));
+        let rows: Vec<BlockRow> = on_pool!(self, p => sqlx::query_as(SQL)
+            .bind(tenant.uuid())
+            .bind(lo.plus_seconds(-super::blocks::BLOCK_SPAN_SECS))
+            .bind(hi)
+            .bind(lo)
+            .fetch_all(p)
+            .await)?;
+        let needle = format!("\"{}\"", id.simple());
+        for row in rows.iter().filter(|r| r.events.contains(&needle)) {
+            let events = super::blocks::decode(tenant, row.first_seq, &row.events)?;
+            if let Some(e) = events.into_iter().find(|e| e.event.id == id) {
+                return Ok(Some(e));
+            }
+        }
+        Ok(None)
     }
 
     /// A chain's events in order, starting after position `after_seq`.
@@ -190,12 +259,15 @@ impl Db {
         after_seq: i64,
         limit: u32,
     ) -> StoreResult<Vec<StoredEvent>> {
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM audit_events WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT {limit}"
-        );
-        let rows: Vec<EventRow> = on_pool!(self, p => sqlx::query_as(AssertSqlSafe(sql.clone()))
-            .bind(tenant.uuid()).bind(after_seq).fetch_all(p).await)?;
-        rows.into_iter().map(StoredEvent::try_from).collect()
+        self.walk(
+            tenant,
+            &EventFilter::default(),
+            None,
+            Some(after_seq),
+            Order::OldestFirst,
+            limit,
+        )
+        .await
     }
 
     /// The newest retention checkpoint of a chain, where its verification starts; `None`: the
@@ -213,17 +285,20 @@ impl Db {
         tenant: TenantId,
         seq: i64,
     ) -> StoreResult<Option<i64>> {
-        const SQL: &str = "SELECT min(seq) FROM audit_events WHERE tenant_id = $1 AND seq <= $2";
+        const SQL: &str = "SELECT min(first_seq) FROM audit_blocks
+            WHERE tenant_id = $1 AND first_seq <= $2";
         let (first,): (Option<i64>,) = on_pool!(self, p => sqlx::query_as(SQL).bind(tenant.uuid()).bind(seq).fetch_one(p).await)?;
         Ok(first)
     }
 
     /// The highest position stored in a chain, which must not be past its head.
     pub async fn chain_last_seq(&self, tenant: TenantId) -> StoreResult<Option<i64>> {
-        const SQL: &str = "SELECT max(seq) FROM audit_events WHERE tenant_id = $1";
-        let (last,): (Option<i64>,) =
-            on_pool!(self, p => sqlx::query_as(SQL).bind(tenant.uuid()).fetch_one(p).await)?;
-        Ok(last)
+        // Blocks hold consecutive positions, so the last block holds the highest one.
+        const SQL: &str = "SELECT last_seq FROM audit_blocks WHERE tenant_id = $1
+            ORDER BY first_seq DESC LIMIT 1";
+        let last: Option<(i64,)> =
+            on_pool!(self, p => sqlx::query_as(SQL).bind(tenant.uuid()).fetch_optional(p).await)?;
+        Ok(last.map(|(l,)| l))
     }
 
     /// The head of a chain: its last position and hash.
@@ -267,48 +342,60 @@ impl Db {
         Ok(chains)
     }
 
-    /// Deletes a chain's events older than `cutoff`, first recording a checkpoint at the last
-    /// deleted event so the rest of the chain stays verifiable. Returns how many were deleted.
+    /// Deletes a chain's blocks whose events are all older than `cutoff`, first recording a
+    /// checkpoint at the last deleted event so the rest of the chain stays verifiable. A block
+    /// straddling the cutoff stays (the query API's retention filter still hides its old
+    /// events). Returns how many events were deleted.
     pub async fn purge_events(
         &self,
         tenant: TenantId,
         cutoff: Timestamp,
         now: Timestamp,
     ) -> StoreResult<u64> {
-        // Seeks by id (UUID v7, time-ordered) rather than scanning the retained events.
-        const LAST: &str = "SELECT seq, hash FROM audit_events WHERE tenant_id = $1 AND id < $3
-            AND occurred_at < $2 ORDER BY id DESC LIMIT 1";
+        // Seeks the time index rather than scanning the retained blocks.
+        const LAST: &str = "SELECT first_seq, last_seq, events FROM audit_blocks
+            WHERE tenant_id = $1 AND first_at < $2 AND last_at < $2
+            ORDER BY first_at DESC LIMIT 1";
+        const COUNT: &str = "SELECT CAST(sum(last_seq - first_seq + 1) AS BIGINT) FROM audit_blocks
+            WHERE tenant_id = $1 AND first_seq <= $2";
         const CHECKPOINT: &str =
             "INSERT INTO audit_checkpoints (tenant_id, seq, hash, created_at, mac)
             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, seq) DO NOTHING";
         const GUARD_ON: &str = "INSERT INTO audit_purge_guard (id) VALUES (1)";
-        const DELETE: &str = "DELETE FROM audit_events WHERE tenant_id = $1 AND seq <= $2";
+        const DELETE_KEYS: &str =
+            "DELETE FROM audit_block_keys WHERE tenant_id = $1 AND first_seq <= $2";
+        const DELETE: &str = "DELETE FROM audit_blocks WHERE tenant_id = $1 AND first_seq <= $2";
         const GUARD_OFF: &str = "DELETE FROM audit_purge_guard";
         let deleted = in_tx!(self, tx => {
-            let last: Option<(i64, String)> =
-                sqlx::query_as(LAST)
-                    .bind(tenant.uuid())
-                    .bind(cutoff)
-                    .bind(v7_bound(cutoff, true))
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match last {
-                None => 0,
+            let last: Option<BlockRow> = sqlx::query_as(LAST)
+                .bind(tenant.uuid())
+                .bind(cutoff)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let end = match &last {
+                Some(b) => super::blocks::decode(tenant, b.first_seq, &b.events)?.pop(),
+                None => None,
+            };
+            match (last, end) {
+                (Some(_), None) | (None, _) => 0,
                 // A checkpoint this node could not authenticate would break the chain for
                 // good; a node holding the chain's key purges it instead.
-                Some((_, hash)) if check_extends(&hash, self.chain_keys()).is_err() => {
+                (Some(_), Some(e)) if check_extends(&e.hash, self.chain_keys()).is_err() => {
                     tracing::warn!(%tenant, "audit chain keyed with a key this node lacks; not purged");
                     0
                 }
-                Some((seq, hash)) => {
+                (Some(block), Some(e)) => {
+                    let (events,): (Option<i64>,) = sqlx::query_as(COUNT)
+                        .bind(tenant.uuid()).bind(block.first_seq).fetch_one(&mut *tx).await?;
                     // The guard also admits the checkpoint, which no other path may write.
                     sqlx::query(GUARD_ON).execute(&mut *tx).await?;
-                    let mac = self.new_link_key().map(|k| k.checkpoint_mac(tenant, seq, &hash));
-                    sqlx::query(CHECKPOINT).bind(tenant.uuid()).bind(seq).bind(hash.as_str()).bind(now)
-                        .bind(mac).execute(&mut *tx).await?;
-                    let done = sqlx::query(DELETE).bind(tenant.uuid()).bind(seq).execute(&mut *tx).await?.rows_affected();
+                    let mac = self.new_link_key().map(|k| k.checkpoint_mac(tenant, e.seq, &e.hash));
+                    sqlx::query(CHECKPOINT).bind(tenant.uuid()).bind(e.seq).bind(e.hash.as_str())
+                        .bind(now).bind(mac).execute(&mut *tx).await?;
+                    sqlx::query(DELETE_KEYS).bind(tenant.uuid()).bind(block.first_seq).execute(&mut *tx).await?;
+                    sqlx::query(DELETE).bind(tenant.uuid()).bind(block.first_seq).execute(&mut *tx).await?;
                     sqlx::query(GUARD_OFF).execute(&mut *tx).await?;
-                    done
+                    u64::try_from(events.unwrap_or(0)).unwrap_or(0)
                 }
             }
         });

@@ -6,7 +6,8 @@ use std::sync::LazyLock;
 
 use uuid::Uuid;
 
-use super::chain::{EVENT_PARAMS, Linked, append_events, bind_rows, by_tenant, link, value_rows};
+use super::blocks::{BLOCK_COLUMNS, BLOCK_PARAMS, KEY_COLUMNS, NewBlock, key_rows, value_rows};
+use super::chain::{Linked, append_events, bind_blocks, by_tenant, link};
 use super::{Db, Pool, StoreError, StoreResult, in_tx};
 use crate::domain::audit::NewEvent;
 use crate::domain::ids::TenantId;
@@ -33,44 +34,45 @@ const SQLITE_MOVE_HEADS: &str = "BEGIN IMMEDIATE;
         ELSE 'an audit head has moved or is missing' END);
 ";
 
-/// Row counts the SQLite batch statement is compiled for. A batch is padded with NULL rows up
-/// to the next count, which the statement skips; a fixed set keeps the connection's statement
-/// cache from filling up with one compiled text per batch size.
+/// Block counts the SQLite batch statement is compiled for. A batch is padded with NULL rows
+/// up to the next count, which the statement skips; a fixed set keeps the connection's
+/// statement cache from filling up with one compiled text per batch size.
 const SQLITE_ROW_COUNTS: [usize; 20] = [
     1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, BATCH_MAX,
 ];
 
-/// Most events a batch on remembered heads takes (13,312 SQLite parameters); a larger batch is
-/// appended the ordinary way.
+/// Most events a batch on remembered heads takes; a larger batch is appended the ordinary way.
 pub const BATCH_MAX: usize = 1024;
 
 /// A batch on remembered heads, for SQLite, one text per entry of [`SQLITE_ROW_COUNTS`]: one
-/// transaction, the heads moved as in [`SQLITE_MOVE_HEADS`], then every event in one
-/// multi-row INSERT of bound values. The INSERT calls no SQL function: SQLite keeps a
-/// statement journal (a copy of every page the statement changes, to undo it alone) for a
-/// many-row statement that might fail halfway, and it counts any function call as a possible
-/// failure. Its constraints end the whole transaction instead (`OR ROLLBACK`). Placeholders
-/// are anonymous, for the reason given at [`super::chain::insert_events_sql`].
+/// transaction, the heads moved as in [`SQLITE_MOVE_HEADS`], every block in one multi-row
+/// INSERT of bound values, then the blocks' keys from one JSON array. The block INSERT calls no
+/// SQL function: SQLite keeps a statement journal (a copy of every page the statement changes,
+/// to undo it alone) for a many-row statement that might fail halfway, and it counts any
+/// function call as a possible failure; the keys are few and small. Constraints end the whole
+/// transaction instead (`OR ROLLBACK`).
 static SQLITE_APPEND_ON_HEADS: LazyLock<Vec<String>> = LazyLock::new(|| {
     SQLITE_ROW_COUNTS
         .iter()
         .map(|&rows| {
             format!(
-                "{SQLITE_MOVE_HEADS}    INSERT OR ROLLBACK INTO audit_events ({})
+                "{SQLITE_MOVE_HEADS}    INSERT OR ROLLBACK INTO audit_blocks ({BLOCK_COLUMNS})
         SELECT * FROM (VALUES {})
         WHERE column1 IS NOT NULL;
+    INSERT OR ROLLBACK INTO audit_block_keys ({KEY_COLUMNS})
+        SELECT unhex(k.value ->> 0, '-'), k.value ->> 1, k.value ->> 2, k.value ->> 3
+        FROM json_each(?) AS k;
     COMMIT",
-                super::audit::EVENT_COLUMNS,
-                value_rows(rows, false)
+                value_rows(rows, BLOCK_PARAMS, false)
             )
         })
         .collect()
 });
 
-/// The same for PostgreSQL: one statement (so one implicit transaction), the heads and each
-/// column as an array, with the same two guards. Joining the CTE makes the guarded head
-/// update, and with it the row locks, come before the inserts, in the order the
-/// transactional path takes them.
+/// The same for PostgreSQL: one statement (so one implicit transaction), the heads, blocks and
+/// keys each as column arrays, with the same two guards on both inserts. Joining the CTE makes
+/// the guarded head update, and with it the row locks, come before the inserts, in the order
+/// the transactional path takes them.
 const POSTGRES_APPEND_ON_HEADS: &str = "WITH moved AS (
         UPDATE audit_heads
         SET seq = CASE WHEN audit_heads.seq = h.old_seq AND audit_heads.hash = h.old_hash
@@ -79,18 +81,20 @@ const POSTGRES_APPEND_ON_HEADS: &str = "WITH moved AS (
         FROM unnest($1::uuid[], $2::int8[], $3::text[], $4::int8[], $5::text[])
             AS h (tenant_id, old_seq, old_hash, new_seq, new_hash)
         WHERE audit_heads.tenant_id = h.tenant_id
+        RETURNING 1),
+    m AS (SELECT count(*) = cardinality($1::uuid[]) AS ok FROM moved),
+    written AS (
+        INSERT INTO audit_blocks (tenant_id, first_seq, last_seq, first_at, last_at, events)
+        SELECT CASE WHEN m.ok THEN r.tenant_id END, r.first_seq, r.last_seq, r.first_at,
+            r.last_at, r.events
+        FROM unnest($6::uuid[], $7::int8[], $8::int8[], $9::timestamptz[], $10::timestamptz[],
+                $11::text[])
+            AS r (tenant_id, first_seq, last_seq, first_at, last_at, events), m
         RETURNING 1)
-    INSERT INTO audit_events (id, tenant_id, seq, occurred_at, actor, agent_id, action, outcome,
-            ip, user_agent, metadata, prev_hash, hash)
-        SELECT CASE WHEN m.n = cardinality($1::uuid[]) THEN r.id END, r.tenant_id, r.seq,
-            r.occurred_at, r.actor, r.agent_id, r.action, r.outcome, r.ip, r.user_agent,
-            r.metadata, r.prev_hash, r.hash
-        FROM unnest($6::uuid[], $7::uuid[], $8::int8[], $9::timestamptz[], $10::text[],
-            $11::uuid[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[],
-            $17::text[], $18::text[])
-            AS r (id, tenant_id, seq, occurred_at, actor, agent_id, action, outcome, ip,
-                user_agent, metadata, prev_hash, hash),
-            (SELECT count(*) AS n FROM moved) AS m";
+    INSERT INTO audit_block_keys (tenant_id, kind, value, first_seq)
+        SELECT CASE WHEN m.ok THEN k.tenant_id END, k.kind, k.value, k.first_seq
+        FROM unnest($12::uuid[], $13::text[], $14::text[], $15::int8[])
+            AS k (tenant_id, kind, value, first_seq), m";
 
 /// The last position and hash of the chains one writer appended to, so that its next batch
 /// can be chained without first reading the heads.
@@ -178,26 +182,30 @@ impl Db {
 
     async fn append_on_known_heads(&self, parts: &[ChainPart<'_>]) -> StoreResult<()> {
         let _busy = self.busy();
+        let blocks: Vec<NewBlock> = parts
+            .iter()
+            .flat_map(|(tenant, linked)| super::blocks::blocks(*tenant, linked))
+            .collect();
         match &self.pool {
             Pool::Sqlite(pool) => {
-                let rows = parts.iter().map(|(_, linked)| linked.len()).sum::<usize>();
+                let rows = blocks.len();
                 let Some(slot) = SQLITE_ROW_COUNTS.iter().position(|&n| n >= rows) else {
                     return Err(StoreError::Config(format!(
-                        "a batch of {rows} events is over {BATCH_MAX}"
+                        "a batch of {rows} blocks is over {BATCH_MAX}"
                     )));
                 };
                 let (heads, count) = sqlite_heads(parts);
-                let mut q = sqlx::query(SQLITE_APPEND_ON_HEADS[slot].as_str())
+                let q = sqlx::query(SQLITE_APPEND_ON_HEADS[slot].as_str())
                     .bind(heads)
                     .bind(count);
-                for (_, linked) in parts {
-                    q = bind_rows!(q, linked);
-                }
+                let mut q = bind_blocks!(q, &blocks);
                 for _ in rows..SQLITE_ROW_COUNTS[slot] {
-                    for _ in 0..EVENT_PARAMS {
+                    for _ in 0..BLOCK_PARAMS {
                         q = q.bind(None::<i64>);
                     }
                 }
+                let keys: Vec<_> = key_rows(&blocks).collect();
+                let q = q.bind(super::agents::json(&keys));
                 let mut conn = pool.acquire().await?;
                 let done = q.execute(&mut *conn).await;
                 if done.is_err() {
@@ -209,26 +217,23 @@ impl Db {
                 done?;
             }
             Pool::Postgres(pool) => {
-                let c = PgColumns::new(parts);
+                let c = PgColumns::new(parts, &blocks);
                 sqlx::query(POSTGRES_APPEND_ON_HEADS)
                     .bind(&c.tenants)
                     .bind(&c.old_seqs)
                     .bind(&c.old_hashes)
                     .bind(&c.new_seqs)
                     .bind(&c.new_hashes)
-                    .bind(&c.ids)
-                    .bind(&c.tenant_ids)
-                    .bind(&c.seqs)
-                    .bind(&c.occurred_at)
-                    .bind(&c.actors)
-                    .bind(&c.agent_ids)
-                    .bind(&c.actions)
-                    .bind(&c.outcomes)
-                    .bind(&c.ips)
-                    .bind(&c.user_agents)
-                    .bind(&c.metadata)
-                    .bind(&c.prev_hashes)
-                    .bind(&c.hashes)
+                    .bind(&c.block_tenants)
+                    .bind(&c.first_seqs)
+                    .bind(&c.last_seqs)
+                    .bind(&c.first_at)
+                    .bind(&c.last_at)
+                    .bind(&c.events)
+                    .bind(&c.key_tenants)
+                    .bind(&c.kinds)
+                    .bind(&c.values)
+                    .bind(&c.key_seqs)
                     .execute(pool)
                     .await?;
             }
@@ -260,23 +265,20 @@ struct PgColumns<'a> {
     old_hashes: Vec<&'a str>,
     new_seqs: Vec<i64>,
     new_hashes: Vec<&'a str>,
-    ids: Vec<Uuid>,
-    tenant_ids: Vec<Uuid>,
-    seqs: Vec<i64>,
-    occurred_at: Vec<Timestamp>,
-    actors: Vec<&'a str>,
-    agent_ids: Vec<Option<Uuid>>,
-    actions: Vec<&'a str>,
-    outcomes: Vec<&'a str>,
-    ips: Vec<Option<&'a str>>,
-    user_agents: Vec<Option<&'a str>>,
-    metadata: Vec<String>,
-    prev_hashes: Vec<&'a str>,
-    hashes: Vec<&'a str>,
+    block_tenants: Vec<Uuid>,
+    first_seqs: Vec<i64>,
+    last_seqs: Vec<i64>,
+    first_at: Vec<Timestamp>,
+    last_at: Vec<Timestamp>,
+    events: Vec<&'a str>,
+    key_tenants: Vec<Uuid>,
+    kinds: Vec<&'static str>,
+    values: Vec<&'a str>,
+    key_seqs: Vec<i64>,
 }
 
 impl<'a> PgColumns<'a> {
-    fn new(parts: &'a [ChainPart<'a>]) -> Self {
+    fn new(parts: &'a [ChainPart<'a>], blocks: &'a [NewBlock]) -> Self {
         let mut c = Self::default();
         for (tenant, linked) in parts {
             let Some(((seq, hash), (end_seq, end_hash))) = head_move(linked) else {
@@ -287,22 +289,20 @@ impl<'a> PgColumns<'a> {
             c.old_hashes.push(hash);
             c.new_seqs.push(end_seq);
             c.new_hashes.push(end_hash);
-            for l in linked {
-                let e = l.event;
-                c.ids.push(e.id);
-                c.tenant_ids.push(e.tenant_id.uuid());
-                c.seqs.push(l.seq);
-                c.occurred_at.push(e.occurred_at);
-                c.actors.push(&e.actor);
-                c.agent_ids.push(e.agent_id.map(|a| a.uuid()));
-                c.actions.push(e.action.as_str());
-                c.outcomes.push(e.outcome.as_str());
-                c.ips.push(e.meta.ip.as_deref());
-                c.user_agents.push(e.meta.user_agent.as_deref());
-                c.metadata.push(super::agents::json(&e.metadata));
-                c.prev_hashes.push(&l.prev_hash);
-                c.hashes.push(&l.hash);
-            }
+        }
+        for b in blocks {
+            c.block_tenants.push(b.tenant.uuid());
+            c.first_seqs.push(b.first_seq);
+            c.last_seqs.push(b.last_seq);
+            c.first_at.push(b.first_at);
+            c.last_at.push(b.last_at);
+            c.events.push(&b.events);
+        }
+        for (tenant, kind, value, first_seq) in key_rows(blocks) {
+            c.key_tenants.push(tenant);
+            c.kinds.push(kind);
+            c.values.push(value);
+            c.key_seqs.push(first_seq);
         }
         c
     }

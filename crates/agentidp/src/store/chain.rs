@@ -17,52 +17,13 @@ pub(crate) const ADVANCE_HEAD: &str =
     RETURNING seq, hash";
 pub(crate) const SET_HEAD_HASH: &str = "UPDATE audit_heads SET hash = $2 WHERE tenant_id = $1";
 
-/// Events written per multi-row INSERT inside a caller's transaction (13 parameters each, well
-/// under both databases' limits).
+/// Rows written per multi-row INSERT inside a caller's transaction (at most 1,536
+/// parameters, well under both databases' limits).
 pub(crate) const INSERT_CHUNK: usize = 256;
 
 /// Whether the transaction's database wants `$N` placeholders (PostgreSQL) rather than `?`.
 pub(crate) fn numbered_params<DB: sqlx::Database>(_: &sqlx::Transaction<'_, DB>) -> bool {
     DB::NAME == "PostgreSQL"
-}
-
-/// `INSERT … VALUES (…), (…)` for `rows` events. SQLite gets anonymous `?` placeholders: the
-/// driver looks each numbered one up by name, and SQLite's name lookup is linear, which makes
-/// binding a many-row statement quadratic.
-pub(crate) fn insert_events_sql(rows: usize, numbered: bool) -> String {
-    format!(
-        "INSERT INTO audit_events ({}) VALUES {}",
-        super::audit::EVENT_COLUMNS,
-        value_rows(rows, numbered)
-    )
-}
-
-/// Parameters per event row, in [`super::audit::EVENT_COLUMNS`] order.
-pub(crate) const EVENT_PARAMS: usize = 13;
-
-/// `(…), (…)`: the placeholders of `rows` events' columns, `$1` on when `numbered`,
-/// otherwise anonymous `?`.
-pub(crate) fn value_rows(rows: usize, numbered: bool) -> String {
-    let mut sql = String::new();
-    for r in 0..rows {
-        let b = r * EVENT_PARAMS;
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 1..=EVENT_PARAMS {
-            if c > 1 {
-                sql.push_str(", ");
-            }
-            if numbered {
-                sql.push_str(&format!("${}", b + c));
-            } else {
-                sql.push('?');
-            }
-        }
-        sql.push(')');
-    }
-    sql
 }
 
 /// Events grouped by tenant, each group in the given order, the tenants in a fixed order so
@@ -140,38 +101,32 @@ pub(crate) fn check_extends(prev: &str, keys: Option<&ChainKeys>) -> Result<(), 
     }
 }
 
-/// Binds the 13 columns of each linked event to the query `$q`, in `insert_events_sql` order.
-macro_rules! bind_rows {
+/// Binds the columns of each block of `$rows` to the query `$q`, in
+/// [`super::blocks::BLOCK_COLUMNS`] order.
+macro_rules! bind_blocks {
     ($q:expr, $rows:expr) => {{
         let mut q = $q;
-        for l in $rows {
-            let e = l.event;
+        for b in $rows {
             q = q
-                .bind(e.id)
-                .bind(e.tenant_id.uuid())
-                .bind(l.seq)
-                .bind(e.occurred_at)
-                .bind(e.actor.as_str())
-                .bind(e.agent_id.map(|a| a.uuid()))
-                .bind(e.action.as_str())
-                .bind(e.outcome.as_str())
-                .bind(e.meta.ip.as_deref())
-                .bind(e.meta.user_agent.as_deref())
-                .bind($crate::store::agents::json(&e.metadata))
-                .bind(l.prev_hash.as_str())
-                .bind(l.hash.as_str());
+                .bind(b.tenant.uuid())
+                .bind(b.first_seq)
+                .bind(b.last_seq)
+                .bind(b.first_at)
+                .bind(b.last_at)
+                .bind(b.events.as_str());
         }
         q
     }};
 }
-pub(crate) use bind_rows;
+pub(crate) use bind_blocks;
 
 /// Appends events to their tenants' chains inside the open transaction `$tx` of the database
 /// `$db`: per tenant, reserve the positions on the chain head, hash in order (with `$db`'s
-/// chain key), insert in multi-row statements, move the head. Evaluates to each chain's new
-/// head.
+/// chain key), write the blocks and their keys in multi-row statements, move the head.
+/// Evaluates to each chain's new head.
 macro_rules! append_events {
     ($db:expr, $tx:ident, $events:expr) => {{
+        use $crate::store::blocks as b;
         let mut heads = Vec::new();
         for (tenant, mine) in $crate::store::chain::by_tenant($events) {
             let count = i64::try_from(mine.len()).unwrap_or(i64::MAX);
@@ -183,13 +138,23 @@ macro_rules! append_events {
                 .await?;
             $crate::store::chain::check_extends(&prev, $db.chain_keys())?;
             let linked = $crate::store::chain::link(&mine, last - count, prev, $db.new_link_key());
-            for chunk in linked.chunks($crate::store::chain::INSERT_CHUNK) {
-                let numbered = $crate::store::chain::numbered_params(&$tx);
-                let sql = $crate::store::chain::insert_events_sql(chunk.len(), numbered);
+            let blocks = b::blocks(tenant, &linked);
+            let numbered = $crate::store::chain::numbered_params(&$tx);
+            for chunk in blocks.chunks($crate::store::chain::INSERT_CHUNK) {
+                let sql = b::insert_blocks_sql(chunk.len(), numbered);
                 let q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() == 1);
-                $crate::store::chain::bind_rows!(q, chunk)
+                $crate::store::chain::bind_blocks!(q, chunk)
                     .execute(&mut *$tx)
                     .await?;
+            }
+            let keys: Vec<_> = b::key_rows(&blocks).collect();
+            for chunk in keys.chunks($crate::store::chain::INSERT_CHUNK) {
+                let sql = b::insert_keys_sql(chunk.len(), numbered);
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() <= 4);
+                for (tenant, kind, value, first_seq) in chunk {
+                    q = q.bind(*tenant).bind(*kind).bind(*value).bind(*first_seq);
+                }
+                q.execute(&mut *$tx).await?;
             }
             if let Some(end) = linked.last() {
                 sqlx::query($crate::store::chain::SET_HEAD_HASH)

@@ -42,6 +42,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0005_audit_checkpoint_mac.sql"),
         postgres: include_str!("../../migrations/postgres/0005_audit_checkpoint_mac.sql"),
     },
+    Migration {
+        version: 6,
+        description: "audit events stored in blocks",
+        sqlite: include_str!("../../migrations/sqlite/0006_audit_blocks.sql"),
+        postgres: include_str!("../../migrations/postgres/0006_audit_blocks.sql"),
+    },
 ];
 
 /// Serialises concurrent `migrate` runs on PostgreSQL (several nodes starting at once).
@@ -110,15 +116,56 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::audit::GENESIS_HASH;
     use crate::domain::audit::{Action, EventFilter, NewEvent, RequestMeta};
     use crate::domain::chain_verify::verify_chain;
     use crate::domain::ids::{AgentId, TenantId};
+    use crate::store::chain::{by_tenant, link};
     use crate::store::test_db::{self, execute};
     use crate::store::{KnownHeads, Order};
 
-    /// Fills two tenants' chains on the version-2 schema, migrates to the latest and checks
-    /// that every event is still there, findable through each index, and chained.
-    async fn events_survive_the_audit_rekeying(db: Db) {
+    /// Appends `events` to fresh chains the way the schema before blocks (version 5) stored
+    /// them: one row each.
+    async fn append_as_rows(db: &Db, events: &[NewEvent]) -> StoreResult<()> {
+        const ROW: &str = "INSERT INTO audit_events (id, tenant_id, seq, occurred_at, actor,
+            agent_id, action, outcome, ip, user_agent, metadata, prev_hash, hash)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+        const HEAD: &str = "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, $2, $3)";
+        for (tenant, mine) in by_tenant(events) {
+            let linked = link(&mine, 0, GENESIS_HASH.to_owned(), None);
+            in_tx!(db, tx => {
+                for l in &linked {
+                    let e = l.event;
+                    sqlx::query(ROW)
+                        .bind(e.id)
+                        .bind(tenant.uuid())
+                        .bind(l.seq)
+                        .bind(e.occurred_at)
+                        .bind(e.actor.as_str())
+                        .bind(e.agent_id.map(|a| a.uuid()))
+                        .bind(e.action.as_str())
+                        .bind(e.outcome.as_str())
+                        .bind(e.meta.ip.as_deref())
+                        .bind(e.meta.user_agent.as_deref())
+                        .bind(crate::store::agents::json(&e.metadata))
+                        .bind(l.prev_hash.as_str())
+                        .bind(l.hash.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if let Some(end) = linked.last() {
+                    sqlx::query(HEAD).bind(tenant.uuid()).bind(end.seq).bind(end.hash.as_str())
+                        .execute(&mut *tx).await?;
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Fills two tenants' chains on the version-2 schema, migrates to the latest (rekeying the
+    /// rows, then moving them into blocks) and checks that every event is still there,
+    /// findable through each filter and by id, and chained.
+    async fn events_survive_the_audit_migrations(db: Db) {
         db.migrate_through(2).await.expect("migrations 1 and 2");
         let meta = RequestMeta::default();
         let (a, b) = (TenantId::new(), TenantId::new());
@@ -135,7 +182,7 @@ mod tests {
                 .subject(agent)
             })
             .collect();
-        db.append_batch(&mut KnownHeads::default(), &events)
+        append_as_rows(&db, &events)
             .await
             .expect("append on version 2");
 
@@ -176,17 +223,19 @@ mod tests {
             .expect("append after the migration");
         assert_eq!(verify_chain(&db, a).await.expect("verify"), Ok(21));
         for tamper in [
-            "UPDATE audit_events SET actor = 'mallory'",
-            "DELETE FROM audit_events",
+            "UPDATE audit_blocks SET events = '[]'",
+            "DELETE FROM audit_blocks",
+            "UPDATE audit_block_keys SET value = 'mallory'",
+            "DELETE FROM audit_block_keys",
         ] {
             let refused = execute(&db, tamper).await.is_err();
-            assert!(refused, "the rebuilt table still refuses {tamper}");
+            assert!(refused, "the blocks still refuse {tamper}");
         }
     }
 
     test_db::on_both_stores!(
-        events_survive_the_audit_rekeying,
-        a_sqlite_database_keeps_its_audit_chain_through_the_rekeying_migration,
-        a_postgres_database_keeps_its_audit_chain_through_the_rekeying_migration
+        events_survive_the_audit_migrations,
+        a_sqlite_database_keeps_its_audit_chain_through_the_audit_migrations,
+        a_postgres_database_keeps_its_audit_chain_through_the_audit_migrations
     );
 }

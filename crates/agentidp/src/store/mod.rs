@@ -7,6 +7,7 @@
 mod agents;
 pub(crate) mod audit;
 mod batch;
+pub(crate) mod blocks;
 pub(crate) mod chain;
 mod credentials;
 mod keys;
@@ -375,7 +376,7 @@ impl Db {
                 .execute(p)
                 .await
                 .map(|_| ())?,
-            Pool::Postgres(p) => sqlx::query("ANALYZE audit_events")
+            Pool::Postgres(p) => sqlx::query("ANALYZE audit_blocks, audit_block_keys")
                 .execute(p)
                 .await
                 .map(|_| ())?,

@@ -181,12 +181,14 @@ backend_tests! {
 
     async fn stored_events_cannot_be_updated_or_deleted(app) {
         app.admin_token().await;
-        let update = app.raw_sql("UPDATE audit_events SET actor = 'mallory'").await;
-        assert!(update.unwrap_err().to_string().contains("immutable"));
-        let delete = app.raw_sql("DELETE FROM audit_events").await;
-        assert!(delete.unwrap_err().to_string().contains("immutable"));
-        if app.backend == crate::helpers::Backend::Postgres {
-            assert!(app.raw_sql("TRUNCATE audit_events").await.is_err());
+        for table in ["audit_blocks", "audit_block_keys"] {
+            let update = app.raw_sql(&format!("UPDATE {table} SET first_seq = first_seq + 1")).await;
+            assert!(update.unwrap_err().to_string().contains("immutable"), "{table}");
+            let delete = app.raw_sql(&format!("DELETE FROM {table}")).await;
+            assert!(delete.unwrap_err().to_string().contains("immutable"), "{table}");
+            if app.backend == crate::helpers::Backend::Postgres {
+                assert!(app.raw_sql(&format!("TRUNCATE {table}")).await.is_err(), "{table}");
+            }
         }
         let tenant = app.tenant_id().await;
         assert!(verify_chain(&app.state.idp.db, tenant).await.unwrap().is_ok());
@@ -217,15 +219,11 @@ backend_tests! {
         let db = &app.state.idp.db;
         let verified = verify_chain(db, tenant).await.unwrap().unwrap();
         assert_eq!(verified, 6, "three bootstrap events, two tokens, one agent");
-        let bypass = match app.backend {
-            crate::helpers::Backend::Sqlite => "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;",
-            crate::helpers::Backend::Postgres => "ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable;",
-        };
-        app.raw_sql(&format!("{bypass} UPDATE audit_events SET actor = 'mallory' WHERE seq = 2 AND action = 'agent.created'")).await.unwrap();
+        crate::tamper::set_field(&app, tenant, 2, "actor", r#""mallory""#).await;
         let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
         assert_eq!(broken.seq, 2);
         assert!(broken.reason.contains("altered"), "{}", broken.reason);
-        app.raw_sql("DELETE FROM audit_events WHERE seq = 2 AND action = 'agent.created'").await.unwrap();
+        crate::tamper::remove_events(&app, tenant, 1, 2).await;
         let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
         assert_eq!(broken.seq, 2);
         assert!(broken.reason.contains("missing"), "{}", broken.reason);
@@ -303,7 +301,7 @@ backend_tests! {
         assert_eq!(verify_chain(db, tenant).await.unwrap().unwrap(), 0);
         app.create_agent(&admin, json!({})).await;
         assert_eq!(verify_chain(db, tenant).await.unwrap().unwrap(), 1, "the chain continues from the checkpoint");
-        assert!(app.raw_sql("DELETE FROM audit_events").await.is_err(), "the purge leaves no bypass behind");
+        assert!(app.raw_sql("DELETE FROM audit_blocks").await.is_err(), "the purge leaves no bypass behind");
         assert_eq!(app.state.idp.purge_expired_events().await.unwrap(), 0, "nothing is older than 90 days");
     }
 }

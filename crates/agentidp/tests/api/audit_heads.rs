@@ -15,6 +15,7 @@ use axum::http::{Request, StatusCode};
 use serde_json::json;
 
 use crate::helpers::{Backend, TestApp, backend_tests};
+use crate::tamper;
 
 /// The chain's head, verified.
 async fn verified_head(app: &TestApp, tenant: TenantId) -> ChainHead {
@@ -34,47 +35,14 @@ async fn check_saved_head(
     agentidp::domain::chain_heads::check_saved_head(db, saved, removable_before(90)).await
 }
 
-/// The backend's SQL to drop or disable the audit triggers, as someone with full write
-/// access to the database could, and a tenant id as an SQL literal.
-fn bypass(app: &TestApp, tenant: TenantId) -> (&'static str, String) {
-    match app.backend {
-        Backend::Sqlite => (
-            "DROP TRIGGER IF EXISTS audit_events_no_delete; DROP TRIGGER IF EXISTS audit_heads_forward_only;",
-            format!("x'{}'", tenant.uuid().simple()),
-        ),
-        Backend::Postgres => (
-            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable; ALTER TABLE audit_heads DISABLE TRIGGER audit_heads_forward_only;",
-            format!("'{tenant}'"),
-        ),
-    }
-}
-
-/// Stores a copy of the chain's event at `seq` again at `at`, under a new id, as someone with
-/// write access could (no trigger stops an INSERT).
-async fn insert_copy(app: &TestApp, tenant: TenantId, seq: i64, at: i64) {
-    let (_, tenant_sql) = bypass(app, tenant);
-    let new_id = match app.backend {
-        Backend::Sqlite => "randomblob(16)",
-        Backend::Postgres => "gen_random_uuid()",
-    };
-    app.raw_sql(&format!(
-        "INSERT INTO audit_events (id, tenant_id, seq, occurred_at, actor, agent_id, action, outcome,
-             ip, user_agent, metadata, prev_hash, hash)
-         SELECT {new_id}, tenant_id, {at}, occurred_at, actor, agent_id, action, outcome, ip,
-             user_agent, metadata, prev_hash, hash
-         FROM audit_events WHERE tenant_id = {tenant_sql} AND seq = {seq}"
-    ))
-    .await
-    .unwrap();
-}
-
 /// Removes the chain's events after `to` and moves its head back to it, past the triggers,
 /// as someone with full write access to the database could.
 async fn cut_back(app: &TestApp, to: &ChainHead) {
-    let (bypass, tenant) = bypass(app, to.tenant_id);
+    tamper::remove_events(app, to.tenant_id, to.seq, i64::MAX).await;
     app.raw_sql(&format!(
-        "{bypass} DELETE FROM audit_events WHERE tenant_id = {tenant} AND seq > {seq};
-         UPDATE audit_heads SET seq = {seq}, hash = '{hash}' WHERE tenant_id = {tenant};",
+        "{} UPDATE audit_heads SET seq = {seq}, hash = '{hash}' WHERE tenant_id = {tenant};",
+        tamper::bypass(app),
+        tenant = tamper::tenant_sql(app, to.tenant_id),
         seq = to.seq,
         hash = to.hash
     ))
@@ -167,7 +135,7 @@ backend_tests! {
         let policy = VerifyPolicy::default();
         let checked = verify_against(db, tenant, policy, Some(&newest), 0).await.unwrap().unwrap();
         assert_eq!(checked.anchor.as_ref(), Some(&newest));
-        let (bypass, tenant_sql) = bypass(&app, tenant);
+        let (bypass, tenant_sql) = (tamper::bypass(&app), tamper::tenant_sql(&app, tenant));
         let no_delete = match app.backend {
             Backend::Sqlite => "DROP TRIGGER IF EXISTS audit_heads_no_delete; DROP TRIGGER IF EXISTS audit_checkpoints_no_delete;",
             Backend::Postgres => "ALTER TABLE audit_heads DISABLE TRIGGER USER; ALTER TABLE audit_checkpoints DISABLE TRIGGER USER;",
@@ -189,22 +157,14 @@ backend_tests! {
         let tenant = app.tenant_id().await;
         let head = verified_head(&app, tenant).await;
         let db = &app.state.idp.db;
-        insert_copy(&app, tenant, head.seq, head.seq + 1_000_000).await;
+        tamper::insert_copy(&app, tenant, head.seq, head.seq + 1_000_000, None).await;
         let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
         assert_eq!(broken.seq, head.seq + 1_000_000);
         assert!(broken.reason.contains("past the chain's head"), "{}", broken.reason);
 
         // With the tail removed under the purge's guard and the head left where it was, the
         // only event after the gap is past the head: reported as the gap, not a hang.
-        let (_, tenant_sql) = bypass(&app, tenant);
-        app.raw_sql(&format!(
-            "INSERT INTO audit_purge_guard (id) VALUES (1);
-             DELETE FROM audit_events WHERE tenant_id = {tenant_sql} AND seq > 1 AND seq <= {};
-             DELETE FROM audit_purge_guard;",
-            head.seq
-        ))
-        .await
-        .unwrap();
+        tamper::remove_events(&app, tenant, 1, head.seq).await;
         let verified = tokio::time::timeout(std::time::Duration::from_secs(30), verify_chain(db, tenant))
             .await
             .expect("verification ends");
@@ -298,12 +258,7 @@ backend_tests! {
     async fn an_unreadable_chain_is_reported_broken_and_the_others_still_verified(app) {
         app.admin_token().await;
         let tenant = app.tenant_id().await;
-        let bypass = match app.backend {
-            Backend::Sqlite => "DROP TRIGGER IF EXISTS audit_events_no_update;",
-            Backend::Postgres => "ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable;",
-        };
-        let (_, tenant_sql) = self::bypass(&app, tenant);
-        app.raw_sql(&format!("{bypass} UPDATE audit_events SET action = 'no.such.action' WHERE tenant_id = {tenant_sql} AND seq = 1")).await.unwrap();
+        tamper::set_field(&app, tenant, 1, "action", r#""no.such.action""#).await;
         let broken = app.state.idp.chain_watch.run(&app.state.idp.db, 90).await.unwrap();
         assert_eq!(broken.len(), 1, "{broken:?}");
         assert_eq!(broken[0].tenant_id, tenant);

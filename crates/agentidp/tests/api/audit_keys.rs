@@ -4,6 +4,8 @@
 //! the links made before its successor's. Retention checkpoints carry a MAC, and events put
 //! back before one are caught.
 
+use crate::helpers::{TestApp, backend_tests};
+use crate::tamper;
 use agentidp::domain::audit::StoredEvent;
 use agentidp::domain::chain_key::{ChainKey, VerifyPolicy};
 use agentidp::domain::chain_verify::{verify_chain, verify_chain_with};
@@ -12,9 +14,6 @@ use agentidp::domain::time::Timestamp;
 use axum::http::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::json;
-use uuid::Uuid;
-
-use crate::helpers::{Backend, TestApp, backend_tests};
 
 /// The key the tests' servers are started with (spelled out again in their arguments).
 const KEY: &str = "1111111111111111111111111111111111111111111111111111111111111111";
@@ -22,14 +21,6 @@ const OTHER_KEY: &str = "2222222222222222222222222222222222222222222222222222222
 
 fn key(hex: &str) -> ChainKey {
     ChainKey::from_hex(&SecretString::from(hex.to_owned())).unwrap()
-}
-
-/// A UUID as an SQL literal of the backend's column type.
-fn uuid_sql(app: &TestApp, id: Uuid) -> String {
-    match app.backend {
-        Backend::Sqlite => format!("x'{}'", id.simple()),
-        Backend::Postgres => format!("'{id}'"),
-    }
 }
 
 /// The chain's head position and its last event.
@@ -76,40 +67,34 @@ async fn rotated_node(app: &TestApp, admin: &str) -> TestApp {
     rotated
 }
 
-/// Rewrites the chain's last event with a new actor and `hash`, and its head to match, past
-/// the triggers, as someone with full write access to the database could.
-async fn forge_last_event(app: &TestApp, tenant: TenantId, event: Uuid, hash: &str) {
-    let bypass = match app.backend {
-        Backend::Sqlite => {
-            "DROP TRIGGER IF EXISTS audit_events_no_update; DROP TRIGGER IF EXISTS audit_heads_forward_only;"
-        }
-        Backend::Postgres => {
-            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_immutable; ALTER TABLE audit_heads DISABLE TRIGGER audit_heads_forward_only;"
-        }
-    };
-    let (event, tenant) = (uuid_sql(app, event), uuid_sql(app, tenant.uuid()));
+/// Rewrites the chain's event at `seq` (its last) with a new actor and `hash`, and its head to
+/// match, past the triggers, as someone with full write access to the database could.
+async fn forge_last_event(app: &TestApp, tenant: TenantId, seq: i64, hash: &str) {
+    tamper::set_field(app, tenant, seq, "actor", r#""mallory""#).await;
+    tamper::set_field(app, tenant, seq, "hash", &format!("\"{hash}\"")).await;
+    let tenant = tamper::tenant_sql(app, tenant);
     app.raw_sql(&format!(
-        "{bypass} UPDATE audit_events SET actor = 'mallory', hash = '{hash}' WHERE id = {event};
-         UPDATE audit_heads SET hash = '{hash}' WHERE tenant_id = {tenant};"
+        "UPDATE audit_heads SET hash = '{hash}' WHERE tenant_id = {tenant}"
     ))
     .await
     .unwrap();
 }
 
-/// Writes a retention checkpoint after position `seq` with MAC `mac` (SQL) and removes the
-/// events up to it, through the purge's guard, as someone with write access could.
+/// Writes a retention checkpoint after position `seq` with MAC `mac` (SQL) through the
+/// purge's guard and removes the events up to it, as someone with write access could.
 async fn forge_checkpoint(app: &TestApp, tenant: TenantId, seq: i64, mac: &str) {
-    let tenant = uuid_sql(app, tenant.uuid());
+    let t = tamper::tenant_sql(app, tenant);
+    let hash = tamper::hash_at_sql(app, tenant, seq);
     app.raw_sql(&format!(
         "INSERT INTO audit_purge_guard (id) VALUES (1);
          INSERT INTO audit_checkpoints (tenant_id, seq, hash, created_at, mac)
-             SELECT tenant_id, seq, hash, occurred_at, {mac} FROM audit_events
-             WHERE tenant_id = {tenant} AND seq = {seq};
-         DELETE FROM audit_events WHERE tenant_id = {tenant} AND seq <= {seq};
+             SELECT tenant_id, {seq}, {hash}, last_at, {mac} FROM audit_blocks
+             WHERE tenant_id = {t} AND first_seq <= {seq} AND last_seq >= {seq};
          DELETE FROM audit_purge_guard;"
     ))
     .await
     .unwrap();
+    tamper::remove_events(app, tenant, 0, seq).await;
 }
 
 backend_tests! {
@@ -139,14 +124,14 @@ backend_tests! {
         let unkeyed = altered.chain_hash(head, &last.prev_hash);
         let own_key = altered.link_hash(head, &last.prev_hash, Some(&key(OTHER_KEY)));
         for (hash, reason) in [(unkeyed, "downgraded"), (own_key, "neither AUDIT_CHAIN_KEY")] {
-            forge_last_event(&app, tenant, last.event.id, &hash).await;
+            forge_last_event(&app, tenant, last.seq, &hash).await;
             let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
             assert_eq!(broken.seq, head);
             assert!(broken.reason.contains(reason), "{}", broken.reason);
         }
         // With the key, the same edit is what verification recomputes: the key is the secret.
         let keyed = altered.link_hash(head, &last.prev_hash, Some(&key(KEY)));
-        forge_last_event(&app, tenant, last.event.id, &keyed).await;
+        forge_last_event(&app, tenant, last.seq, &keyed).await;
         assert!(verify_chain(db, tenant).await.unwrap().is_ok());
     }
 
@@ -185,7 +170,7 @@ backend_tests! {
         let mut altered = last.event.clone();
         altered.actor = "mallory".into();
         let forged = altered.link_hash(head, &last.prev_hash, Some(&key(KEY)));
-        forge_last_event(&rotated, tenant, last.event.id, &forged).await;
+        forge_last_event(&rotated, tenant, last.seq, &forged).await;
         let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
         assert_eq!(broken.seq, head);
         assert!(broken.reason.contains("retired before"), "{}", broken.reason);
@@ -227,7 +212,7 @@ backend_tests! {
         // The real purge's MAC, copied onto another position.
         let copied = format!(
             "(SELECT mac FROM audit_checkpoints WHERE tenant_id = {} ORDER BY seq LIMIT 1)",
-            uuid_sql(&app, tenant.uuid())
+            tamper::tenant_sql(&app, tenant)
         );
         let lenient = VerifyPolicy { accept_unkeyed_prefix: true };
         for (seq, mac, reason) in [
@@ -262,7 +247,7 @@ backend_tests! {
         let db = &app.state.idp.db;
         app.create_agent(&admin, json!({})).await;
         let (head, last) = last_event(&app, tenant).await;
-        forge_last_event(&app, tenant, last.event.id, &last.event.chain_hash(head, &last.prev_hash)).await;
+        forge_last_event(&app, tenant, last.seq, &last.event.chain_hash(head, &last.prev_hash)).await;
         let lenient = VerifyPolicy { accept_unkeyed_prefix: true };
         let broken = verify_chain_with(db, tenant, lenient).await.unwrap().unwrap_err();
         assert!(broken.reason.contains("downgraded"), "{}", broken.reason);
@@ -274,14 +259,7 @@ backend_tests! {
         app.create_agent(&admin, json!({})).await;
         assert!(verify_chain(db, tenant).await.unwrap().is_ok());
         let (head, _) = db.chain_head(tenant).await.unwrap().unwrap();
-        let (copy, tenant_sql) = (uuid_sql(&app, Uuid::now_v7()), uuid_sql(&app, tenant.uuid()));
-        app.raw_sql(&format!(
-            "INSERT INTO audit_events (id, tenant_id, seq, occurred_at, actor, agent_id, action,
-                 outcome, ip, user_agent, metadata, prev_hash, hash)
-             SELECT {copy}, tenant_id, 1, occurred_at, 'mallory', agent_id, action, outcome, ip,
-                 user_agent, metadata, prev_hash, hash
-             FROM audit_events WHERE tenant_id = {tenant_sql} AND seq = {head}"
-        )).await.unwrap();
+        tamper::insert_copy(&app, tenant, head, 1, Some("mallory")).await;
         let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
         assert_eq!(broken.seq, 1);
         assert!(broken.reason.contains("before the retention checkpoint"), "{}", broken.reason);

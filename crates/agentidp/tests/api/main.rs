@@ -23,5 +23,6 @@ mod openapi;
 mod portal;
 mod races;
 mod shared;
+mod tamper;
 mod tenants;
 mod usage;

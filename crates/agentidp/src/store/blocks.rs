@@ -1,0 +1,315 @@
+//! Audit events as stored: blocks of up to [`BLOCK_EVENTS`] consecutive events of one chain in
+//! one row, and the key rows that find a block by agent, actor, action or failure. Writing a
+//! few rows per group commit instead of one row in six B-trees per event is what keeps
+//! auditing cheap next to token issuance (docs/audit-blocks-design.md).
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::chain::Linked;
+use super::{StoreError, StoreResult, parse_stored};
+use crate::domain::audit::{Action, NewEvent, Outcome, RequestMeta, StoredEvent};
+use crate::domain::ids::{AgentId, TenantId};
+use crate::domain::time::Timestamp;
+
+/// Most events in one block. A block holding a position `s` thus starts after `s - 64`, which
+/// bounds the seek of a walk that resumes at a position.
+pub(crate) const BLOCK_EVENTS: i64 = 64;
+
+/// Most time between the oldest and the newest event of a block. A block holding an event of
+/// time `t` thus starts no earlier than `t - BLOCK_SPAN_SECS`, which bounds every time lookup.
+pub(crate) const BLOCK_SPAN_SECS: i64 = 60;
+
+/// Columns of a block row, in the order inserts bind them.
+pub(crate) const BLOCK_COLUMNS: &str = "tenant_id, first_seq, last_seq, first_at, last_at, events";
+/// Parameters per block row.
+pub(crate) const BLOCK_PARAMS: usize = 6;
+/// Columns of a key row, in the order inserts bind them.
+pub(crate) const KEY_COLUMNS: &str = "tenant_id, kind, value, first_seq";
+/// Parameters per key row.
+pub(crate) const KEY_PARAMS: usize = 4;
+
+/// One block about to be written.
+#[derive(Debug)]
+pub(crate) struct NewBlock {
+    pub(crate) tenant: TenantId,
+    pub(crate) first_seq: i64,
+    pub(crate) last_seq: i64,
+    pub(crate) first_at: Timestamp,
+    pub(crate) last_at: Timestamp,
+    /// The events as a JSON array, in chain order.
+    pub(crate) events: String,
+    /// (kind, value) of each key row.
+    pub(crate) keys: Vec<(&'static str, String)>,
+}
+
+/// A block's key for one agent: its id in the 32-digit form.
+pub(crate) fn agent_key(agent: AgentId) -> String {
+    agent.uuid().simple().to_string()
+}
+
+/// An event as one element of a block's JSON array; ids in the 32-digit form, the time in
+/// microseconds since the epoch (exactly what the chain hashed).
+#[derive(Serialize)]
+struct EventOut<'a> {
+    id: uuid::fmt::Simple,
+    seq: i64,
+    at: i64,
+    actor: &'a str,
+    agent: Option<uuid::fmt::Simple>,
+    action: &'a str,
+    outcome: &'a str,
+    ip: Option<&'a str>,
+    ua: Option<&'a str>,
+    meta: &'a Map<String, Value>,
+    prev: &'a str,
+    hash: &'a str,
+}
+
+#[derive(Deserialize)]
+struct EventIn {
+    id: Uuid,
+    seq: i64,
+    at: i64,
+    actor: String,
+    agent: Option<Uuid>,
+    action: String,
+    outcome: String,
+    ip: Option<String>,
+    ua: Option<String>,
+    meta: Map<String, Value>,
+    prev: String,
+    hash: String,
+}
+
+/// Cuts one chain's linked events (consecutive positions) into blocks of at most
+/// [`BLOCK_EVENTS`] events spanning at most [`BLOCK_SPAN_SECS`].
+pub(crate) fn blocks(tenant: TenantId, linked: &[Linked<'_>]) -> Vec<NewBlock> {
+    let span = BLOCK_SPAN_SECS * 1_000_000;
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < linked.len() {
+        let first = linked[start].event.occurred_at.micros();
+        let (mut lo, mut hi) = (first, first);
+        let mut end = start + 1;
+        while end < linked.len() && end - start < BLOCK_EVENTS as usize {
+            let at = linked[end].event.occurred_at.micros();
+            if at.max(hi) - at.min(lo) > span {
+                break;
+            }
+            (lo, hi) = (lo.min(at), hi.max(at));
+            end += 1;
+        }
+        out.push(block(tenant, &linked[start..end], lo, hi));
+        start = end;
+    }
+    out
+}
+
+fn block(tenant: TenantId, linked: &[Linked<'_>], lo: i64, hi: i64) -> NewBlock {
+    let mut keys = BTreeSet::new();
+    let events: Vec<EventOut<'_>> = linked
+        .iter()
+        .map(|l| {
+            let e = l.event;
+            if let Some(agent) = e.agent_id {
+                keys.insert(("agent", agent_key(agent)));
+            }
+            keys.insert(("actor", e.actor.clone()));
+            keys.insert(("action", e.action.as_str().to_owned()));
+            if e.outcome == Outcome::Failure {
+                keys.insert(("failure", String::new()));
+            }
+            event_out(e, l.seq, &l.prev_hash, &l.hash)
+        })
+        .collect();
+    NewBlock {
+        tenant,
+        first_seq: linked.first().map_or(0, |l| l.seq),
+        last_seq: linked.last().map_or(0, |l| l.seq),
+        first_at: Timestamp::from_micros(lo),
+        last_at: Timestamp::from_micros(hi),
+        // Serialising plain strings, numbers and a JSON map cannot fail.
+        events: serde_json::to_string(&events).unwrap_or_default(),
+        keys: keys.into_iter().collect(),
+    }
+}
+
+fn event_out<'a>(e: &'a NewEvent, seq: i64, prev: &'a str, hash: &'a str) -> EventOut<'a> {
+    EventOut {
+        id: e.id.simple(),
+        seq,
+        at: e.occurred_at.micros(),
+        actor: &e.actor,
+        agent: e.agent_id.map(|a| a.uuid().simple()),
+        action: e.action.as_str(),
+        outcome: e.outcome.as_str(),
+        ip: e.meta.ip.as_deref(),
+        ua: e.meta.user_agent.as_deref(),
+        meta: &e.metadata,
+        prev,
+        hash,
+    }
+}
+
+/// The events of a stored block of `tenant`'s chain starting at `first_seq`, in chain order.
+pub(crate) fn decode(
+    tenant: TenantId,
+    first_seq: i64,
+    events: &str,
+) -> StoreResult<Vec<StoredEvent>> {
+    let corrupt = || StoreError::Corrupt(format!("audit block {tenant}/{first_seq}"));
+    let events: Vec<EventIn> = serde_json::from_str(events).map_err(|_| corrupt())?;
+    events
+        .into_iter()
+        .map(|e| {
+            Ok(StoredEvent {
+                event: NewEvent {
+                    id: e.id,
+                    tenant_id: tenant,
+                    actor: e.actor,
+                    agent_id: e.agent.map(AgentId::from_uuid),
+                    action: parse_stored("audit action", &e.action, Action::parse)?,
+                    outcome: parse_stored("audit outcome", &e.outcome, Outcome::parse)?,
+                    meta: RequestMeta {
+                        ip: e.ip,
+                        user_agent: e.ua,
+                    },
+                    metadata: e.meta,
+                    occurred_at: Timestamp::from_micros(e.at),
+                },
+                seq: e.seq,
+                prev_hash: e.prev,
+                hash: e.hash,
+            })
+        })
+        .collect()
+}
+
+/// `(…), (…)`: the placeholders of `rows` rows of `cols` columns, `$1` on when `numbered`,
+/// otherwise anonymous `?` (SQLite looks numbered ones up by name, linearly, which makes binding
+/// a many-row statement quadratic).
+pub(crate) fn value_rows(rows: usize, cols: usize, numbered: bool) -> String {
+    let mut sql = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        sql.push_str(if r > 0 { ", (" } else { "(" });
+        for c in 1..=cols {
+            if c > 1 {
+                sql.push_str(", ");
+            }
+            if numbered {
+                sql.push_str(&format!("${}", r * cols + c));
+            } else {
+                sql.push('?');
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// `INSERT` of `rows` block rows.
+pub(crate) fn insert_blocks_sql(rows: usize, numbered: bool) -> String {
+    format!(
+        "INSERT INTO audit_blocks ({BLOCK_COLUMNS}) VALUES {}",
+        value_rows(rows, BLOCK_PARAMS, numbered)
+    )
+}
+
+/// `INSERT` of `rows` key rows.
+pub(crate) fn insert_keys_sql(rows: usize, numbered: bool) -> String {
+    format!(
+        "INSERT INTO audit_block_keys ({KEY_COLUMNS}) VALUES {}",
+        value_rows(rows, KEY_PARAMS, numbered)
+    )
+}
+
+/// The key rows of `blocks`: (tenant, kind, value, first_seq).
+pub(crate) fn key_rows(
+    blocks: &[NewBlock],
+) -> impl Iterator<Item = (Uuid, &'static str, &str, i64)> {
+    blocks.iter().flat_map(|b| {
+        b.keys
+            .iter()
+            .map(move |(kind, value)| (b.tenant.uuid(), *kind, value.as_str(), b.first_seq))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::chain::link;
+
+    fn events(n: usize, step_secs: i64) -> Vec<NewEvent> {
+        let tenant = TenantId::new();
+        let start = Timestamp::now();
+        (0..n)
+            .map(|i| {
+                let mut e = NewEvent::new(
+                    tenant,
+                    "someone",
+                    Action::TokenIssued,
+                    &RequestMeta::default(),
+                )
+                .subject(AgentId::new());
+                e.occurred_at = start.plus_seconds(step_secs * i64::try_from(i).unwrap_or(0));
+                e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_burst_is_cut_into_blocks_of_at_most_64_consecutive_events() {
+        let events = events(150, 0);
+        let refs: Vec<&NewEvent> = events.iter().collect();
+        let linked = link(&refs, 10, "genesis".into(), None);
+        let blocks = blocks(events[0].tenant_id, &linked);
+        let ranges: Vec<_> = blocks.iter().map(|b| (b.first_seq, b.last_seq)).collect();
+        assert_eq!(ranges, [(11, 74), (75, 138), (139, 160)]);
+    }
+
+    #[test]
+    fn a_block_never_spans_more_than_a_minute() {
+        let events = events(5, 25);
+        let refs: Vec<&NewEvent> = events.iter().collect();
+        let linked = link(&refs, 0, "genesis".into(), None);
+        let ranges: Vec<_> = blocks(events[0].tenant_id, &linked)
+            .iter()
+            .map(|b| (b.first_seq, b.last_seq))
+            .collect();
+        assert_eq!(ranges, [(1, 3), (4, 5)]);
+    }
+
+    #[test]
+    fn a_block_decodes_to_the_events_it_was_made_of_with_their_hashes() {
+        let events = events(3, 1);
+        let refs: Vec<&NewEvent> = events.iter().collect();
+        let linked = link(&refs, 0, "genesis".into(), None);
+        let block = blocks(events[0].tenant_id, &linked).remove(0);
+        assert_eq!(
+            block.keys.len(),
+            3 + 1 + 1,
+            "three agents, one actor, one action"
+        );
+        let back = decode(block.tenant, block.first_seq, &block.events).expect("decodes");
+        assert_eq!(back.len(), 3);
+        for (stored, l) in back.iter().zip(&linked) {
+            assert_eq!(stored.event.id, l.event.id);
+            assert_eq!(stored.event.occurred_at, l.event.occurred_at);
+            assert_eq!(stored.seq, l.seq);
+            assert_eq!(
+                stored.hash,
+                stored.event.chain_hash(stored.seq, &stored.prev_hash)
+            );
+        }
+    }
+
+    #[test]
+    fn a_block_that_is_not_an_event_array_is_reported_corrupt() {
+        let err = decode(TenantId::new(), 1, "{\"not\":\"events\"}").expect_err("corrupt");
+        assert!(matches!(err, StoreError::Corrupt(_)));
+    }
+}
