@@ -20,8 +20,11 @@ CREATE TABLE audit_block_keys (
     kind       TEXT NOT NULL CHECK (kind IN ('agent', 'actor', 'action', 'failure')),
     value      TEXT NOT NULL,
     first_seq  INTEGER NOT NULL,
-    PRIMARY KEY (tenant_id, kind, value, first_seq)
+    PRIMARY KEY (tenant_id, first_seq, kind, value)
 ) WITHOUT ROWID;
+
+-- Filters seek by key; verification reads a block's keys by its position.
+CREATE INDEX audit_block_keys_find_idx ON audit_block_keys (tenant_id, kind, value, first_seq);
 
 -- The events of the old table, each a block of one (ids in their 32-digit form).
 INSERT INTO audit_blocks (tenant_id, first_seq, last_seq, first_at, last_at, events)

@@ -177,6 +177,16 @@ async fn verify_from(
             );
         }
     }
+    // What finds the events must match them too, or altering it would hide events from
+    // queries without breaking the chain.
+    let mut after = checkpoint.map_or(0, |c| c.seq);
+    loop {
+        match db.check_blocks(tenant, after, PAGE).await? {
+            Ok(Some(next)) if next < end => after = next,
+            Ok(_) => break,
+            Err((seq, reason)) => return broken(seq, reason),
+        }
+    }
     Ok(Ok(Verified {
         events: verified,
         head: last_at.map(|occurred_at| ChainHead {

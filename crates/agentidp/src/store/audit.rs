@@ -230,8 +230,10 @@ impl Db {
         let Some((secs, nanos)) = id.get_timestamp().map(|t| t.to_unix()) else {
             return Ok(None);
         };
-        let micros =
-            i64::try_from(secs).unwrap_or(i64::MAX / 2) * 1_000_000 + i64::from(nanos / 1000);
+        let micros = i64::try_from(secs)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(1_000_000)
+            .saturating_add(i64::from(nanos / 1000));
         // One second of slack covers the gap between the id's and the event's time.
         let t = Timestamp::from_micros(micros);
         let (lo, hi) = (t.plus_seconds(-1), t.plus_seconds(1));

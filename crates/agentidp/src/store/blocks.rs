@@ -109,22 +109,30 @@ pub(crate) fn blocks(tenant: TenantId, linked: &[Linked<'_>]) -> Vec<NewBlock> {
     out
 }
 
-fn block(tenant: TenantId, linked: &[Linked<'_>], lo: i64, hi: i64) -> NewBlock {
+/// The (kind, value) key rows a block of `events` gets: each distinct agent, actor and action,
+/// and whether it holds a failure.
+pub(crate) fn key_set<'a>(
+    events: impl IntoIterator<Item = &'a NewEvent>,
+) -> BTreeSet<(&'static str, String)> {
     let mut keys = BTreeSet::new();
+    for e in events {
+        if let Some(agent) = e.agent_id {
+            keys.insert(("agent", agent_key(agent)));
+        }
+        keys.insert(("actor", e.actor.clone()));
+        keys.insert(("action", e.action.as_str().to_owned()));
+        if e.outcome == Outcome::Failure {
+            keys.insert(("failure", String::new()));
+        }
+    }
+    keys
+}
+
+fn block(tenant: TenantId, linked: &[Linked<'_>], lo: i64, hi: i64) -> NewBlock {
+    let keys = key_set(linked.iter().map(|l| l.event));
     let events: Vec<EventOut<'_>> = linked
         .iter()
-        .map(|l| {
-            let e = l.event;
-            if let Some(agent) = e.agent_id {
-                keys.insert(("agent", agent_key(agent)));
-            }
-            keys.insert(("actor", e.actor.clone()));
-            keys.insert(("action", e.action.as_str().to_owned()));
-            if e.outcome == Outcome::Failure {
-                keys.insert(("failure", String::new()));
-            }
-            event_out(e, l.seq, &l.prev_hash, &l.hash)
-        })
+        .map(|l| event_out(l.event, l.seq, &l.prev_hash, &l.hash))
         .collect();
     NewBlock {
         tenant,

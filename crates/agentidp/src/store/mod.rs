@@ -7,6 +7,7 @@
 mod agents;
 pub(crate) mod audit;
 mod batch;
+mod block_check;
 pub(crate) mod blocks;
 pub(crate) mod chain;
 mod credentials;

@@ -229,6 +229,35 @@ backend_tests! {
         assert!(broken.reason.contains("missing"), "{}", broken.reason);
     }
 
+    async fn verification_catches_events_hidden_from_the_queries_without_touching_a_hash(app) {
+        let admin = app.admin_token().await;
+        let agent = app.create_agent(&admin, json!({})).await["agentId"].as_str().unwrap().to_owned();
+        let tenant = app.tenant_id().await;
+        let db = &app.state.idp.db;
+        assert!(verify_chain(db, tenant).await.unwrap().is_ok());
+        assert_eq!(events(&app, &admin, &format!("agentId={agent}")).await.len(), 1);
+        // The agent's key rows removed: its events drop out of filtered queries.
+        let t = crate::tamper::tenant_sql(&app, tenant);
+        app.raw_sql(&format!(
+            "{} DELETE FROM audit_block_keys WHERE tenant_id = {t} AND kind = 'agent'",
+            crate::tamper::bypass(&app)
+        )).await.unwrap();
+        assert!(events(&app, &admin, &format!("agentId={agent}")).await.is_empty());
+        let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
+        assert!(broken.reason.contains("filter keys"), "{}", broken.reason);
+        crate::tamper::reindex(&app, tenant).await;
+        assert!(verify_chain(db, tenant).await.unwrap().is_ok(), "re-indexed, nothing is hidden");
+        // Every block moved a day back in time: the events drop out of time-bounded queries.
+        let shift = match app.backend {
+            crate::helpers::Backend::Sqlite => "first_at = first_at - 86400000000, last_at = last_at - 86400000000",
+            crate::helpers::Backend::Postgres => "first_at = first_at - interval '1 day', last_at = last_at - interval '1 day'",
+        };
+        app.raw_sql(&format!("UPDATE audit_blocks SET {shift} WHERE tenant_id = {t}")).await.unwrap();
+        let broken = verify_chain(db, tenant).await.unwrap().unwrap_err();
+        assert_eq!(broken.seq, 1);
+        assert!(broken.reason.contains("time range"), "{}", broken.reason);
+    }
+
     async fn attempts_with_a_revoked_secret_are_in_the_tenants_audit_log(app) {
         let admin = app.admin_token().await;
         let (id, secret) = app.agent_with_secret(&admin, json!({})).await;

@@ -67,11 +67,13 @@ async fn rotated_node(app: &TestApp, admin: &str) -> TestApp {
     rotated
 }
 
-/// Rewrites the chain's event at `seq` (its last) with a new actor and `hash`, and its head to
-/// match, past the triggers, as someone with full write access to the database could.
+/// Rewrites the chain's event at `seq` (its last) with a new actor and `hash`, and its index
+/// and head to match, past the triggers, as someone with full write access to the database
+/// could.
 async fn forge_last_event(app: &TestApp, tenant: TenantId, seq: i64, hash: &str) {
     tamper::set_field(app, tenant, seq, "actor", r#""mallory""#).await;
     tamper::set_field(app, tenant, seq, "hash", &format!("\"{hash}\"")).await;
+    tamper::reindex(app, tenant).await;
     let tenant = tamper::tenant_sql(app, tenant);
     app.raw_sql(&format!(
         "UPDATE audit_heads SET hash = '{hash}' WHERE tenant_id = {tenant}"

@@ -57,7 +57,7 @@ pub async fn set_field(app: &TestApp, tenant: TenantId, seq: i64, field: &str, j
 }
 
 /// Removes the events at positions `lo < seq <= hi` from their blocks (and blocks left
-/// empty), keeping each block's last position in step with what is left, past the triggers.
+/// empty), keeping the blocks' index in step with what is left, past the triggers.
 pub async fn remove_events(app: &TestApp, tenant: TenantId, lo: i64, hi: i64) {
     let t = tenant_sql(app, tenant);
     let kept = match app.backend {
@@ -71,22 +71,73 @@ pub async fn remove_events(app: &TestApp, tenant: TenantId, lo: i64, hi: i64) {
               WHERE NOT ((e ->> 'seq')::bigint > {lo} AND (e ->> 'seq')::bigint <= {hi})), '[]')::text"
         ),
     };
-    let last = match app.backend {
-        Backend::Sqlite => {
-            "(SELECT max(e.value ->> 'seq') FROM json_each(audit_blocks.events) e)".to_owned()
-        }
-        Backend::Postgres => {
-            "(SELECT max((e ->> 'seq')::bigint) FROM jsonb_array_elements(events::jsonb) e)"
-                .to_owned()
-        }
-    };
     let sql = format!(
         "{bypass} UPDATE audit_blocks SET events = {kept}
              WHERE tenant_id = {t} AND first_seq <= {hi} AND last_seq > {lo};
-         DELETE FROM audit_blocks WHERE tenant_id = {t} AND events = '[]';
-         UPDATE audit_blocks SET last_seq = {last}
-             WHERE tenant_id = {t} AND first_seq <= {hi} AND last_seq > {lo};",
+         DELETE FROM audit_blocks WHERE tenant_id = {t} AND events = '[]';",
         bypass = bypass(app)
+    );
+    app.raw_sql(&sql).await.unwrap();
+    reindex(app, tenant).await;
+}
+
+/// Brings every block of the tenant's chain back in line with the events it holds (positions,
+/// time range, filter keys), as a careful attacker would after editing them.
+pub async fn reindex(app: &TestApp, tenant: TenantId) {
+    let t = tenant_sql(app, tenant);
+    type Sql = fn(&str) -> String;
+    type Time = fn(String) -> String;
+    let (each, own, field, time): (&str, &str, Sql, Time) = match app.backend {
+        Backend::Sqlite => (
+            "json_each(b.events) e",
+            "json_each(audit_blocks.events) e",
+            |f: &str| format!("e.value ->> '{f}'"),
+            |micros: String| micros,
+        ),
+        Backend::Postgres => (
+            "jsonb_array_elements(b.events::jsonb) e",
+            "jsonb_array_elements(audit_blocks.events::jsonb) e",
+            |f: &str| format!("(e ->> '{f}')"),
+            |micros: String| format!("timestamptz 'epoch' + {micros} * interval '1 microsecond'"),
+        ),
+    };
+    let (seq, at) = match app.backend {
+        Backend::Sqlite => (field("seq"), field("at")),
+        Backend::Postgres => (
+            format!("{}::bigint", field("seq")),
+            format!("{}::bigint", field("at")),
+        ),
+    };
+    let of_block = |agg: &str, expr: &str| format!("(SELECT {agg}({expr}) FROM {own})");
+    let key = |kind: &str, value: String, cond: String| {
+        format!(
+            "SELECT b.tenant_id, '{kind}', {value}, b.first_seq FROM audit_blocks b, {each}
+             WHERE b.tenant_id = {t} AND {cond}"
+        )
+    };
+    let sql = format!(
+        "{bypass} UPDATE audit_blocks SET first_seq = {min_seq}, last_seq = {max_seq},
+             first_at = {min_at}, last_at = {max_at} WHERE tenant_id = {t};
+         DELETE FROM audit_block_keys WHERE tenant_id = {t};
+         INSERT INTO audit_block_keys (tenant_id, kind, value, first_seq)
+             {agents} UNION {actors} UNION {actions} UNION {failures};",
+        bypass = bypass(app),
+        min_seq = of_block("min", &seq),
+        max_seq = of_block("max", &seq),
+        min_at = time(of_block("min", &at)),
+        max_at = time(of_block("max", &at)),
+        agents = key(
+            "agent",
+            field("agent"),
+            format!("{} IS NOT NULL", field("agent"))
+        ),
+        actors = key("actor", field("actor"), "TRUE".into()),
+        actions = key("action", field("action"), "TRUE".into()),
+        failures = key(
+            "failure",
+            "''".into(),
+            format!("{} = 'failure'", field("outcome"))
+        ),
     );
     app.raw_sql(&sql).await.unwrap();
 }
