@@ -1,7 +1,8 @@
 -- Audit events are stored in blocks: one row holds up to 64 consecutive events of a chain
 -- (a JSON array, each event with its position and hashes), and one key row per distinct agent,
--- actor, action and failure in the block finds it by filter. A group commit of n events thus
--- writes a few rows instead of one row in six B-trees per event (docs/audit-blocks-design.md).
+-- actor, action, agent with action, and failure in the block finds it by filter. A group
+-- commit of n events thus writes a few rows instead of one row in six B-trees per event
+-- (docs/audit-blocks-design.md).
 -- A block's events were created at most 60 s apart, which bounds its time range for lookups.
 CREATE TABLE audit_blocks (
     tenant_id  UUID NOT NULL,
@@ -17,7 +18,7 @@ CREATE INDEX audit_blocks_time_idx ON audit_blocks (tenant_id, first_at, last_at
 
 CREATE TABLE audit_block_keys (
     tenant_id  UUID NOT NULL,
-    kind       TEXT NOT NULL CHECK (kind IN ('agent', 'actor', 'action', 'failure')),
+    kind       TEXT NOT NULL CHECK (kind IN ('agent', 'actor', 'action', 'agent_action', 'failure')),
     value      TEXT NOT NULL,
     first_seq  BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, first_seq, kind, value)
@@ -41,6 +42,8 @@ INSERT INTO audit_block_keys (tenant_id, kind, value, first_seq)
         WHERE agent_id IS NOT NULL
     UNION ALL SELECT tenant_id, 'actor', actor, seq FROM audit_events
     UNION ALL SELECT tenant_id, 'action', action, seq FROM audit_events
+    UNION ALL SELECT tenant_id, 'agent_action', replace(agent_id::text, '-', '') || '/' || action, seq FROM audit_events
+        WHERE agent_id IS NOT NULL
     UNION ALL SELECT tenant_id, 'failure', '', seq FROM audit_events WHERE outcome = 'failure';
 DROP TABLE audit_events;
 

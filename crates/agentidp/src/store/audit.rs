@@ -5,11 +5,11 @@
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
+use super::blocks::decode_matching;
 use super::chain::check_extends;
+use super::walk::{FIRST_ROUND, Matcher, P, next_round, walk_sql};
 use super::{Db, StoreResult, from_row, in_tx, on_pool};
-use crate::domain::audit::{
-    Checkpoint, EventFilter, NewEvent, Outcome, SYSTEM_TENANT, StoredEvent,
-};
+use crate::domain::audit::{Checkpoint, EventFilter, SYSTEM_TENANT, StoredEvent};
 use crate::domain::ids::TenantId;
 use crate::domain::time::Timestamp;
 
@@ -25,118 +25,6 @@ from_row!(BlockRow {
     last_seq,
     events
 });
-
-/// Blocks a walk reads in its first round (an unfiltered page of 50 events is one block), and
-/// at most per round while a filter keeps rejecting events.
-const FIRST_ROUND: usize = 2;
-const MAX_ROUND: usize = 256;
-
-/// Whether one event passes a listing's filters (the blocks were chosen by one key and the
-/// time range; each event of them is checked against all of it).
-fn matches(e: &NewEvent, f: &EventFilter, from: Option<Timestamp>) -> bool {
-    f.agent_id.is_none_or(|a| e.agent_id == Some(a))
-        && f.actor.as_ref().is_none_or(|a| *a == e.actor)
-        && f.action.is_none_or(|a| a == e.action)
-        && f.outcome.is_none_or(|o| o == e.outcome)
-        && from.is_none_or(|t| e.occurred_at >= t)
-        && f.to.is_none_or(|t| e.occurred_at <= t)
-}
-
-/// A bound SQL parameter of a walk.
-enum P {
-    Text(String),
-    Time(Timestamp),
-    Int(i64),
-}
-
-/// `SELECT` of up to `round` blocks of a walk: the blocks are chosen by a driver (the first
-/// key filter's key rows, else the blocks themselves) under the time range and the position
-/// bound, the other key filters as `EXISTS` probes, then fetched whole.
-fn walk_sql(
-    filter: &EventFilter,
-    from: Option<Timestamp>,
-    bound: Option<i64>,
-    order: Order,
-    round: usize,
-) -> (String, Vec<P>) {
-    let mut keys: Vec<(&str, String)> = Vec::new();
-    if let Some(a) = filter.agent_id {
-        keys.push(("agent", super::blocks::agent_key(a)));
-    }
-    if let Some(a) = &filter.actor {
-        keys.push(("actor", a.clone()));
-    }
-    if let Some(a) = filter.action {
-        keys.push(("action", a.as_str().to_owned()));
-    }
-    if filter.outcome == Some(Outcome::Failure) {
-        keys.push(("failure", String::new()));
-    }
-    let mut params = Vec::new();
-    let mut arg = |p: P| {
-        params.push(p);
-        format!("${}", params.len() + 1)
-    };
-    let mut keys = keys.into_iter();
-    let (mut sql, s) = match keys.next() {
-        Some((kind, value)) => (
-            format!(
-                "SELECT d.first_seq FROM audit_block_keys d JOIN audit_blocks t
-                ON t.tenant_id = d.tenant_id AND t.first_seq = d.first_seq
-                WHERE d.tenant_id = $1 AND d.kind = '{kind}' AND d.value = {}",
-                arg(P::Text(value))
-            ),
-            "d",
-        ),
-        None => (
-            "SELECT t.first_seq FROM audit_blocks t WHERE t.tenant_id = $1".to_owned(),
-            "t",
-        ),
-    };
-    for (kind, value) in keys {
-        sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM audit_block_keys e WHERE e.tenant_id = $1
-            AND e.kind = '{kind}' AND e.value = {} AND e.first_seq = {s}.first_seq)",
-            arg(P::Text(value))
-        ));
-    }
-    if let Some(from) = from {
-        sql.push_str(&format!(" AND t.last_at >= {}", arg(P::Time(from))));
-    }
-    if let Some(f) = filter.from {
-        // A block holding an event at or after `f` starts no earlier than a span before it.
-        let lo = f.plus_seconds(-super::blocks::BLOCK_SPAN_SECS);
-        sql.push_str(&format!(" AND t.first_at >= {}", arg(P::Time(lo))));
-    }
-    if let Some(t) = filter.to {
-        sql.push_str(&format!(" AND t.first_at <= {}", arg(P::Time(t))));
-    }
-    let dir = match (order, bound) {
-        (Order::NewestFirst, Some(x)) => {
-            sql.push_str(&format!(" AND {s}.first_seq < {}", arg(P::Int(x))));
-            "DESC"
-        }
-        (Order::OldestFirst, Some(x)) => {
-            let seek = x.saturating_sub(super::blocks::BLOCK_EVENTS);
-            sql.push_str(&format!(
-                " AND {s}.first_seq > {} AND t.last_seq > {}",
-                arg(P::Int(seek)),
-                arg(P::Int(x))
-            ));
-            "ASC"
-        }
-        (Order::NewestFirst, None) => "DESC",
-        (Order::OldestFirst, None) => "ASC",
-    };
-    (
-        format!(
-            "SELECT b.first_seq, b.last_seq, b.events FROM audit_blocks b WHERE b.tenant_id = $1
-            AND b.first_seq IN ({sql} ORDER BY {s}.first_seq {dir} LIMIT {round})
-            ORDER BY b.first_seq {dir}"
-        ),
-        params,
-    )
-}
 
 /// Direction of an event listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,7 +65,8 @@ impl Db {
     ) -> StoreResult<Vec<StoredEvent>> {
         let limit = limit as usize;
         let mut out = Vec::new();
-        let (mut bound, mut round) = (after, FIRST_ROUND);
+        let (mut bound, mut round, mut read) = (after, FIRST_ROUND, 0);
+        let matcher = Matcher::new(filter, from, after.map(|a| (order, a)));
         while out.len() < limit {
             let (sql, params) = walk_sql(filter, from, bound, order, round);
             let rows: Vec<BlockRow> = on_pool!(self, p => {
@@ -192,20 +81,12 @@ impl Db {
                 q.fetch_all(p).await
             })?;
             for row in &rows {
-                let mut events = super::blocks::decode(tenant, row.first_seq, &row.events)?;
+                let mut events =
+                    decode_matching(tenant, row.first_seq, &row.events, |e| matcher.keeps(e))?;
                 if order == Order::NewestFirst {
                     events.reverse();
                 }
-                out.extend(
-                    events
-                        .into_iter()
-                        .filter(|e| match (order, after) {
-                            (Order::NewestFirst, Some(a)) => e.seq < a,
-                            (Order::OldestFirst, Some(a)) => e.seq > a,
-                            (_, None) => true,
-                        })
-                        .filter(|e| matches(&e.event, filter, from)),
-                );
+                out.extend(events);
             }
             let Some(last) = rows.last() else { break };
             if rows.len() < round {
@@ -215,7 +96,8 @@ impl Db {
                 Order::NewestFirst => last.first_seq,
                 Order::OldestFirst => last.last_seq,
             });
-            round = (round * 4).min(MAX_ROUND);
+            read += rows.len();
+            round = next_round(round, read, out.len(), limit);
         }
         out.truncate(limit);
         Ok(out)

@@ -3,9 +3,11 @@
 //! few rows per group commit instead of one row in six B-trees per event is what keeps
 //! auditing cheap next to token issuance (docs/audit-blocks-design.md).
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -49,6 +51,26 @@ pub(crate) struct NewBlock {
 /// A block's key for one agent: its id in the 32-digit form.
 pub(crate) fn agent_key(agent: AgentId) -> String {
     agent.uuid().simple().to_string()
+}
+
+/// A block's key for one agent's events of one action.
+pub(crate) fn agent_action_key(agent: AgentId, action: Action) -> String {
+    format!("{}/{}", agent_key(agent), action.as_str())
+}
+
+/// The fields a listing filters on, read from an event in a block without decoding the rest.
+#[derive(Deserialize)]
+pub(crate) struct Peek<'a> {
+    pub(crate) seq: i64,
+    pub(crate) at: i64,
+    #[serde(borrow)]
+    pub(crate) actor: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(crate) agent: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) action: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(crate) outcome: Cow<'a, str>,
 }
 
 /// An event as one element of a block's JSON array; ids in the 32-digit form, the time in
@@ -109,8 +131,9 @@ pub(crate) fn blocks(tenant: TenantId, linked: &[Linked<'_>]) -> Vec<NewBlock> {
     out
 }
 
-/// The (kind, value) key rows a block of `events` gets: each distinct agent, actor and action,
-/// and whether it holds a failure.
+/// The (kind, value) key rows a block of `events` gets: each distinct agent, actor, action and
+/// agent with action (the filter pair most asked for together, which the separate keys cannot
+/// narrow when every block holds every action), and whether it holds a failure.
 pub(crate) fn key_set<'a>(
     events: impl IntoIterator<Item = &'a NewEvent>,
 ) -> BTreeSet<(&'static str, String)> {
@@ -118,6 +141,7 @@ pub(crate) fn key_set<'a>(
     for e in events {
         if let Some(agent) = e.agent_id {
             keys.insert(("agent", agent_key(agent)));
+            keys.insert(("agent_action", agent_action_key(agent, e.action)));
         }
         keys.insert(("actor", e.actor.clone()));
         keys.insert(("action", e.action.as_str().to_owned()));
@@ -171,30 +195,50 @@ pub(crate) fn decode(
 ) -> StoreResult<Vec<StoredEvent>> {
     let corrupt = || StoreError::Corrupt(format!("audit block {tenant}/{first_seq}"));
     let events: Vec<EventIn> = serde_json::from_str(events).map_err(|_| corrupt())?;
-    events
-        .into_iter()
-        .map(|e| {
-            Ok(StoredEvent {
-                event: NewEvent {
-                    id: e.id,
-                    tenant_id: tenant,
-                    actor: e.actor,
-                    agent_id: e.agent.map(AgentId::from_uuid),
-                    action: parse_stored("audit action", &e.action, Action::parse)?,
-                    outcome: parse_stored("audit outcome", &e.outcome, Outcome::parse)?,
-                    meta: RequestMeta {
-                        ip: e.ip,
-                        user_agent: e.ua,
-                    },
-                    metadata: e.meta,
-                    occurred_at: Timestamp::from_micros(e.at),
-                },
-                seq: e.seq,
-                prev_hash: e.prev,
-                hash: e.hash,
-            })
-        })
-        .collect()
+    events.into_iter().map(|e| stored(tenant, e)).collect()
+}
+
+/// The events of a stored block that `keep` accepts, in chain order. Only those are decoded in
+/// full: a filter that matches one event in 64 skips most of the work.
+pub(crate) fn decode_matching(
+    tenant: TenantId,
+    first_seq: i64,
+    events: &str,
+    mut keep: impl FnMut(&Peek<'_>) -> bool,
+) -> StoreResult<Vec<StoredEvent>> {
+    let corrupt = || StoreError::Corrupt(format!("audit block {tenant}/{first_seq}"));
+    let raw: Vec<&RawValue> = serde_json::from_str(events).map_err(|_| corrupt())?;
+    let mut out = Vec::new();
+    for event in raw {
+        let peek: Peek<'_> = serde_json::from_str(event.get()).map_err(|_| corrupt())?;
+        if keep(&peek) {
+            let full: EventIn = serde_json::from_str(event.get()).map_err(|_| corrupt())?;
+            out.push(stored(tenant, full)?);
+        }
+    }
+    Ok(out)
+}
+
+fn stored(tenant: TenantId, e: EventIn) -> StoreResult<StoredEvent> {
+    Ok(StoredEvent {
+        event: NewEvent {
+            id: e.id,
+            tenant_id: tenant,
+            actor: e.actor,
+            agent_id: e.agent.map(AgentId::from_uuid),
+            action: parse_stored("audit action", &e.action, Action::parse)?,
+            outcome: parse_stored("audit outcome", &e.outcome, Outcome::parse)?,
+            meta: RequestMeta {
+                ip: e.ip,
+                user_agent: e.ua,
+            },
+            metadata: e.meta,
+            occurred_at: Timestamp::from_micros(e.at),
+        },
+        seq: e.seq,
+        prev_hash: e.prev,
+        hash: e.hash,
+    })
 }
 
 /// `(…), (…)`: the placeholders of `rows` rows of `cols` columns, `$1` on when `numbered`,
@@ -299,8 +343,8 @@ mod tests {
         let block = blocks(events[0].tenant_id, &linked).remove(0);
         assert_eq!(
             block.keys.len(),
-            3 + 1 + 1,
-            "three agents, one actor, one action"
+            3 + 3 + 1 + 1,
+            "three agents, each with the action, one actor, one action"
         );
         let back = decode(block.tenant, block.first_seq, &block.events).expect("decodes");
         assert_eq!(back.len(), 3);

@@ -19,6 +19,7 @@ pub(crate) mod test_db;
 mod tokens;
 mod usage;
 mod wal;
+mod walk;
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -91,7 +91,7 @@ pub async fn reindex(app: &TestApp, tenant: TenantId) {
         Backend::Sqlite => (
             "json_each(b.events) e",
             "json_each(audit_blocks.events) e",
-            |f: &str| format!("e.value ->> '{f}'"),
+            |f: &str| format!("(e.value ->> '{f}')"),
             |micros: String| micros,
         ),
         Backend::Postgres => (
@@ -120,7 +120,7 @@ pub async fn reindex(app: &TestApp, tenant: TenantId) {
              first_at = {min_at}, last_at = {max_at} WHERE tenant_id = {t};
          DELETE FROM audit_block_keys WHERE tenant_id = {t};
          INSERT INTO audit_block_keys (tenant_id, kind, value, first_seq)
-             {agents} UNION {actors} UNION {actions} UNION {failures};",
+             {agents} UNION {pairs} UNION {actors} UNION {actions} UNION {failures};",
         bypass = bypass(app),
         min_seq = of_block("min", &seq),
         max_seq = of_block("max", &seq),
@@ -129,6 +129,11 @@ pub async fn reindex(app: &TestApp, tenant: TenantId) {
         agents = key(
             "agent",
             field("agent"),
+            format!("{} IS NOT NULL", field("agent"))
+        ),
+        pairs = key(
+            "agent_action",
+            format!("{} || '/' || {}", field("agent"), field("action")),
             format!("{} IS NOT NULL", field("agent"))
         ),
         actors = key("actor", field("actor"), "TRUE".into()),
