@@ -286,3 +286,6 @@ impl Db {
         Ok(deleted)
     }
 }
+
+#[cfg(test)]
+mod tests;
