@@ -55,7 +55,11 @@ pub(crate) fn agent_key(agent: AgentId) -> String {
 
 /// A block's key for one agent's events of one action.
 pub(crate) fn agent_action_key(agent: AgentId, action: Action) -> String {
-    format!("{}/{}", agent_key(agent), action.as_str())
+    pair_key(&agent_key(agent), action.as_str())
+}
+
+fn pair_key(agent: &str, action: &str) -> String {
+    format!("{agent}/{action}")
 }
 
 /// The fields a listing filters on, read from an event in a block without decoding the rest.
@@ -139,17 +143,49 @@ pub(crate) fn key_set<'a>(
 ) -> BTreeSet<(&'static str, String)> {
     let mut keys = BTreeSet::new();
     for e in events {
-        if let Some(agent) = e.agent_id {
-            keys.insert(("agent", agent_key(agent)));
-            keys.insert(("agent_action", agent_action_key(agent, e.action)));
-        }
-        keys.insert(("actor", e.actor.clone()));
-        keys.insert(("action", e.action.as_str().to_owned()));
-        if e.outcome == Outcome::Failure {
-            keys.insert(("failure", String::new()));
-        }
+        let agent = e.agent_id.map(agent_key);
+        let failure = e.outcome == Outcome::Failure;
+        add_keys(
+            &mut keys,
+            agent.as_deref(),
+            &e.actor,
+            e.action.as_str(),
+            failure,
+        );
     }
     keys
+}
+
+/// [`key_set`] of a stored block's events, from their filtered fields alone.
+pub(crate) fn stored_key_set<'a>(
+    events: impl IntoIterator<Item = &'a Peek<'a>>,
+) -> BTreeSet<(&'static str, String)> {
+    let mut keys = BTreeSet::new();
+    for e in events {
+        let failure = e.outcome == Outcome::Failure.as_str();
+        add_keys(&mut keys, e.agent.as_deref(), &e.actor, &e.action, failure);
+    }
+    keys
+}
+
+/// The key rows of one event: its agent's (32-digit id), actor's, action's, the agent with
+/// the action, and a failure's.
+fn add_keys(
+    keys: &mut BTreeSet<(&'static str, String)>,
+    agent: Option<&str>,
+    actor: &str,
+    action: &str,
+    failure: bool,
+) {
+    if let Some(agent) = agent {
+        keys.insert(("agent", agent.to_owned()));
+        keys.insert(("agent_action", pair_key(agent, action)));
+    }
+    keys.insert(("actor", actor.to_owned()));
+    keys.insert(("action", action.to_owned()));
+    if failure {
+        keys.insert(("failure", String::new()));
+    }
 }
 
 fn block(tenant: TenantId, linked: &[Linked<'_>], lo: i64, hi: i64) -> NewBlock {
@@ -207,16 +243,42 @@ pub(crate) fn decode_matching(
     mut keep: impl FnMut(&Peek<'_>) -> bool,
 ) -> StoreResult<Vec<StoredEvent>> {
     let corrupt = || StoreError::Corrupt(format!("audit block {tenant}/{first_seq}"));
-    let raw: Vec<&RawValue> = serde_json::from_str(events).map_err(|_| corrupt())?;
     let mut out = Vec::new();
-    for event in raw {
-        let peek: Peek<'_> = serde_json::from_str(event.get()).map_err(|_| corrupt())?;
+    for (event, peek) in split(tenant, first_seq, events)? {
         if keep(&peek) {
             let full: EventIn = serde_json::from_str(event.get()).map_err(|_| corrupt())?;
             out.push(stored(tenant, full)?);
         }
     }
     Ok(out)
+}
+
+/// The filtered fields of every event of a stored block, in chain order.
+pub(crate) fn peeks<'a>(
+    tenant: TenantId,
+    first_seq: i64,
+    events: &'a str,
+) -> StoreResult<Vec<Peek<'a>>> {
+    Ok(split(tenant, first_seq, events)?
+        .into_iter()
+        .map(|(_, peek)| peek)
+        .collect())
+}
+
+/// A stored block's events, each as its JSON and its filtered fields.
+fn split<'a>(
+    tenant: TenantId,
+    first_seq: i64,
+    events: &'a str,
+) -> StoreResult<Vec<(&'a RawValue, Peek<'a>)>> {
+    let corrupt = || StoreError::Corrupt(format!("audit block {tenant}/{first_seq}"));
+    let raw: Vec<&RawValue> = serde_json::from_str(events).map_err(|_| corrupt())?;
+    raw.into_iter()
+        .map(|event| {
+            let peek = serde_json::from_str(event.get()).map_err(|_| corrupt())?;
+            Ok((event, peek))
+        })
+        .collect()
 }
 
 fn stored(tenant: TenantId, e: EventIn) -> StoreResult<StoredEvent> {
