@@ -1,5 +1,6 @@
 //! Audit query latency with 1,000,000 events in one tenant, end to end through the router
-//! (bearer verification, SQL, JSON): p50 and p99 per filter, on SQLite and on PostgreSQL.
+//! (bearer verification, SQL, JSON): p50 and p99 per filter, on SQLite and on PostgreSQL;
+//! then how long verifying the tenant's chain and exporting it as NDJSON take.
 //!
 //! `cargo bench --bench audit_query` (SQLite); add `AGENTIDP_BENCH_POSTGRES_URL=postgres://…`
 //! for PostgreSQL. `AUDIT_BENCH_EVENTS` changes the event count.
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant};
 use agentidp::app::App;
 use agentidp::config::Config;
 use agentidp::domain::audit::{Action, NewEvent, Outcome, RequestMeta};
+use agentidp::domain::chain_verify::verify_chain;
 use agentidp::domain::ids::{AgentId, TenantId};
 use agentidp::domain::time::Timestamp;
 use agentidp::store::KnownHeads;
@@ -214,6 +216,45 @@ async fn run(label: &str, database_url: &str, total: usize) {
         "[{label}] all queries: p50 {:.2} ms, p99 {:.2} ms",
         percentile(&all, 0.5),
         percentile(&all, 0.99)
+    );
+
+    // What `agentidp audit verify` and the periodic verification do for this tenant.
+    let verifying = Instant::now();
+    let verified = verify_chain(&state.0.idp.db, tenant).await.unwrap();
+    let verified = verified.unwrap();
+    let took = verifying.elapsed().as_secs_f64();
+    println!(
+        "[{label}] verified {verified} events in {took:.1} s ({:.0} events/s)",
+        verified as f64 / took
+    );
+
+    // The NDJSON export of every event, streamed through the router.
+    let exporting = Instant::now();
+    let response = router
+        .clone()
+        .oneshot(
+            Request::get("/v1/audit/events")
+                .header("authorization", format!("Bearer {token}"))
+                .header("accept", "application/x-ndjson")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (mut lines, mut bytes) = (0usize, 0usize);
+    let mut body = response.into_body();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame.unwrap().into_data() {
+            lines += data.iter().filter(|&&b| b == b'\n').count();
+            bytes += data.len();
+        }
+    }
+    let took = exporting.elapsed().as_secs_f64();
+    println!(
+        "[{label}] exported {lines} events ({:.0} MB) in {took:.1} s ({:.0} events/s)",
+        bytes as f64 / 1e6,
+        lines as f64 / took
     );
 }
 
