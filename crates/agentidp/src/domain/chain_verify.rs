@@ -10,8 +10,8 @@ use super::ids::TenantId;
 use super::{DomainError, DomainResult};
 use crate::store::Db;
 
-/// Events read per page while verifying.
-const PAGE: u32 = 1000;
+/// Blocks read per page while verifying (at most 64 events each).
+const PAGE: u32 = 64;
 
 /// What a verification found intact.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,12 +102,10 @@ async fn verify_from(
     let mut last_at = None;
     // A keyed checkpoint means keyed events came before it, too.
     let mut newest = key_age(&prev, db.chain_keys());
+    let mut after = checkpoint.map_or(0, |c| c.seq);
     while seq < end {
-        let page = db.chain_page(tenant, seq, PAGE).await?;
-        if page.is_empty() {
-            break;
-        }
-        for stored in page {
+        let page = db.verify_page(tenant, after, PAGE).await?;
+        for stored in page.events {
             if stored.seq != seq + 1 {
                 return broken(
                     seq + 1,
@@ -149,6 +147,16 @@ async fn verify_from(
                 break;
             }
         }
+        // What finds the events must match them too, or altering it would hide events from
+        // queries without breaking the chain. The page ends with the faulty block, so a
+        // broken link up to it is reported first; one past the head is the check below's.
+        if let Some((at, reason)) = page.fault.filter(|(at, _)| *at <= end) {
+            return broken(at, reason);
+        }
+        match page.next {
+            Some(next) => after = next,
+            None => break,
+        }
     }
     match &head {
         Some((head_seq, head_hash)) if *head_seq != seq || *head_hash != prev => {
@@ -175,16 +183,6 @@ async fn verify_from(
                 last,
                 format!("it is stored past the chain's head at {head_now} (inserted?)"),
             );
-        }
-    }
-    // What finds the events must match them too, or altering it would hide events from
-    // queries without breaking the chain.
-    let mut after = checkpoint.map_or(0, |c| c.seq);
-    loop {
-        match db.check_blocks(tenant, after, PAGE).await? {
-            Ok(Some(next)) if next < end => after = next,
-            Ok(_) => break,
-            Err((seq, reason)) => return broken(seq, reason),
         }
     }
     Ok(Ok(Verified {

@@ -156,18 +156,6 @@ pub(crate) fn key_set<'a>(
     keys
 }
 
-/// [`key_set`] of a stored block's events, from their filtered fields alone.
-pub(crate) fn stored_key_set<'a>(
-    events: impl IntoIterator<Item = &'a Peek<'a>>,
-) -> BTreeSet<(&'static str, String)> {
-    let mut keys = BTreeSet::new();
-    for e in events {
-        let failure = e.outcome == Outcome::Failure.as_str();
-        add_keys(&mut keys, e.agent.as_deref(), &e.actor, &e.action, failure);
-    }
-    keys
-}
-
 /// The key rows of one event: its agent's (32-digit id), actor's, action's, the agent with
 /// the action, and a failure's.
 fn add_keys(
@@ -251,18 +239,6 @@ pub(crate) fn decode_matching(
         }
     }
     Ok(out)
-}
-
-/// The filtered fields of every event of a stored block, in chain order.
-pub(crate) fn peeks<'a>(
-    tenant: TenantId,
-    first_seq: i64,
-    events: &'a str,
-) -> StoreResult<Vec<Peek<'a>>> {
-    Ok(split(tenant, first_seq, events)?
-        .into_iter()
-        .map(|(_, peek)| peek)
-        .collect())
 }
 
 /// A stored block's events, each as its JSON and its filtered fields.
