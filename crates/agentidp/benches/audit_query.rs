@@ -76,6 +76,19 @@ fn events(
         .collect()
 }
 
+/// A GET through the router with the bearer token: how long it took, and its JSON body.
+async fn timed_get(router: &axum::Router, token: &str, uri: &str) -> (Duration, serde_json::Value) {
+    let request = Request::get(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let started = Instant::now();
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{uri}");
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (started.elapsed(), serde_json::from_slice(&body).unwrap())
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[idx].as_secs_f64() * 1000.0
@@ -189,19 +202,10 @@ async fn run(label: &str, database_url: &str, total: usize) {
         let mut times = Vec::with_capacity(ITERATIONS);
         let mut rows = 0;
         for _ in 0..ITERATIONS {
-            let request = Request::get(format!("/v1/audit/events?limit=50&{query}"))
-                .header("authorization", format!("Bearer {token}"))
-                .body(Body::empty())
-                .unwrap();
-            let started = Instant::now();
-            let response = router.clone().oneshot(request).await.unwrap();
-            assert_eq!(response.status(), StatusCode::OK);
-            let body = response.into_body().collect().await.unwrap().to_bytes();
-            times.push(started.elapsed());
-            rows = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["data"]
-                .as_array()
-                .unwrap()
-                .len();
+            let uri = format!("/v1/audit/events?limit=50&{query}");
+            let (took, body) = timed_get(&router, &token, &uri).await;
+            times.push(took);
+            rows = body["data"].as_array().unwrap().len();
         }
         times.sort();
         println!(
@@ -211,6 +215,29 @@ async fn run(label: &str, database_url: &str, total: usize) {
         );
         all.extend(times);
     }
+    // One event by id (GET /v1/audit/events/{eventId}), for 100 events 15 days old, each
+    // asked for twice.
+    let uri = format!(
+        "/v1/audit/events?limit=100&from={}&to={}",
+        window_start.to_rfc3339(),
+        window_end.to_rfc3339()
+    );
+    let (_, page) = timed_get(&router, &token, &uri).await;
+    let page = page["data"].as_array().unwrap();
+    let mut times = Vec::with_capacity(ITERATIONS);
+    for event in page.iter().chain(page) {
+        let id = event["eventId"].as_str().unwrap();
+        let (took, body) = timed_get(&router, &token, &format!("/v1/audit/events/{id}")).await;
+        assert_eq!(body["eventId"].as_str(), Some(id));
+        times.push(took);
+    }
+    times.sort();
+    println!(
+        "| one event by id | {:.2} | {:.2} | 1 |",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99)
+    );
+    all.extend(times);
     all.sort();
     println!(
         "[{label}] all queries: p50 {:.2} ms, p99 {:.2} ms",
