@@ -35,6 +35,11 @@ pub enum Order {
     OldestFirst,
 }
 
+/// How far an event's time may be from its id's, tried in turn (microseconds). The two are
+/// taken microseconds apart, so the first window holds the event and stays a few blocks
+/// however many events a second the chain takes; the second covers a clock stepped between.
+const ID_TIME_SLACK_MICROS: [i64; 2] = [10_000, 1_000_000];
+
 impl Db {
     /// One page of a tenant's events matching `filter`, not older than `not_before`, after
     /// position `after` in the given order.
@@ -106,9 +111,6 @@ impl Db {
     /// One event of a tenant. Its id (UUID v7) carries its creation time, which bounds the
     /// blocks that can hold it.
     pub async fn get_event(&self, tenant: TenantId, id: Uuid) -> StoreResult<Option<StoredEvent>> {
-        const SQL: &str =
-            "SELECT first_seq, last_seq, events FROM audit_blocks WHERE tenant_id = $1
-            AND first_at >= $2 AND first_at <= $3 AND last_at >= $4";
         let Some((secs, nanos)) = id.get_timestamp().map(|t| t.to_unix()) else {
             return Ok(None);
         };
@@ -116,9 +118,34 @@ impl Db {
             .unwrap_or(i64::MAX)
             .saturating_mul(1_000_000)
             .saturating_add(i64::from(nanos / 1000));
-        // One second of slack covers the gap between the id's and the event's time.
-        let t = Timestamp::from_micros(micros);
-        let (lo, hi) = (t.plus_seconds(-1), t.plus_seconds(1));
+        for slack in ID_TIME_SLACK_MICROS {
+            let found = self
+                .event_near(
+                    tenant,
+                    id,
+                    micros.saturating_sub(slack),
+                    micros.saturating_add(slack),
+                )
+                .await?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    }
+
+    /// The event `id` among the blocks holding events from `lo` to `hi` (microseconds).
+    async fn event_near(
+        &self,
+        tenant: TenantId,
+        id: Uuid,
+        lo: i64,
+        hi: i64,
+    ) -> StoreResult<Option<StoredEvent>> {
+        const SQL: &str =
+            "SELECT first_seq, last_seq, events FROM audit_blocks WHERE tenant_id = $1
+            AND first_at >= $2 AND first_at <= $3 AND last_at >= $4";
+        let (lo, hi) = (Timestamp::from_micros(lo), Timestamp::from_micros(hi));
         let rows: Vec<BlockRow> = on_pool!(self, p => sqlx::query_as(SQL)
             .bind(tenant.uuid())
             .bind(lo.plus_seconds(-super::blocks::BLOCK_SPAN_SECS))
