@@ -52,9 +52,7 @@ fn events(
             let age_micros = (SPREAD_DAYS * 86_400_000_000) * i64::try_from(total - i).unwrap()
                 / i64::try_from(total).unwrap();
             let at = Timestamp::from_micros(now.micros() - age_micros);
-            let secs = u64::try_from(at.micros() / 1_000_000).unwrap();
-            let nanos = u32::try_from((at.micros() % 1_000_000) * 1000).unwrap();
-            let id = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, secs, nanos));
+            let id = id_at(at);
             let agent = agents[i % agents.len()];
             let action = actions[i % 7 % actions.len()];
             let mut e = NewEvent::new(
@@ -76,6 +74,13 @@ fn events(
             e
         })
         .collect()
+}
+
+/// A UUID v7 event id made at `at`, as the server makes them.
+fn id_at(at: Timestamp) -> uuid::Uuid {
+    let secs = u64::try_from(at.micros() / 1_000_000).unwrap();
+    let nanos = u32::try_from((at.micros() % 1_000_000) * 1000).unwrap();
+    uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, secs, nanos))
 }
 
 /// A GET through the router with the bearer token: how long it took, and its JSON body.
@@ -247,6 +252,18 @@ async fn run(label: &str, database_url: &str, total: usize) {
         percentile(&all, 0.99)
     );
 
+    verify_and_export(label, &state, &router, &token, tenant).await;
+    burst_lookups(label, &state, &router, &token, tenant, &agents, now).await;
+}
+
+/// Times verifying the tenant's chain and exporting it as NDJSON.
+async fn verify_and_export(
+    label: &str,
+    state: &AppState,
+    router: &axum::Router,
+    token: &str,
+    tenant: TenantId,
+) {
     // What `agentidp audit verify` and the periodic verification do for this tenant.
     let verifying = Instant::now();
     let verified = verify_chain(&state.0.idp.db, tenant).await.unwrap();
@@ -285,18 +302,28 @@ async fn run(label: &str, database_url: &str, total: usize) {
         bytes as f64 / 1e6,
         lines as f64 / took
     );
+}
 
+/// Times lookups by id among 40,000 events written within 2 s.
+async fn burst_lookups(
+    label: &str,
+    state: &AppState,
+    router: &axum::Router,
+    token: &str,
+    tenant: TenantId,
+    agents: &[AgentId],
+    now: Timestamp,
+) {
     // A burst: 40,000 more events within 2 s (20,000 a second), then lookups by id among them.
     let burst_at = now.plus_seconds(30);
-    let mut burst = events(tenant, &agents, 0, DENSE, DENSE, burst_at);
+    let mut burst = events(tenant, agents, 0, DENSE, DENSE, burst_at);
     for (i, e) in burst.iter_mut().enumerate() {
         let at =
             Timestamp::from_micros(burst_at.micros() - 2_000_000 + 50 * i64::try_from(i).unwrap());
-        let secs = u64::try_from(at.micros() / 1_000_000).unwrap();
-        let nanos = u32::try_from((at.micros() % 1_000_000) * 1000).unwrap();
-        e.id = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, secs, nanos));
+        e.id = id_at(at);
         e.occurred_at = at;
     }
+    let mut heads = KnownHeads::default();
     for chunk in burst.chunks(1000) {
         state
             .0
@@ -308,7 +335,7 @@ async fn run(label: &str, database_url: &str, total: usize) {
     }
     let mut times = Vec::with_capacity(ITERATIONS);
     for e in burst.iter().step_by(DENSE / ITERATIONS) {
-        let (took, body) = timed_get(&router, &token, &format!("/v1/audit/events/{}", e.id)).await;
+        let (took, body) = timed_get(router, token, &format!("/v1/audit/events/{}", e.id)).await;
         assert_eq!(body["eventId"].as_str(), Some(e.id.to_string().as_str()));
         times.push(took);
     }
