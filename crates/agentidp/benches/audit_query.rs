@@ -44,15 +44,18 @@ fn events(
     count: usize,
     total: usize,
     now: Timestamp,
+    span_micros: i64,
 ) -> Vec<NewEvent> {
     let actions = Action::ALL;
     (start..start + count)
         .map(|i| {
-            // Oldest first, evenly spread over the last SPREAD_DAYS days.
-            let age_micros = (SPREAD_DAYS * 86_400_000_000) * i64::try_from(total - i).unwrap()
-                / i64::try_from(total).unwrap();
+            // Oldest first, evenly spread over the `span_micros` before `now`.
+            let age_micros =
+                span_micros * i64::try_from(total - i).unwrap() / i64::try_from(total).unwrap();
             let at = Timestamp::from_micros(now.micros() - age_micros);
-            let id = id_at(at);
+            let secs = u64::try_from(at.micros() / 1_000_000).unwrap();
+            let nanos = u32::try_from((at.micros() % 1_000_000) * 1000).unwrap();
+            let id = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, secs, nanos));
             let agent = agents[i % agents.len()];
             let action = actions[i % 7 % actions.len()];
             let mut e = NewEvent::new(
@@ -74,13 +77,6 @@ fn events(
             e
         })
         .collect()
-}
-
-/// A UUID v7 event id made at `at`, as the server makes them.
-fn id_at(at: Timestamp) -> uuid::Uuid {
-    let secs = u64::try_from(at.micros() / 1_000_000).unwrap();
-    let nanos = u32::try_from((at.micros() % 1_000_000) * 1000).unwrap();
-    uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, secs, nanos))
 }
 
 /// A GET through the router with the bearer token: how long it took, and its JSON body.
@@ -130,7 +126,15 @@ async fn run(label: &str, database_url: &str, total: usize) {
     let batch = 5000;
     let mut heads = KnownHeads::default();
     for start in (0..total).step_by(batch) {
-        let chunk = events(tenant, &agents, start, batch.min(total - start), total, now);
+        let chunk = events(
+            tenant,
+            &agents,
+            start,
+            batch.min(total - start),
+            total,
+            now,
+            SPREAD_DAYS * 86_400_000_000,
+        );
         app.idp.db.append_batch(&mut heads, &chunk).await.unwrap();
     }
     let seeded = seeding.elapsed();
@@ -316,13 +320,7 @@ async fn burst_lookups(
 ) {
     // A burst: 40,000 more events within 2 s (20,000 a second), then lookups by id among them.
     let burst_at = now.plus_seconds(30);
-    let mut burst = events(tenant, agents, 0, DENSE, DENSE, burst_at);
-    for (i, e) in burst.iter_mut().enumerate() {
-        let at =
-            Timestamp::from_micros(burst_at.micros() - 2_000_000 + 50 * i64::try_from(i).unwrap());
-        e.id = id_at(at);
-        e.occurred_at = at;
-    }
+    let burst = events(tenant, agents, 0, DENSE, DENSE, burst_at, 2_000_000);
     let mut heads = KnownHeads::default();
     for chunk in burst.chunks(1000) {
         state
