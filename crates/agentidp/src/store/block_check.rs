@@ -129,15 +129,10 @@ fn fault(b: &IndexedBlock, events: &[StoredEvent], stored: &str) -> Option<Strin
         return Some("its block's time range does not match its events (index altered)".into());
     }
     let expected = key_set(events.iter().map(|e| &e.event));
+    let expected: Vec<(&str, &str)> = expected.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let matches = parse_keys(stored).is_some_and(|mut stored| {
         stored.sort_unstable();
-        stored.len() == expected.len()
-            && stored
-                .iter()
-                .zip(&expected)
-                .all(|(&(kind, value), (want_kind, want_value))| {
-                    kind == *want_kind && value == want_value
-                })
+        stored == expected
     });
     (!matches).then(|| "its block's filter keys do not match its events (index altered)".into())
 }
