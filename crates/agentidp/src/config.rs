@@ -252,6 +252,16 @@ pub struct Config {
         global = true
     )]
     pub request_timeout_ms: u64,
+    /// Milliseconds a connection may take to send a complete request head before it is
+    /// closed; also how long an idle keep-alive connection is kept open.
+    #[arg(long, env = "HTTP_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(100..=600_000), global = true)]
+    pub http_header_read_timeout_ms: u64,
+    /// Connections served at once (the API and metrics listeners each); further ones wait
+    /// in the kernel's accept queue until one closes. Keep it below the open-file limit.
+    #[arg(long, env = "HTTP_MAX_CONNECTIONS", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000), global = true)]
+    pub http_max_connections: u32,
     /// Seconds a shutdown waits for in-flight requests before closing them.
     #[arg(
         long,

@@ -12,7 +12,6 @@ use agentidp::domain::tenants::Bootstrap;
 use agentidp::store::Db;
 use agentidp::{AppState, http};
 use clap::{Parser, Subcommand};
-use std::future::IntoFuture as _;
 use tracing_subscriber::EnvFilter;
 
 mod audit_cli;
@@ -198,6 +197,12 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         alg = app.idp.keys.current().active.alg().as_str(),
         "agentidp listening"
     );
+    let listener_settings = http::serve::ListenerSettings {
+        header_read_timeout: std::time::Duration::from_millis(
+            app.config.http_header_read_timeout_ms,
+        ),
+        max_connections: app.config.http_max_connections as usize,
+    };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let metrics_server = match metrics_bind {
         Some(addr) => {
@@ -205,29 +210,26 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             tracing::info!(addr = %metrics_listener.local_addr()?, "metrics listening");
             let router = http::metrics_router(AppState(Arc::clone(&app)));
             let mut stop = stop_rx.clone();
-            Some(tokio::spawn(async move {
-                axum::serve(metrics_listener, router)
-                    .with_graceful_shutdown(async move {
-                        let _ = stop.wait_for(|s| *s).await;
-                    })
-                    .await
-            }))
+            Some(tokio::spawn(http::serve::serve(
+                metrics_listener,
+                router,
+                listener_settings,
+                async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                },
+            )))
         }
         None => None,
     };
     let router = http::router(AppState(Arc::clone(&app)));
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let server = http::serve::serve(listener, router, listener_settings, async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
     // In-flight requests get `drain` to finish once the signal arrives; then they are cut.
     let mut stopping = stop_rx;
     tokio::select! {
-        served = server.into_future() => served?,
+        () = server => {},
         () = async {
             let _ = stopping.wait_for(|s| *s).await;
             tokio::time::sleep(drain).await;

@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod oauth;
 pub mod ops;
 pub mod portal;
+pub mod serve;
 pub mod tenants;
 pub mod usage;
 pub mod well_known;
