@@ -77,14 +77,42 @@ impl RateSlot {
         self.count(RateKey::Client(client_id)).await
     }
 
-    /// Counts a client-authentication attempt: against the canonical form of the presented id
-    /// when it is an agent id, so that `urn:uuid:`, braces or upper case cannot give one client
-    /// several counters, and otherwise against the client IP, since an id that can name no
-    /// client must not open a fresh counter with every attempt.
-    pub async fn presented_client(&self, client_id: &str) -> Result<(), u64> {
-        match client_id.parse::<AgentId>() {
-            Ok(id) => self.client(&id.to_string()).await,
-            Err(_) => self.ip().await,
+    /// Admits a client-authentication attempt before its secret is checked. An id that can
+    /// name a client is refused only while this IP's failed attempts as that client are over
+    /// the limit (a peek: nothing is counted yet), so guessing at a client's secret never uses
+    /// up the client's own budget; an id that can name no client counts against the IP, since
+    /// it must not open a fresh budget with every attempt.
+    pub async fn client_attempt(&self, client_id: &str) -> Result<(), u64> {
+        let Ok(id) = client_id.parse::<AgentId>() else {
+            return self.ip().await;
+        };
+        let Some(state) = &self.state else {
+            return Ok(());
+        };
+        let id = id.to_string();
+        match state
+            .limiter
+            .peek(&self.route, RateKey::Failures(&id, self.ip))
+            .await
+        {
+            Some(d) if !d.allowed => {
+                self.set(d);
+                Err(d.retry_after_secs)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a failed client authentication against this IP's budget for the presented id
+    /// (in its canonical form, so `urn:uuid:`, braces or upper case share one counter).
+    pub async fn client_failed(&self, client_id: &str) {
+        let (Some(state), Ok(id)) = (&self.state, client_id.parse::<AgentId>()) else {
+            return;
+        };
+        let id = id.to_string();
+        let key = RateKey::Failures(&id, self.ip);
+        if let Some(d) = state.limiter.check(&self.route, key).await {
+            self.set(d);
         }
     }
 

@@ -20,6 +20,7 @@ use super::limits::{BearerRefusal, RateSlot, authenticate_bearer};
 use crate::app::AppState;
 use crate::domain::DomainError;
 use crate::domain::audit::RequestMeta;
+use crate::domain::credential::Client;
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{Audience, Principal};
 use crate::domain::tokens::TokenRequest;
@@ -149,19 +150,45 @@ async fn caller(
         };
     }
     let (id, secret) = client_credentials(headers, id, secret)?;
-    slot.presented_client(&id)
-        .await
-        .map_err(OAuthError::rate_limited)?;
-    let (agent, _) = state
-        .idp
-        .authenticate_client(&id, secret.expose_secret(), meta)
-        .await?;
+    let agent = authenticate_client(state, slot, &id, &secret, meta).await?;
     Ok(Principal {
         meta: meta.clone(),
         tenant_id: agent.tenant_id,
         agent_id: agent.id,
         scopes: agent.allowed_scopes,
     })
+}
+
+/// Authenticates a client by id and secret under the rate limits: a failure is counted
+/// against the presenting IP's budget for that client, a success against the client's own.
+async fn authenticate_client(
+    state: &AppState,
+    slot: &RateSlot,
+    id: &str,
+    secret: &SecretString,
+    meta: &RequestMeta,
+) -> Result<Client, OAuthError> {
+    slot.client_attempt(id)
+        .await
+        .map_err(OAuthError::rate_limited)?;
+    match state
+        .idp
+        .authenticate_client(id, secret.expose_secret(), meta)
+        .await
+    {
+        Ok((agent, _)) => {
+            slot.client(&agent.id.to_string())
+                .await
+                .map_err(OAuthError::rate_limited)?;
+            Ok(agent)
+        }
+        Err(e) => {
+            if matches!(e, DomainError::InvalidClient) {
+                slot.client_failed(id).await;
+            }
+            Err(e.into())
+        }
+    }
 }
 
 fn no_store(mut response: Response) -> Response {
@@ -223,13 +250,7 @@ async fn token(
         form.client_id.as_deref(),
         form.client_secret.as_ref(),
     )?;
-    slot.presented_client(&id)
-        .await
-        .map_err(OAuthError::rate_limited)?;
-    let (agent, _) = state
-        .idp
-        .authenticate_client(&id, secret.expose_secret(), &meta)
-        .await?;
+    let agent = authenticate_client(&state, &slot, &id, &secret, &meta).await?;
     let issued = state
         .idp
         .issue_token(&agent, TokenRequest { scope, audience }, &meta)

@@ -33,6 +33,9 @@ pub enum RateKey<'a> {
     Client(&'a str),
     /// The client IP, for unauthenticated endpoints.
     Ip(IpAddr),
+    /// Failed authentications as one client from one IP: whoever guesses at a client's
+    /// secret spends this budget, never the client's own.
+    Failures(&'a str, IpAddr),
 }
 
 /// The outcome of one check, for the response headers.
@@ -97,13 +100,17 @@ impl RateLimiter {
 
     /// Counts a request to `route` by `key`; `None` when no limit applies to it.
     pub async fn check(&self, route: &str, key: RateKey<'_>) -> Option<RateDecision> {
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        self.check_at(route, key, now_ms).await
+        self.check_at(route, key, now_ms()).await
     }
 
-    async fn check_at(&self, route: &str, key: RateKey<'_>, now_ms: u64) -> Option<RateDecision> {
+    /// Whether a request to `route` by `key` would be allowed, without counting it; `None`
+    /// when no limit applies.
+    pub async fn peek(&self, route: &str, key: RateKey<'_>) -> Option<RateDecision> {
+        self.peek_at(route, key, now_ms()).await
+    }
+
+    /// The limit and counter name of `key` on `route`; `None` when no limit applies.
+    fn bucket(&self, route: &str, key: RateKey<'_>) -> Option<(u32, String)> {
         let (max, scope) = match self.overrides.get(route) {
             Some(max) => (*max, route),
             None => (self.default_max, "*"),
@@ -114,16 +121,64 @@ impl RateLimiter {
         let bucket = match key {
             RateKey::Client(id) => format!("{scope}|c|{id}"),
             RateKey::Ip(ip) => format!("{scope}|ip|{ip}"),
+            RateKey::Failures(id, ip) => format!("{scope}|f|{id}|{ip}"),
         };
+        Some((max, bucket))
+    }
+
+    /// The Redis keys of a bucket's current and previous windows.
+    fn redis_keys(bucket: &str, window: u64) -> [String; 2] {
+        [
+            format!("agentidp:rl:{bucket}:{window}"),
+            format!("agentidp:rl:{bucket}:{}", window.saturating_sub(1)),
+        ]
+    }
+
+    async fn peek_at(&self, route: &str, key: RateKey<'_>, now_ms: u64) -> Option<RateDecision> {
+        let (max, bucket) = self.bucket(route, key)?;
+        let window = now_ms / self.window_ms;
+        let elapsed = now_ms % self.window_ms;
+        let weight = (self.window_ms - elapsed) * 1000 / self.window_ms;
+        let read = match &self.redis {
+            Some(link) => {
+                let keys = Self::redis_keys(&bucket, window);
+                link.run(|mut conn| async move {
+                    let (cur, prev): (Option<u64>, Option<u64>) = redis::cmd("MGET")
+                        .arg(&keys[0])
+                        .arg(&keys[1])
+                        .query_async(&mut conn)
+                        .await?;
+                    Ok((cur.unwrap_or(0), prev.unwrap_or(0)))
+                })
+                .await
+            }
+            None => None,
+        };
+        let (cur, prev) = read.unwrap_or_else(|| self.read_locally(&bucket, window));
+        let allowed = prev * weight + cur * 1000 < u64::from(max) * 1000;
+        Some(decide(max, self.window_ms, elapsed, allowed, cur, prev))
+    }
+
+    fn read_locally(&self, bucket: &str, window: u64) -> (u64, u64) {
+        let local = self
+            .local
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match local.slots.get(bucket) {
+            Some(s) if s.window == window => (s.cur, s.prev),
+            Some(s) if s.window + 1 == window => (0, s.cur),
+            _ => (0, 0),
+        }
+    }
+
+    async fn check_at(&self, route: &str, key: RateKey<'_>, now_ms: u64) -> Option<RateDecision> {
+        let (max, bucket) = self.bucket(route, key)?;
         let window = now_ms / self.window_ms;
         let elapsed = now_ms % self.window_ms;
         let weight = (self.window_ms - elapsed) * 1000 / self.window_ms;
         let counted = match &self.redis {
             Some(link) => {
-                let keys = [
-                    format!("agentidp:rl:{bucket}:{window}"),
-                    format!("agentidp:rl:{bucket}:{}", window.saturating_sub(1)),
-                ];
+                let keys = Self::redis_keys(&bucket, window);
                 let ttl = self.window_ms * 2;
                 link.run(|mut conn| async move {
                     let (allowed, cur, prev): (u8, u64, u64) = self
@@ -177,6 +232,13 @@ impl RateLimiter {
         }
         (allowed, slot.cur, slot.prev)
     }
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// Shapes the counts into a decision: `cur` includes this request when it was allowed.
@@ -304,5 +366,25 @@ mod tests {
         );
         let off = RateLimiter::new(60_000, 0, [], None);
         assert!(off.check_at("/v1/agents", CLIENT, 0).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_peek_reports_the_budget_without_spending_it() {
+        let limiter = RateLimiter::new(60_000, 2, [], None);
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let key = RateKey::Failures("agent-1", ip);
+        let t = 60_000 * 5;
+        for _ in 0..5 {
+            assert!(limiter.peek_at("/x", key, t).await.unwrap().allowed);
+        }
+        limiter.check_at("/x", key, t).await.unwrap();
+        limiter.check_at("/x", key, t).await.unwrap();
+        assert!(!limiter.peek_at("/x", key, t).await.unwrap().allowed);
+        let elsewhere = RateKey::Failures("agent-1", "192.0.2.2".parse().unwrap());
+        assert!(limiter.peek_at("/x", elsewhere, t).await.unwrap().allowed);
+        assert!(limiter.check_at("/x", CLIENT, t).await.unwrap().allowed);
+        // Half a window later, half of the previous window's two still count.
+        let later = limiter.peek_at("/x", key, t + 90_000).await.unwrap();
+        assert!(later.allowed);
     }
 }

@@ -18,6 +18,26 @@ async fn get_with(
     app.send(builder.body(Body::empty()).unwrap()).await
 }
 
+/// A client-credentials token request from `ip` (through the trusted proxy at 127.0.0.1).
+async fn token_from(
+    app: &TestApp,
+    ip: &str,
+    id: &str,
+    secret: &str,
+) -> crate::helpers::TestResponse {
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/oauth2/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("authorization", format!("Basic {basic}"))
+        .header("x-forwarded-for", ip)
+        .body(Body::from("grant_type=client_credentials"))
+        .unwrap();
+    app.send(request).await
+}
+
 backend_tests! {
     async fn a_client_over_its_limit_gets_429_with_retry_after_while_other_clients_go_on(app, "--rate-limit-max-requests", "3") {
         let token = app.admin_token().await;
@@ -46,9 +66,7 @@ backend_tests! {
         first.expect(StatusCode::OK);
         assert_eq!(first.header("x-ratelimit-limit"), "2");
         let token = first.body["access_token"].as_str().unwrap().to_owned();
-        // A wrong secret counts too: the limit also brakes guessing.
-        app.token_response(&app.admin_id, "sk_live_wrong", &[]).await
-            .expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        app.token_response(&app.admin_id, &app.admin_secret, &[]).await.expect(StatusCode::OK);
         let refused = app.token_response(&app.admin_id, &app.admin_secret, &[]).await;
         refused.expect_oauth_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
         assert!(refused.header("retry-after").parse::<u64>().unwrap() >= 1);
@@ -64,7 +82,7 @@ backend_tests! {
         let urn = format!("urn:uuid:{}", app.admin_id);
         app.token_response(&upper, "sk_live_wrong", &[]).await.expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
         app.token_response(&urn, "sk_live_wrong", &[]).await.expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
-        app.token_response(&app.admin_id, &app.admin_secret, &[]).await
+        app.token_response(&app.admin_id, "sk_live_wrong", &[]).await
             .expect_oauth_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
         // Ids that cannot name a client count against the IP they come from.
         let other = app.another_node(&["--rate-limit-overrides", "/oauth2/token=2"]).await;
@@ -72,6 +90,27 @@ backend_tests! {
             other.token_response(&format!("guess-{n}"), "x", &[]).await.expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
         }
         other.token_response("guess-2", "x", &[]).await.expect_oauth_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+    }
+
+    async fn someone_guessing_at_a_client_secret_exhausts_only_their_own_budget_and_the_client_still_gets_tokens(app, "--rate-limit-overrides", "/oauth2/token=3", "--trusted-proxies", "127.0.0.1/32") {
+        let attacker = "203.0.113.66";
+        for _ in 0..3 {
+            token_from(&app, attacker, &app.admin_id, "sk_live_wrong").await
+                .expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        }
+        let refused = token_from(&app, attacker, &app.admin_id, "sk_live_wrong").await;
+        refused.expect_oauth_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+        assert!(refused.header("retry-after").parse::<u64>().unwrap() >= 1);
+        // Past its budget, that IP cannot even try the right secret as that client.
+        token_from(&app, attacker, &app.admin_id, &app.admin_secret).await
+            .expect_oauth_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+        // The client itself, from its own address, still has its whole budget.
+        let victim = "198.51.100.7";
+        for _ in 0..3 {
+            token_from(&app, victim, &app.admin_id, &app.admin_secret).await.expect(StatusCode::OK);
+        }
+        token_from(&app, victim, &app.admin_id, &app.admin_secret).await
+            .expect_oauth_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
     }
 
     async fn unauthenticated_endpoints_are_limited_per_client_ip_and_health_never(app, "--rate-limit-max-requests", "2", "--trusted-proxies", "127.0.0.1/32") {

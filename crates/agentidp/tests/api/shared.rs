@@ -24,6 +24,25 @@ backend_tests! {
             .expect_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT_EXCEEDED");
     }
 
+    async fn two_nodes_share_one_budget_of_failed_client_authentications_through_redis(app) {
+        if redis_url().is_none() { return; }
+        let redis = RedisServer::start().await;
+        let url = redis.url();
+        let args = ["--redis-url", url.as_str(), "--rate-limit-overrides", "/oauth2/token=2"];
+        let a = app.another_node(&args).await;
+        let b = app.another_node(&args).await;
+        a.token_response(&a.admin_id, "sk_live_wrong", &[]).await
+            .expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        b.token_response(&b.admin_id, "sk_live_wrong", &[]).await
+            .expect_oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+        a.token_response(&a.admin_id, "sk_live_wrong", &[]).await
+            .expect_oauth_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+        b.token_response(&b.admin_id, &b.admin_secret, &[]).await
+            .expect_oauth_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
+        let keys = redis.keys("agentidp:rl:/oauth2/token|f|*").await;
+        assert_eq!(keys.len(), 1, "one failure counter in Redis: {keys:?}");
+    }
+
     async fn two_nodes_share_the_monthly_token_quota_through_redis(app) {
         let Some(redis) = redis_url() else { return };
         let args = ["--redis-url", redis.as_str(), "--max-tokens-per-month", "3"];
