@@ -119,6 +119,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             match app.idp.bootstrap(&tenant).await? {
                 Bootstrap::Created(admin) => print_admin("tenant created", &admin),
                 Bootstrap::NewCredential(admin) => print_admin("new admin credential", &admin),
+                Bootstrap::Recovered(admin) => {
+                    print_admin("no active admin: new admin agent", &admin)
+                }
             }
         }
         Command::Keys {

@@ -9,7 +9,24 @@ use super::scope::ScopeSet;
 use super::time::Timestamp;
 use super::token::Principal;
 use super::{DomainError, DomainResult, Idp};
-use crate::store::StoreError;
+use crate::store::{AgentWrite, StoreError};
+
+/// The scope that administers a tenant: some active agent must always hold it, or the tenant
+/// could not register, restore or manage any agent again.
+pub const ADMIN_SCOPE: &str = "agents:write";
+
+/// Whether `agent` is one of the tenant's administrators in the sense of [`ADMIN_SCOPE`].
+fn administers(status: AgentStatus, scopes: &ScopeSet) -> bool {
+    status == AgentStatus::Active && scopes.contains(ADMIN_SCOPE)
+}
+
+/// Maps the store's guard refusal to the domain's; other errors as [`super::stale_is_conflict`].
+fn last_admin_is_refused(e: StoreError) -> DomainError {
+    match e {
+        StoreError::LastHolder => DomainError::LastAdmin,
+        e => super::stale_is_conflict(e),
+    }
+}
 
 /// A page of agents and the cursor of the next page.
 #[derive(Debug)]
@@ -150,7 +167,9 @@ impl Idp {
         Ok(AgentPage { agents, next })
     }
 
-    /// Applies a partial update. Moving to `revoked` also revokes every credential.
+    /// Applies a partial update. Moving to `revoked` also revokes every credential. A change
+    /// that would leave the tenant without an active agent holding [`ADMIN_SCOPE`] (suspending,
+    /// revoking or taking the scope from the last one) is refused.
     pub async fn update_agent(
         &self,
         caller: &Principal,
@@ -167,6 +186,7 @@ impl Idp {
         let read_at = agent.updated_at;
         let fields = patched_fields(&patch);
         let before = agent.status;
+        let was_admin = administers(agent.status, &agent.allowed_scopes);
         if let Some(status) = patch.status {
             agent.status = before.transition(status)?;
         }
@@ -200,10 +220,16 @@ impl Idp {
             .with("fields", json!(fields))
             .with("from", before.as_str())
             .with("to", agent.status.as_str());
+        let also = AgentWrite {
+            revoke_credentials: revoke,
+            keep_admin: (was_admin && !administers(agent.status, &agent.allowed_scopes))
+                .then_some(ADMIN_SCOPE),
+            ..AgentWrite::default()
+        };
         self.db
-            .update_agent(&agent, read_at, revoke, false, &[event])
+            .update_agent(&agent, read_at, also, &[event])
             .await
-            .map_err(super::stale_is_conflict)?;
+            .map_err(last_admin_is_refused)?;
         Ok(agent)
     }
 
@@ -211,7 +237,8 @@ impl Idp {
     /// tokens stop validating; the record stays for the audit trail. Idempotent; should another
     /// change of the agent land between reading and writing it, the decommissioning is applied
     /// again on top of it, and one that was itself a decommissioning leaves nothing to do (so
-    /// the agent's tenant slot is released once).
+    /// the agent's tenant slot is released once). The tenant's last active agent holding
+    /// [`ADMIN_SCOPE`] cannot be decommissioned.
     pub async fn decommission_agent(&self, caller: &Principal, id: AgentId) -> DomainResult<()> {
         self.authorize(caller, "agents:write").await?;
         for _ in 0..super::RETRIES_ON_RACE {
@@ -224,15 +251,16 @@ impl Idp {
                 .event(Action::AgentDecommissioned)
                 .subject(agent.id)
                 .with("from", agent.status.as_str());
+            let also = AgentWrite {
+                revoke_credentials: true,
+                release_slot: true,
+                keep_admin: administers(agent.status, &agent.allowed_scopes).then_some(ADMIN_SCOPE),
+            };
             agent.status = AgentStatus::Decommissioned;
             agent.updated_at = Timestamp::now();
-            match self
-                .db
-                .update_agent(&agent, read_at, true, true, &[event])
-                .await
-            {
+            match self.db.update_agent(&agent, read_at, also, &[event]).await {
                 Err(StoreError::Stale) => continue,
-                done => return Ok(done?),
+                done => return done.map_err(last_admin_is_refused),
             }
         }
         Err(DomainError::ConcurrentUpdate)

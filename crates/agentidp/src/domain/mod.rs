@@ -164,6 +164,12 @@ pub enum DomainError {
         /// The limit.
         limit: usize,
     },
+    /// The change would leave the tenant with no active agent holding `agents:write`, and so
+    /// with no way to manage its agents again.
+    #[error(
+        "this change would leave the tenant without an active agent holding agents:write; give another agent that scope first"
+    )]
+    LastAdmin,
     /// The credential is revoked and cannot be rotated.
     #[error("credential is revoked")]
     CredentialRevoked,

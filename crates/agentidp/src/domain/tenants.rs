@@ -13,6 +13,33 @@ use crate::store::StoreError;
 /// The e-mail of every tenant's bootstrap administrator agent.
 pub const ADMIN_EMAIL: &str = "admin@agentidp.local";
 
+/// The e-mail of an admin agent that `agentidp bootstrap` added to recover a tenant whose
+/// admin was no longer active: `admin+<agent id>@agentidp.local`.
+const RECOVERED_ADMIN_EMAIL_LIKE: &str = "admin+%@agentidp.local";
+
+/// A tenant's administrator agent, holding every management scope.
+fn admin_agent(tenant: &Tenant, id: AgentId, email: String, now: Timestamp) -> Agent {
+    Agent {
+        id,
+        tenant_id: tenant.id,
+        email,
+        name: format!("{} administrator", tenant.name),
+        description: "Tenant administrator created at bootstrap".into(),
+        agent_type: "admin".into(),
+        version: "1.0.0".into(),
+        capabilities: vec![],
+        owner: tenant.name.clone(),
+        deployment_env: DeploymentEnv::Production,
+        status: AgentStatus::Active,
+        is_public: false,
+        metadata: serde_json::Map::new(),
+        allowed_scopes: ScopeSet::all_management(),
+        created_at: now,
+        updated_at: now,
+        last_auth_at: None,
+    }
+}
+
 /// The outcome of `agentidp bootstrap`.
 #[derive(Debug)]
 pub enum Bootstrap {
@@ -20,6 +47,8 @@ pub enum Bootstrap {
     Created(TenantAdmin),
     /// The tenant existed: its admin agent got an additional credential.
     NewCredential(TenantAdmin),
+    /// The tenant existed but no admin agent of it was active: a new one was added.
+    Recovered(TenantAdmin),
 }
 
 impl Idp {
@@ -39,25 +68,7 @@ impl Idp {
             plan: "free".into(),
             created_at: now,
         };
-        let admin = Agent {
-            id: AgentId::new(),
-            tenant_id: tenant.id,
-            email: ADMIN_EMAIL.into(),
-            name: format!("{} administrator", tenant.name),
-            description: "Tenant administrator created at bootstrap".into(),
-            agent_type: "admin".into(),
-            version: "1.0.0".into(),
-            capabilities: vec![],
-            owner: tenant.name.clone(),
-            deployment_env: DeploymentEnv::Production,
-            status: AgentStatus::Active,
-            is_public: false,
-            metadata: serde_json::Map::new(),
-            allowed_scopes: ScopeSet::all_management(),
-            created_at: now,
-            updated_at: now,
-            last_auth_at: None,
-        };
+        let admin = admin_agent(&tenant, AgentId::new(), ADMIN_EMAIL.into(), now);
         let (credential, secret) = Credential::issue(&self.hasher(), admin.id, None, now)?;
         let events = [
             NewEvent::new(tenant.id, actor, Action::TenantCreated, meta)
@@ -96,8 +107,10 @@ impl Idp {
             .map(Some)
     }
 
-    /// Operator bootstrap: creates the tenant, or gives its admin agent a new credential
-    /// when the tenant exists (a lost admin secret).
+    /// Operator bootstrap: creates the tenant; or gives its active bootstrap admin agent a new
+    /// credential (a lost admin secret); or, when no bootstrap admin is active any more (one
+    /// was suspended, revoked or decommissioned), adds a new one, so that an operator can
+    /// always get a tenant back.
     pub async fn bootstrap(&self, name: &str) -> DomainResult<Bootstrap> {
         let Some(tenant) = self.db.tenant_by_name(name).await? else {
             return self
@@ -105,14 +118,17 @@ impl Idp {
                 .await
                 .map(Bootstrap::Created);
         };
-        let admin = self
+        let candidates = self
             .db
-            .agent_by_email(tenant.id, ADMIN_EMAIL)
-            .await?
-            .ok_or(DomainError::AgentNotFound)?;
-        if admin.status != AgentStatus::Active {
-            return Err(DomainError::AgentNotActive(admin.status.as_str()));
-        }
+            .active_agents_by_email(tenant.id, ADMIN_EMAIL, RECOVERED_ADMIN_EMAIL_LIKE)
+            .await?;
+        let all = ScopeSet::all_management();
+        let admin = candidates
+            .into_iter()
+            .find(|a| all.iter().all(|s| a.allowed_scopes.contains(s.as_str())));
+        let Some(admin) = admin else {
+            return self.recover_tenant(tenant).await.map(Bootstrap::Recovered);
+        };
         let (credential, secret) =
             Credential::issue(&self.hasher(), admin.id, None, Timestamp::now())?;
         let event = NewEvent::new(
@@ -135,6 +151,37 @@ impl Idp {
             credential_id: credential.id,
             secret,
         }))
+    }
+
+    /// Adds a new admin agent with a credential to a tenant that has no active one, outside
+    /// its agent limit, and audits it.
+    async fn recover_tenant(&self, tenant: Tenant) -> DomainResult<TenantAdmin> {
+        let now = Timestamp::now();
+        let id = AgentId::new();
+        let email = format!("admin+{}@agentidp.local", id.uuid().simple());
+        let admin = admin_agent(&tenant, id, email, now);
+        let (credential, secret) = Credential::issue(&self.hasher(), admin.id, None, now)?;
+        let meta = RequestMeta::default();
+        let events = [
+            NewEvent::new(tenant.id, "operator", Action::AgentCreated, &meta)
+                .subject(admin.id)
+                .with("email", admin.email.as_str())
+                .with("allowedScopes", admin.allowed_scopes.to_string()),
+            NewEvent::new(tenant.id, "operator", Action::CredentialCreated, &meta)
+                .subject(admin.id)
+                .with("credentialId", credential.id.to_string()),
+            NewEvent::new(tenant.id, "operator", Action::TenantBootstrapped, &meta)
+                .subject(admin.id)
+                .with("credentialId", credential.id.to_string())
+                .with("recovered", true),
+        ];
+        self.db.add_admin(&admin, &credential, &events).await?;
+        Ok(TenantAdmin {
+            tenant,
+            admin,
+            credential_id: credential.id,
+            secret,
+        })
     }
 
     /// Self-service sign-up (`POST /v1/tenants`), refused unless enabled.

@@ -138,6 +138,8 @@ impl From<DomainError> for ApiError {
             D::AgentNotActive(status) => Self::new(S::CONFLICT, "AGENT_NOT_ACTIVE", msg)
                 .with_details(json!({ "status": status })),
             D::CredentialRevoked => Self::new(S::CONFLICT, "CREDENTIAL_REVOKED", msg),
+            D::LastAdmin => Self::new(S::CONFLICT, "LAST_ADMIN", msg)
+                .with_details(json!({ "requiredScope": crate::domain::agents::ADMIN_SCOPE })),
             D::CredentialLimitReached { limit } => {
                 Self::new(S::CONFLICT, "CREDENTIAL_LIMIT_REACHED", msg)
                     .with_details(json!({ "limit": limit }))

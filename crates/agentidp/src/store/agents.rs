@@ -126,6 +126,18 @@ macro_rules! bind_agent {
 }
 pub(crate) use bind_agent;
 
+/// What an agent update does besides writing the agent, in the same transaction.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AgentWrite {
+    /// Revoke the agent's active credentials.
+    pub revoke_credentials: bool,
+    /// Free the agent's slot in its tenant's agent count.
+    pub release_slot: bool,
+    /// Refuse with [`StoreError::LastHolder`], writing nothing, if the tenant would be left
+    /// with no active agent holding this scope.
+    pub keep_admin: Option<&'static str>,
+}
+
 pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
@@ -180,6 +192,24 @@ impl Db {
         let row: Option<AgentRow> = on_pool!(self, p => sqlx::query_as(SQL)
             .bind(tenant.uuid()).bind(email).fetch_optional(p).await)?;
         row.map(Agent::try_from).transpose()
+    }
+
+    /// The tenant's active agents whose e-mail is `email` or matches `like`, newest first.
+    pub async fn active_agents_by_email(
+        &self,
+        tenant: TenantId,
+        email: &str,
+        like: &str,
+    ) -> StoreResult<Vec<Agent>> {
+        const SQL: &str = concat!(
+            "SELECT ",
+            agent_columns!(),
+            " FROM agents WHERE tenant_id = $1 AND status = 'active' AND (email = $2 OR email LIKE $3)
+            ORDER BY id DESC LIMIT 100"
+        );
+        let rows: Vec<AgentRow> = on_pool!(self, p => sqlx::query_as(SQL)
+            .bind(tenant.uuid()).bind(email).bind(like).fetch_all(p).await)?;
+        rows.into_iter().map(Agent::try_from).collect()
     }
 
     /// One page of a tenant's agents in id (creation) order, after `after`, filtered.
@@ -248,14 +278,12 @@ impl Db {
     /// Writes an agent's mutable fields if the stored agent is still the one that was read
     /// (its `updated_at` is `read_at`), and fails with [`StoreError::Stale`] otherwise, so a
     /// concurrent change (a revocation, a decommissioning) is never overwritten with the values
-    /// read before it. With `revoke_credentials`, its active credentials are revoked in the same
-    /// transaction; with `release_slot`, its tenant slot is freed.
+    /// read before it. `also` says what else happens in the same transaction.
     pub async fn update_agent(
         &self,
         agent: &Agent,
         read_at: Timestamp,
-        revoke_credentials: bool,
-        release_slot: bool,
+        also: AgentWrite,
         events: &[NewEvent],
     ) -> StoreResult<()> {
         const UPDATE: &str = "UPDATE agents SET name = $3, description = $4, agent_type = $5, version = $6,
@@ -265,7 +293,16 @@ impl Db {
             WHERE agent_id = $1 AND status = 'active'";
         const RELEASE: &str =
             "UPDATE tenants SET agent_count = agent_count - 1 WHERE id = $1 AND agent_count > 0";
+        // Every guarded change of a tenant locks its row first (SQLite's write transaction
+        // already excludes every other), so two of them cannot each see the other's agent
+        // still holding the scope and together leave none.
+        const LOCK_TENANT: &str = "UPDATE tenants SET agent_count = agent_count WHERE id = $1";
+        const ADMIN_LEFT: &str = "SELECT id FROM agents WHERE tenant_id = $1 AND status = 'active'
+            AND (' ' || allowed_scopes || ' ') LIKE $2 LIMIT 1";
         in_tx!(self, tx => {
+            if also.keep_admin.is_some() {
+                sqlx::query(LOCK_TENANT).bind(agent.tenant_id.uuid()).execute(&mut *tx).await?;
+            }
             let updated = sqlx::query(UPDATE)
                 .bind(agent.tenant_id.uuid())
                 .bind(agent.id.uuid())
@@ -287,10 +324,20 @@ impl Db {
             if updated.rows_affected() != 1 {
                 return Err(StoreError::Stale);
             }
-            if revoke_credentials {
+            if let Some(scope) = also.keep_admin {
+                let left: Option<(Uuid,)> = sqlx::query_as(ADMIN_LEFT)
+                    .bind(agent.tenant_id.uuid())
+                    .bind(format!("% {scope} %"))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if left.is_none() {
+                    return Err(StoreError::LastHolder);
+                }
+            }
+            if also.revoke_credentials {
                 sqlx::query(REVOKE).bind(agent.id.uuid()).bind(agent.updated_at).execute(&mut *tx).await?;
             }
-            if release_slot {
+            if also.release_slot {
                 sqlx::query(RELEASE).bind(agent.tenant_id.uuid()).execute(&mut *tx).await?;
             }
             append_events!(self, tx, events);

@@ -31,6 +31,7 @@ use sqlx::sqlite::SqlitePool;
 
 use crate::domain::chain_key::ChainKeys;
 
+pub use agents::AgentWrite;
 pub use audit::Order;
 pub use batch::{BATCH_MAX, KnownHeads};
 pub use block_check::{BlockFault, VerifyPage};
@@ -49,6 +50,10 @@ pub enum StoreError {
     /// A guarded counter update found its limit reached.
     #[error("limit reached")]
     LimitReached,
+    /// A guarded update would have left no active agent of the tenant holding the scope it
+    /// guards; nothing was written.
+    #[error("no other active agent of the tenant holds the guarded scope")]
+    LastHolder,
     /// A guarded update found the row changed since it was read (or gone); nothing was written.
     #[error("the row changed since it was read")]
     Stale,

@@ -5,6 +5,19 @@ use uuid::Uuid;
 use super::agents::{INSERT_AGENT, bind_agent};
 use super::chain::append_events;
 use super::{Db, StoreResult, from_row, in_tx, on_pool};
+
+/// Binds a first credential's columns in [`FIRST_CREDENTIAL`] order.
+macro_rules! bind_first_credential {
+    ($query:expr, $tenant:expr, $c:expr) => {
+        $query
+            .bind($tenant.uuid())
+            .bind($c.id.uuid())
+            .bind($c.agent_id.uuid())
+            .bind($c.secret_hash.as_slice())
+            .bind($c.status.as_str())
+            .bind($c.created_at)
+    };
+}
 use crate::domain::agent::Agent;
 use crate::domain::audit::NewEvent;
 use crate::domain::credential::Credential;
@@ -73,9 +86,6 @@ impl Db {
         events: &[NewEvent],
     ) -> StoreResult<()> {
         const TENANT: &str = "INSERT INTO tenants (id, name, plan, agent_count, created_at) VALUES ($1, $2, $3, 1, $4)";
-        const CREDENTIAL: &str =
-            "INSERT INTO credentials (tenant_id, id, agent_id, secret_hash, status, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6)";
         in_tx!(self, tx => {
             sqlx::query(TENANT)
                 .bind(t.id.uuid())
@@ -85,17 +95,32 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             bind_agent!(sqlx::query(INSERT_AGENT), admin).execute(&mut *tx).await?;
-            sqlx::query(CREDENTIAL)
-                .bind(t.id.uuid())
-                .bind(c.id.uuid())
-                .bind(c.agent_id.uuid())
-                .bind(c.secret_hash.as_slice())
-                .bind(c.status.as_str())
-                .bind(c.created_at)
-                .execute(&mut *tx)
-                .await?;
+            bind_first_credential!(sqlx::query(FIRST_CREDENTIAL), admin.tenant_id, c).execute(&mut *tx).await?;
+            append_events!(self, tx, events);
+        });
+        Ok(())
+    }
+
+    /// Adds an admin agent with its first credential to an existing tenant atomically, taking
+    /// an agent slot whatever the tenant's limit (the operator's break-glass recovery).
+    pub async fn add_admin(
+        &self,
+        admin: &Agent,
+        c: &Credential,
+        events: &[NewEvent],
+    ) -> StoreResult<()> {
+        const TAKE_SLOT: &str = "UPDATE tenants SET agent_count = agent_count + 1 WHERE id = $1";
+        in_tx!(self, tx => {
+            sqlx::query(TAKE_SLOT).bind(admin.tenant_id.uuid()).execute(&mut *tx).await?;
+            bind_agent!(sqlx::query(INSERT_AGENT), admin).execute(&mut *tx).await?;
+            bind_first_credential!(sqlx::query(FIRST_CREDENTIAL), admin.tenant_id, c).execute(&mut *tx).await?;
             append_events!(self, tx, events);
         });
         Ok(())
     }
 }
+
+/// Inserts a tenant's or a recovered admin's first credential.
+const FIRST_CREDENTIAL: &str =
+    "INSERT INTO credentials (tenant_id, id, agent_id, secret_hash, status, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6)";

@@ -8,6 +8,7 @@ mod common_postgres;
 mod common_redis;
 mod helpers;
 
+mod admins;
 mod agents;
 mod audit;
 mod audit_heads;

@@ -24,7 +24,7 @@ backend_tests! {
         let mut renamed = read.clone();
         renamed.name = "renamed".into();
         renamed.updated_at = Timestamp::now();
-        let written = db.update_agent(&renamed, read.updated_at, false, false, &[]).await;
+        let written = db.update_agent(&renamed, read.updated_at, Default::default(), &[]).await;
         assert!(matches!(written, Err(StoreError::Stale)), "{written:?}");
         let after = app.request(Method::GET, &format!("/v1/agents/{id}"), Some(&admin), None).await;
         assert_eq!(after.expect(StatusCode::OK)["status"], "decommissioned");
