@@ -14,7 +14,7 @@ use super::ids::{AgentId, TenantId, TokenId};
 use super::keys::Algorithm;
 use super::scope::ScopeSet;
 use super::time::Timestamp;
-use super::token::{AccessClaims, Audience, IssuedToken, Principal};
+use super::token::{AccessClaims, Audience, IssuedToken, Principal, Resource};
 use super::{DomainError, DomainResult, Idp, signing};
 
 /// Unknown `kid`s trigger a key reload at most this often.
@@ -37,7 +37,7 @@ pub struct TokenRequest {
     /// Requested scopes; `None` means every allowed scope.
     pub scope: Option<ScopeSet>,
     /// Requested audience (`resource` or `audience` parameter).
-    pub audience: Option<String>,
+    pub audience: Option<Resource>,
 }
 
 impl Idp {
@@ -62,7 +62,7 @@ impl Idp {
             None => agent.allowed_scopes.clone(),
         };
         let audience = match request.audience {
-            Some(aud) => parse_audience(&aud)?,
+            Some(aud) => aud.as_str().to_owned(),
             None => self.settings.issuer.clone(),
         };
         let now = Timestamp::now();
@@ -258,15 +258,4 @@ pub(crate) fn ids(claims: &AccessClaims) -> DomainResult<(TenantId, AgentId, Tok
         claims.sub.parse().map_err(bad)?,
         claims.jti.parse().map_err(bad)?,
     ))
-}
-
-/// An audience: an absolute URI or a plain identifier, 1–256 visible characters.
-fn parse_audience(s: &str) -> DomainResult<String> {
-    if s.is_empty() || s.len() > 256 || !s.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(DomainError::Validation {
-            field: "audience",
-            message: "must be 1 to 256 visible ASCII characters".into(),
-        });
-    }
-    Ok(s.to_owned())
 }

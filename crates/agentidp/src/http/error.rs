@@ -219,6 +219,11 @@ pub struct OAuthErrorBody {
     pub error_description: String,
 }
 
+/// Marks a response as already in the OAuth error shape, so that the error-shaping layer
+/// leaves it alone.
+#[derive(Debug, Clone, Copy)]
+pub struct OAuthShaped;
+
 /// An OAuth endpoint error response.
 #[derive(Debug)]
 pub struct OAuthError {
@@ -257,6 +262,24 @@ impl OAuthError {
             "the request took too long and was abandoned; retry shortly",
         )
         .retry_in(1)
+    }
+
+    /// The OAuth form of an error some other layer answered with `status` (an oversized
+    /// body, an unknown route, a timeout…).
+    pub fn for_status(status: StatusCode) -> Self {
+        let reason = status
+            .canonical_reason()
+            .unwrap_or("the request failed")
+            .to_ascii_lowercase();
+        match status {
+            StatusCode::TOO_MANY_REQUESTS => Self::new(status, "too_many_requests", reason),
+            StatusCode::SERVICE_UNAVAILABLE => Self::timed_out(),
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                Self::new(status, "invalid_request", "the request body is too large")
+            }
+            s if s.is_server_error() => Self::new(status, "server_error", reason),
+            s => Self::new(s, "invalid_request", reason),
+        }
     }
 
     /// A 429 from the rate limiter.
@@ -315,6 +338,7 @@ impl From<DomainError> for OAuthError {
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(self.body)).into_response();
+        response.extensions_mut().insert(OAuthShaped);
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if let Some(secs) = self.retry_after {

@@ -106,6 +106,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        if let Some(field) = parts.uri.query().and_then(non_utf8_field) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "INVALID_QUERY",
+                format!("query parameter {field:?} is not valid percent-encoded UTF-8"),
+            ));
+        }
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(v)| Self(v))
@@ -113,6 +120,25 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
                 ApiError::new(StatusCode::BAD_REQUEST, "INVALID_QUERY", e.body_text())
             })
     }
+}
+
+/// The name (decoded as far as it goes) of the first query parameter whose name or value is
+/// not valid UTF-8 once percent-decoded. The form decoder would replace such bytes with
+/// U+FFFD, so a filter would silently match nothing instead of being refused.
+fn non_utf8_field(query: &str) -> Option<String> {
+    let decodes = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .is_ok()
+    };
+    query.split('&').find_map(|pair| {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (!decodes(name) || !decodes(value)).then(|| {
+            percent_encoding::percent_decode_str(name)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    })
 }
 
 /// `Path<T>` with REST-shaped rejections (a malformed id is a 400 naming the parameter).

@@ -22,7 +22,7 @@ use crate::domain::DomainError;
 use crate::domain::audit::RequestMeta;
 use crate::domain::credential::Client;
 use crate::domain::scope::ScopeSet;
-use crate::domain::token::{Audience, Principal};
+use crate::domain::token::{Audience, Principal, Resource};
 use crate::domain::tokens::TokenRequest;
 
 /// The routes of this module.
@@ -66,7 +66,7 @@ pub struct TokenForm {
     grant_type: Option<String>,
     /// Space-separated subset of the agent's allowed scopes; default all of them.
     scope: Option<String>,
-    /// Target resource (RFC 8707); becomes the `aud` claim.
+    /// Target resource (RFC 8707): an absolute URI without a fragment; becomes the `aud` claim.
     resource: Option<String>,
     /// Target audience; same as `resource`.
     audience: Option<String>,
@@ -204,7 +204,7 @@ fn no_store(mut response: Response) -> Response {
     security((), ("clientBasic" = [])),
     responses(
         (status = 200, description = "Token issued", body = TokenResponse),
-        (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = OAuthErrorBody),
+        (status = 400, description = "invalid_request, unsupported_grant_type, invalid_scope or invalid_target (resource or audience not an absolute URI, or with a fragment)", body = OAuthErrorBody),
         (status = 401, description = "invalid_client", body = OAuthErrorBody),
         (status = 429, description = "quota_exceeded (the tenant's monthly token quota is used up) or too_many_requests (rate limit)", body = OAuthErrorBody),
     ))]
@@ -237,7 +237,11 @@ async fn token(
                 "resource and audience disagree",
             ));
         }
-        (r, a) => r.or(a),
+        (r, a) => r
+            .or(a)
+            .map(|t| Resource::parse(&t))
+            .transpose()
+            .map_err(|why| OAuthError::bad_request("invalid_target", why))?,
     };
     let scope = form
         .scope

@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::error::{ApiError, OAuthError};
+use super::error::{ApiError, OAuthError, OAuthShaped};
 use crate::app::AppState;
 
 /// The route template a request matched (`unmatched` for the fallback): the label of its
@@ -73,31 +73,87 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     response
 }
 
-/// Turns the plain-text 413 of the body-limit layer into the REST error shape, and the empty
-/// 503 of the timeout layer into the error shape of the endpoint (OAuth under `/oauth2/`).
-/// An OAuth 401 challenges with `WWW-Authenticate: Basic` only when the client sent Basic
-/// credentials (RFC 6749 §5.2): a browser that posted its credentials in the form would
-/// otherwise stop at its own password dialog.
-pub async fn shape_plain_errors(req: Request, next: Next) -> Response {
+/// Longest request target (path and query) served; a longer one answers 414.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Most header fields a request may carry; more answer 431.
+pub const MAX_HEADER_FIELDS: usize = 100;
+/// Largest total size of a request's header names and values; more answers 431.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// A refusal for a request target or header section over the limits above, which hyper
+/// accepts up to larger limits of its own (where it answers without a body).
+fn over_request_bounds(req: &Request) -> Option<ApiError> {
+    let target = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if target > MAX_URI_BYTES {
+        return Some(ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "URI_TOO_LONG",
+            format!("the request target is longer than {MAX_URI_BYTES} bytes"),
+        ));
+    }
+    let headers = req.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if headers.len() > MAX_HEADER_FIELDS || bytes > MAX_HEADER_BYTES {
+        return Some(ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "HEADERS_TOO_LARGE",
+            format!(
+                "the request has more than {MAX_HEADER_FIELDS} header fields or more than {MAX_HEADER_BYTES} bytes of them"
+            ),
+        ));
+    }
+    None
+}
+
+/// Gives every error the documented shape, whichever layer raised it: a request over the
+/// target or header limits is refused here; the plain-text 413 of the body-limit layer and
+/// the empty 503 of the timeout layer become JSON; and under `/oauth2/` every error is in the
+/// OAuth shape (RFC 6749 §5.2), the fallbacks' 404 and 405 included. An OAuth 401 challenges
+/// with `WWW-Authenticate: Basic` only when the client sent Basic credentials (RFC 6749 §5.2):
+/// a browser that posted its credentials in the form would otherwise stop at its own password
+/// dialog.
+pub async fn shape_errors(req: Request, next: Next) -> Response {
     let oauth = req.uri().path().starts_with("/oauth2/");
     let sent_basic = req.headers().get(header::AUTHORIZATION).is_some_and(|v| {
         v.as_bytes().len() > 6 && v.as_bytes()[..6].eq_ignore_ascii_case(b"basic ")
     });
-    let mut response = next.run(req).await;
+    let mut response = match over_request_bounds(&req) {
+        Some(refused) => refused.into_response(),
+        None => next.run(req).await,
+    };
     if oauth && !sent_basic {
         response.headers_mut().remove(header::WWW_AUTHENTICATE);
+    }
+    let status = response.status();
+    if oauth {
+        let is_error = status.is_client_error() || status.is_server_error();
+        if !is_error || response.extensions().get::<OAuthShaped>().is_some() {
+            return response;
+        }
+        let (mut parts, _) = response.into_parts();
+        let mut reshaped = OAuthError::for_status(status).into_response();
+        // Keep what the original said besides its body: Retry-After, Allow, rate-limit headers.
+        for (name, value) in parts.headers.drain().filter_map(|(n, v)| Some((n?, v))) {
+            let kept = name == header::RETRY_AFTER
+                || name == header::ALLOW
+                || name.as_str().starts_with("x-ratelimit-");
+            if kept {
+                reshaped.headers_mut().insert(name, value);
+            }
+        }
+        return reshaped;
     }
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json {
-        return response;
-    }
-    match (response.status(), oauth) {
-        (StatusCode::PAYLOAD_TOO_LARGE, _) => ApiError::payload_too_large().into_response(),
-        (StatusCode::SERVICE_UNAVAILABLE, true) => OAuthError::timed_out().into_response(),
-        (StatusCode::SERVICE_UNAVAILABLE, false) => ApiError::timed_out().into_response(),
+    match status {
+        _ if is_json => response,
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large().into_response(),
+        StatusCode::SERVICE_UNAVAILABLE => ApiError::timed_out().into_response(),
         _ => response,
     }
 }

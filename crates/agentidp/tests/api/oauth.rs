@@ -100,8 +100,17 @@ backend_tests! {
         let token = r.expect(StatusCode::OK)["access_token"].as_str().unwrap().to_owned();
         assert_eq!(decode_jwt(&token).1["aud"], "https://weather.example.com");
         app.request(Method::GET, "/v1/agents", Some(&token), None).await.expect_error(StatusCode::UNAUTHORIZED, "INVALID_TOKEN");
-        app.token_response(&app.admin_id, &app.admin_secret, &[("resource", "a"), ("audience", "b")]).await
+        app.token_response(&app.admin_id, &app.admin_secret, &[("resource", "https://a.example"), ("audience", "https://b.example")]).await
             .expect_oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+        // RFC 8707 §2: an absolute URI without a fragment, or invalid_target.
+        for bad in ["weather-api", "/relative/path", "https://weather.example.com/#part", "https://a.example/ x"] {
+            for param in ["resource", "audience"] {
+                app.token_response(&app.admin_id, &app.admin_secret, &[(param, bad)]).await
+                    .expect_oauth_error(StatusCode::BAD_REQUEST, "invalid_target");
+            }
+        }
+        let urn = app.token(&app.admin_id, &app.admin_secret, &[("audience", "urn:example:weather")]).await;
+        assert_eq!(decode_jwt(&urn).1["aud"], "urn:example:weather");
     }
 
     async fn the_monthly_token_quota_is_enforced_and_persisted(app, "--max-tokens-per-month", "2") {
