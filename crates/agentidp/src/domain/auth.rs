@@ -13,6 +13,9 @@ use super::{DomainError, DomainResult, Idp};
 /// How often a credential's `last_used_at` is written at most (keeps writes off the hot path).
 const TOUCH_INTERVAL_SECS: i64 = 60;
 
+/// Why a validly signed token is refused when its tenant has no such agent.
+const UNKNOWN_SUBJECT: &str = "unknown subject";
+
 /// Longest part of an unauthenticated client id kept as an audit actor.
 const PRESENTED_ID_MAX_CHARS: usize = 64;
 
@@ -142,8 +145,15 @@ impl Idp {
             }),
             (reason, known, _) => {
                 let reason = reason.unwrap_or("malformed identifiers");
+                // A token whose subject this server does not know may name a tenant that does
+                // not exist either: its refusal goes to the system chain, with what it
+                // claimed, so that no chain is ever opened for a tenant a token made up.
+                let tenant = match known {
+                    Some((t, _, _)) if reason != UNKNOWN_SUBJECT => t,
+                    _ => SYSTEM_TENANT,
+                };
                 let mut event = NewEvent::new(
-                    known.map_or(SYSTEM_TENANT, |(t, _, _)| t),
+                    tenant,
                     known.map_or_else(|| "anonymous".to_owned(), |(_, a, _)| a.to_string()),
                     Action::AuthFailed,
                     meta,
@@ -151,8 +161,15 @@ impl Idp {
                 .failed()
                 .with("method", "bearer")
                 .with("reason", reason);
-                if let Some((_, agent, jti)) = known {
-                    event = event.subject(agent).with("jti", jti.to_string());
+                if let Some((claimed_tenant, agent, jti)) = known {
+                    event = event.with("jti", jti.to_string());
+                    event = if tenant == SYSTEM_TENANT {
+                        event
+                            .with("claimedTenant", claimed_tenant.to_string())
+                            .with("claimedSubject", agent.to_string())
+                    } else {
+                        event.subject(agent)
+                    };
                 }
                 self.audit.record(event).await?;
                 Err(DomainError::InvalidToken(reason))
@@ -171,7 +188,7 @@ impl Idp {
                 Some("agent is not active")
             }
             Some(_) => None,
-            None => Some("unknown subject"),
+            None => Some(UNKNOWN_SUBJECT),
         })
     }
 }

@@ -3,8 +3,8 @@
 //! PostgreSQL gets a real `TIMESTAMPTZ`; SQLite gets integer microseconds since the epoch so
 //! that comparisons and ordering in SQL stay exact (text timestamps would not sort reliably).
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Serialize, Serializer};
+use chrono::{DateTime, Datelike as _, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgHasArrayType, PgTypeInfo, PgValueRef, Postgres};
@@ -54,11 +54,34 @@ impl Timestamp {
         self.0.to_rfc3339_opts(SecondsFormat::Millis, true)
     }
 
-    /// Parses RFC 3339 with any offset, keeping microseconds.
+    /// Parses RFC 3339 with any offset, keeping microseconds. The instant must fall in the
+    /// years 0000–9999 in UTC, the only ones RFC 3339 can write, so that it can be written
+    /// back (9999-12-31T23:00:00-05:00 is already in the year 10000).
     pub fn parse_rfc3339(text: &str) -> Option<Self> {
-        DateTime::parse_from_rfc3339(text)
-            .ok()
-            .map(|t| Self::from_micros(t.timestamp_micros()))
+        let t = DateTime::parse_from_rfc3339(text).ok()?.with_timezone(&Utc);
+        (0..=9999)
+            .contains(&t.year())
+            .then(|| Self::from_micros(t.timestamp_micros()))
+    }
+}
+
+/// What a timestamp in a request must look like.
+const EXPECTED: &str = "an RFC 3339 timestamp in the years 0000-9999, e.g. 2026-01-31T12:00:00Z";
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(EXPECTED)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                Timestamp::parse_rfc3339(v)
+                    .ok_or_else(|| E::custom(format!("{v:?} is not {EXPECTED}")))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
     }
 }
 
@@ -113,5 +136,34 @@ impl Encode<'_, Sqlite> for Timestamp {
 impl<'r> Decode<'r, Sqlite> for Timestamp {
     fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
         Ok(Self::from_micros(<i64 as Decode<Sqlite>>::decode(value)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_rfc_3339_instants_in_the_years_0000_to_9999_parse() {
+        let t = Timestamp::parse_rfc3339("2026-01-31T12:00:00.123456+01:00");
+        assert_eq!(
+            t.map(Timestamp::to_rfc3339).as_deref(),
+            Some("2026-01-31T11:00:00.123Z")
+        );
+        assert!(Timestamp::parse_rfc3339("0000-01-01T00:00:00Z").is_some());
+        assert!(Timestamp::parse_rfc3339("9999-12-31T23:59:59Z").is_some());
+        for bad in [
+            "9999-12-31T23:00:00-05:00",
+            "0000-01-01T00:00:00+01:00",
+            "+10000-01-01T00:00:00Z",
+            "10000-01-01T00:00:00Z",
+            "2026-01-31",
+            "2026-01-31T12:00:00",
+            "yesterday",
+        ] {
+            assert!(Timestamp::parse_rfc3339(bad).is_none(), "{bad}");
+        }
+        let parsed: Result<Timestamp, _> = serde_json::from_str("\"+10000-01-01T00:00:00Z\"");
+        assert!(parsed.unwrap_err().to_string().contains("0000-9999"));
     }
 }

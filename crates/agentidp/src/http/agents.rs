@@ -338,7 +338,7 @@ async fn get_agent(
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "Missing scope or scope not grantable", body = ErrorBody),
         (status = 404, description = "No such agent in the tenant", body = ErrorBody),
-        (status = 409, description = "Status change not allowed", body = ErrorBody),
+        (status = 409, description = "Status change not allowed (INVALID_STATUS_TRANSITION), the agent changed meanwhile (CONCURRENT_UPDATE), or it would leave the tenant without an active agent holding agents:write (LAST_ADMIN)", body = ErrorBody),
     ))]
 async fn update_agent(
     State(state): State<AppState>,
@@ -368,6 +368,7 @@ async fn update_agent(
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "Missing scope", body = ErrorBody),
         (status = 404, description = "No such agent in the tenant", body = ErrorBody),
+        (status = 409, description = "The tenant's last active agent holding agents:write (LAST_ADMIN), or the agent changed meanwhile (CONCURRENT_UPDATE)", body = ErrorBody),
     ))]
 async fn delete_agent(
     State(state): State<AppState>,

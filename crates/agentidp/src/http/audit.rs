@@ -6,7 +6,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -106,17 +105,15 @@ pub struct EventQuery {
     /// `success` or `failure`.
     outcome: Option<String>,
     /// Only events at or after this time (RFC 3339).
-    from: Option<DateTime<Utc>>,
+    #[param(value_type = Option<String>, format = DateTime)]
+    from: Option<Timestamp>,
     /// Only events at or before this time (RFC 3339).
-    to: Option<DateTime<Utc>>,
+    #[param(value_type = Option<String>, format = DateTime)]
+    to: Option<Timestamp>,
     /// Page size, 1–100 (default 50). Ignored by NDJSON exports.
     limit: Option<u32>,
     /// The `nextCursor` of the previous page.
     cursor: Option<String>,
-}
-
-fn to_timestamp(t: DateTime<Utc>) -> Timestamp {
-    Timestamp::from_micros(t.timestamp_micros())
 }
 
 impl EventQuery {
@@ -142,8 +139,8 @@ impl EventQuery {
             actor: self.actor.clone(),
             action,
             outcome,
-            from: self.from.map(to_timestamp),
-            to: self.to.map(to_timestamp),
+            from: self.from,
+            to: self.to,
         };
         filter.validate()?;
         Ok(filter)

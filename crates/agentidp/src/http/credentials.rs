@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -25,16 +24,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_credential))
 }
 
-fn timestamp(t: Option<DateTime<Utc>>) -> Option<Timestamp> {
-    t.map(|t| Timestamp::from_micros(t.timestamp_micros()))
-}
-
 /// Body of `POST …/credentials` (optional).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateCredentialRequest {
     /// When the secret stops working (RFC 3339, future); omitted = never.
-    expires_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    expires_at: Option<Timestamp>,
 }
 
 /// Body of `POST …/rotate` (optional).
@@ -45,7 +41,8 @@ pub struct RotateCredentialRequest {
     #[serde(default)]
     grace_period_seconds: i64,
     /// Expiry of the new secret (RFC 3339, future); omitted = never.
-    expires_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    expires_at: Option<Timestamp>,
 }
 
 /// A credential as the API shows it (never its secret or digest).
@@ -130,11 +127,7 @@ async fn create_credential(
 ) -> Result<impl IntoResponse, ApiError> {
     let (credential, secret) = state
         .idp
-        .create_credential(
-            &caller,
-            AgentId::from_uuid(agent),
-            timestamp(body.expires_at),
-        )
+        .create_credential(&caller, AgentId::from_uuid(agent), body.expires_at)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -192,7 +185,7 @@ async fn rotate_credential(
             AgentId::from_uuid(agent),
             CredentialId::from_uuid(id),
             body.grace_period_seconds,
-            timestamp(body.expires_at),
+            body.expires_at,
         )
         .await?;
     Ok(axum::Json(with_secret(credential, &secret)))

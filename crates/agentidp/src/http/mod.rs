@@ -9,6 +9,7 @@ pub mod health;
 pub mod limits;
 pub mod metrics;
 pub mod oauth;
+pub mod openapi;
 pub mod ops;
 pub mod portal;
 pub mod serve;
@@ -97,7 +98,9 @@ fn api(with_metrics: bool) -> OpenApiRouter<AppState> {
 
 /// The generated OpenAPI document (served at `/openapi.json`, committed as docs/openapi.json).
 pub fn openapi() -> OpenApiDoc {
-    api(true).into_openapi()
+    let mut doc = api(true).into_openapi();
+    openapi::add_error_responses(&mut doc);
+    doc
 }
 
 async fn not_found() -> ApiError {
@@ -119,7 +122,8 @@ pub fn router(state: AppState) -> Router {
     let config = &state.config;
     let max_body = config.max_body_bytes;
     let timeout = Duration::from_millis(config.request_timeout_ms.max(1));
-    let (router, doc) = api(config.metrics_bind_addr.is_none()).split_for_parts();
+    let (router, mut doc) = api(config.metrics_bind_addr.is_none()).split_for_parts();
+    openapi::add_error_responses(&mut doc);
     let router = router
         .merge(
             SwaggerUi::new("/api-docs")
@@ -136,7 +140,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
-        .layer(axum::middleware::from_fn(ops::shape_plain_errors))
+        .layer(axum::middleware::from_fn(ops::shape_errors))
         .layer(from_fn_with_state(state.clone(), ops::security_headers));
     let router = match ops::cors(&config.cors_allowed_origins) {
         Some(cors) => router.layer(cors),

@@ -101,6 +101,20 @@ backend_tests! {
         app.request(Method::GET, "/v1/agents", Some(&ok), None).await.expect(StatusCode::OK);
     }
 
+    async fn a_validly_signed_token_naming_no_known_tenant_opens_no_audit_chain(app) {
+        let real = app.admin_token().await;
+        let made_up = uuid::Uuid::now_v7().to_string();
+        let token = server_signed(&app, &claims(&real, json!({"tenant_id": made_up})));
+        expect_invalid(&app, &token, "unknown tenant").await;
+        let chains = app.state.idp.db.audit_chains().await.unwrap();
+        assert!(chains.iter().all(|t| t.to_string() != made_up), "a chain was opened for {made_up}: {chains:?}");
+        // The refusal is still on record, in the system chain, with what the token claimed.
+        let system = agentidp::domain::audit::SYSTEM_TENANT;
+        let page = app.state.idp.db.chain_page(system, 0, 1000).await.unwrap();
+        let refused = page.iter().any(|e| e.event.metadata.get("claimedTenant").and_then(|v| v.as_str()) == Some(made_up.as_str()));
+        assert!(refused, "the refusal is in the system chain");
+    }
+
     async fn a_token_without_the_route_scope_is_forbidden(app) {
         let admin = app.admin_token().await;
         let (id, secret) = app.agent_with_secret(&admin, json!({"allowedScopes": ["agents:read"]})).await;

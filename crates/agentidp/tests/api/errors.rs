@@ -31,7 +31,61 @@ backend_tests! {
             .header(header::CONTENT_LENGTH, declared.len())
             .body(Body::from(declared))
             .unwrap();
-        app.send(oauth).await.expect_error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE");
+        let refused = app.send(oauth).await;
+        refused.expect_oauth_error(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request");
+        assert_eq!(refused.header("cache-control"), "no-store");
+    }
+
+    async fn every_error_under_oauth2_is_in_the_oauth_shape(app) {
+        app.request(Method::GET, "/oauth2/token", None, None).await
+            .expect_oauth_error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request");
+        app.request(Method::POST, "/oauth2/nothing-here", None, None).await
+            .expect_oauth_error(StatusCode::NOT_FOUND, "invalid_request");
+        let long = format!("/oauth2/token?x={}", "a".repeat(9000));
+        app.request(Method::POST, &long, None, None).await
+            .expect_oauth_error(StatusCode::URI_TOO_LONG, "invalid_request");
+    }
+
+    async fn overlong_targets_and_header_sections_get_json_errors(app) {
+        let long = format!("/v1/agents?owner={}", "a".repeat(9000));
+        app.request(Method::GET, &long, None, None).await.expect_error(StatusCode::URI_TOO_LONG, "URI_TOO_LONG");
+        let mut many = Request::builder().method(Method::GET).uri("/health");
+        for n in 0..101 {
+            many = many.header(format!("x-filler-{n}"), "1");
+        }
+        app.send(many.body(Body::empty()).unwrap()).await
+            .expect_error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "HEADERS_TOO_LARGE");
+        let big = Request::builder().method(Method::GET).uri("/health")
+            .header("x-filler", "b".repeat(40_000)).body(Body::empty()).unwrap();
+        app.send(big).await.expect_error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "HEADERS_TOO_LARGE");
+        let fine = Request::builder().method(Method::GET).uri("/health")
+            .header("x-filler", "b".repeat(8_000)).body(Body::empty()).unwrap();
+        app.send(fine).await.expect(StatusCode::OK);
+    }
+
+    async fn query_values_that_are_not_utf8_are_refused_not_matched_against_nothing(app) {
+        let token = app.admin_token().await;
+        for uri in ["/v1/agents?owner=%FF", "/v1/agents?agentType=a%C3%28", "/v1/audit/events?actor=%E2%82"] {
+            let r = app.request(Method::GET, uri, Some(&token), None).await;
+            r.expect_error(StatusCode::BAD_REQUEST, "INVALID_QUERY");
+        }
+        app.request(Method::GET, "/v1/agents?owner=%C3%A9quipe", Some(&token), None).await.expect(StatusCode::OK);
+    }
+
+    async fn timestamps_outside_the_years_0000_to_9999_are_refused(app) {
+        let token = app.admin_token().await;
+        let agent = app.create_agent(&token, json!({})).await;
+        let uri = format!("/v1/agents/{}/credentials", agent["agentId"].as_str().unwrap());
+        for bad in ["+10000-01-01T00:00:00Z", "9999-12-31T23:00:00-05:00", "2030-01-01"] {
+            let r = app.request(Method::POST, &uri, Some(&token), Some(json!({"expiresAt": bad}))).await;
+            r.expect_error(StatusCode::BAD_REQUEST, "VALIDATION_ERROR");
+        }
+        let r = app.request(Method::POST, &uri, Some(&token), Some(json!({"expiresAt": "9999-12-31T23:59:59Z"}))).await;
+        assert_eq!(r.expect(StatusCode::CREATED)["expiresAt"], "9999-12-31T23:59:59.000Z");
+        for bad in ["%2B10000-01-01T00:00:00Z", "0000-01-01T00:00:00%2B01:00"] {
+            let r = app.request(Method::GET, &format!("/v1/audit/events?from={bad}"), Some(&token), None).await;
+            r.expect_error(StatusCode::BAD_REQUEST, "INVALID_QUERY");
+        }
     }
 
     async fn list_filters_with_control_characters_or_no_end_are_validation_errors(app) {
