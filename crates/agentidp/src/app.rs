@@ -125,6 +125,7 @@ impl App {
             keys: Arc::new(KeyRing::new(keys)),
             settings: Arc::new(settings),
             key_settings: Arc::new(key_settings),
+            last_use: Arc::default(),
         };
         Ok(Self {
             config,
@@ -140,8 +141,9 @@ impl App {
         })
     }
 
-    /// Starts the periodic jobs: quota flush (5 s), key refresh (60 s), expired-revocation
-    /// and audit-retention purges (1 h), and the audit chains' verification
+    /// Starts the periodic jobs: quota and credential-use flushes (5 s), key and planner
+    /// statistics refreshes (60 s), expired-revocation and audit-retention purges (1 h), and
+    /// the audit chains' verification
     /// (`AUDIT_VERIFY_INTERVAL_SECS`, polled beside the others so that a long one delays
     /// none of them). They stop when the returned handle is aborted.
     pub fn spawn_background_jobs(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
@@ -183,15 +185,23 @@ impl App {
             if let Err(e) = self.idp.quota.flush().await {
                 tracing::warn!(error = %e, "could not flush usage counters; will retry");
             }
+            if let Err(e) = self.idp.flush_last_use().await {
+                tracing::warn!(error = %e, "could not record credential uses; will retry");
+            }
             if n.is_multiple_of(12)
                 && let Err(e) = self.idp.refresh_keys().await
             {
                 tracing::warn!(error = %e, "could not refresh signing keys");
             }
+            // Each minute (and at start), so that statistics follow a growing registry within
+            // a minute; the hot statements do not depend on them (store/plans.rs), the audit
+            // queries do.
+            if n % 12 == 1
+                && let Err(e) = self.idp.db.refresh_statistics(n % 720 == 1).await
+            {
+                tracing::warn!(error = %e, "could not refresh planner statistics");
+            }
             if n % 720 == 1 {
-                if let Err(e) = self.idp.db.optimize().await {
-                    tracing::warn!(error = %e, "could not refresh planner statistics");
-                }
                 match self.idp.purge_expired_events().await {
                     Ok(n) if n > 0 => {
                         tracing::info!(purged = n, "purged audit events past retention")

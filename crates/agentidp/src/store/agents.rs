@@ -4,7 +4,7 @@ use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use super::chain::append_events;
-use super::{Db, StoreError, StoreResult, from_row, in_tx, on_pool, parse_stored};
+use super::{Db, Sql, StoreError, StoreResult, from_row, hinted, in_tx, on_pool, parse_stored};
 use crate::domain::agent::{Agent, AgentFilter, AgentStatus, DeploymentEnv};
 use crate::domain::audit::NewEvent;
 use crate::domain::ids::{AgentId, TenantId};
@@ -98,6 +98,14 @@ pub(crate) const INSERT_AGENT: &str = concat!(
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
 );
 
+/// An agent of a tenant by id.
+pub(crate) const GET_AGENT: Sql = hinted!(
+    "SELECT ",
+    agent_columns!(),
+    " FROM agents" => "sqlite_autoindex_agents_1",
+    " WHERE id = $2 AND tenant_id = $1",
+);
+
 /// Claims one agent slot; matches no row once a non-zero limit is reached.
 const CLAIM_SLOT: &str = "UPDATE tenants SET agent_count = agent_count + 1 WHERE id = $1 AND ($2 = 0 OR agent_count < $2)";
 
@@ -168,12 +176,8 @@ impl Db {
 
     /// The agent with `id` in `tenant`, if any.
     pub async fn get_agent(&self, tenant: TenantId, id: AgentId) -> StoreResult<Option<Agent>> {
-        const SQL: &str = concat!(
-            "SELECT ",
-            agent_columns!(),
-            " FROM agents WHERE tenant_id = $1 AND id = $2"
-        );
-        let row: Option<AgentRow> = on_pool!(self, p => sqlx::query_as(SQL)
+        let sql = GET_AGENT.on(self);
+        let row: Option<AgentRow> = on_pool!(self, p => sqlx::query_as(sql)
             .bind(tenant.uuid()).bind(id.uuid()).fetch_optional(p).await)?;
         row.map(Agent::try_from).transpose()
     }

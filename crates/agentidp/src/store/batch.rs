@@ -17,22 +17,40 @@ use crate::domain::time::Timestamp;
 /// of one ordinary append per chain.
 const KNOWN_HEADS_MAX: usize = 4096;
 
-/// The head half of a batch on remembered heads, for SQLite: the heads come as one JSON array,
-/// and their count after it. A head no longer at its remembered position and hash gets a NULL
-/// position, which `OR ROLLBACK` turns into the end of the transaction. A head that is gone is
-/// not updated at all, so the guard after it checks that every head moved (`changes()` is the
-/// update's count); if not, `json()` of a non-JSON text fails the statement (plain SQL has no
-/// other way to raise an error) and the caller rolls back.
-const SQLITE_MOVE_HEADS: &str = "BEGIN IMMEDIATE;
-    UPDATE OR ROLLBACK audit_heads
+/// The guarded head update of [`SQLITE_MOVE_HEADS`], as a literal for `concat!`. The `IN`
+/// list lets the planner look each head up by its key even when its statistics claim the
+/// table holds one row (as after an `ANALYZE` on a new database); the join alone was then
+/// planned as a scan of every head.
+macro_rules! sqlite_update_heads {
+    () => {
+        "UPDATE OR ROLLBACK audit_heads INDEXED BY sqlite_autoindex_audit_heads_1
         SET seq = CASE WHEN audit_heads.seq = h.value ->> 1 AND audit_heads.hash = h.value ->> 2
             THEN h.value ->> 3 END,
             hash = h.value ->> 4
         FROM jsonb_each(?) AS h
-        WHERE audit_heads.tenant_id = unhex(h.value ->> 0, '-');
+        WHERE audit_heads.tenant_id = unhex(h.value ->> 0, '-')
+            AND audit_heads.tenant_id IN (SELECT unhex(value ->> 0, '-') FROM jsonb_each(?))"
+    };
+}
+
+/// The head half of a batch on remembered heads, for SQLite: the heads come as one JSON array
+/// (bound twice, for the join and for the `IN` list), and their count after it. A head no longer at its remembered position and hash gets a NULL
+/// position, which `OR ROLLBACK` turns into the end of the transaction. A head that is gone is
+/// not updated at all, so the guard after it checks that every head moved (`changes()` is the
+/// update's count); if not, `json()` of a non-JSON text fails the statement (plain SQL has no
+/// other way to raise an error) and the caller rolls back.
+const SQLITE_MOVE_HEADS: &str = concat!(
+    "BEGIN IMMEDIATE;\n    ",
+    sqlite_update_heads!(),
+    ";
     SELECT json(CASE WHEN changes() = ? THEN '0'
         ELSE 'an audit head has moved or is missing' END);
-";
+"
+);
+
+/// The head update alone, for the query-plan test.
+#[cfg(test)]
+pub(crate) const SQLITE_UPDATE_HEADS: &str = sqlite_update_heads!();
 
 /// Block counts the SQLite batch statement is compiled for. A batch is padded with NULL rows
 /// up to the next count, which the statement skips; a fixed set keeps the connection's
@@ -196,6 +214,7 @@ impl Db {
                 };
                 let (heads, count) = sqlite_heads(parts);
                 let q = sqlx::query(SQLITE_APPEND_ON_HEADS[slot].as_str())
+                    .bind(heads.clone())
                     .bind(heads)
                     .bind(count);
                 let mut q = bind_blocks!(q, &blocks);

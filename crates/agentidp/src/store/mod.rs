@@ -14,6 +14,8 @@ mod connect;
 mod credentials;
 mod keys;
 mod migrate;
+#[cfg(test)]
+mod plans;
 mod tenants;
 #[cfg(test)]
 pub(crate) mod test_db;
@@ -181,6 +183,42 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// A statement written once for both backends, with index hints for SQLite (`INDEXED BY`),
+/// whose planner would otherwise trust statistics gathered when the tables were nearly empty
+/// and scan them; PostgreSQL gets the hints as comments. See [`hinted!`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sql {
+    /// The text for SQLite, with its hints.
+    pub(crate) sqlite: &'static str,
+    /// The text for PostgreSQL, the hints as comments.
+    pub(crate) postgres: &'static str,
+}
+
+impl Sql {
+    /// The text for `db`'s backend.
+    pub(crate) fn on(self, db: &Db) -> &'static str {
+        match db.pool {
+            Pool::Sqlite(_) => self.sqlite,
+            Pool::Postgres(_) => self.postgres,
+        }
+    }
+}
+
+/// Builds a [`Sql`] from pieces of text (literals, or macros that expand to them), a table
+/// reference followed by `=> "index"` naming the index SQLite must use for it:
+/// `hinted!("SELECT … FROM credentials c" => "credentials_agent_idx", " WHERE c.agent_id = $1")`.
+/// SQLite refuses the statement if the index cannot serve it, so a hint can never silently
+/// fall back to a scan.
+macro_rules! hinted {
+    ($($text:expr $(=> $index:literal)?),+ $(,)?) => {
+        $crate::store::Sql {
+            sqlite: concat!($($text, $(" INDEXED BY ", $index,)?)+),
+            postgres: concat!($($text, $(" /* ", $index, " */",)?)+),
+        }
+    };
+}
+pub(crate) use hinted;
+
 /// Runs `$body` inside a write transaction bound to `$tx`, committing when it succeeds.
 /// SQLite write transactions start `IMMEDIATE` so they never fail upgrading a read lock.
 macro_rules! in_tx {
@@ -266,17 +304,22 @@ impl Db {
         on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()).map_err(StoreError::from))
     }
 
-    /// Refreshes the query planner's statistics (hourly maintenance; after bulk loads).
-    pub async fn optimize(&self) -> StoreResult<()> {
+    /// Refreshes the query planner's statistics where they went stale. SQLite: `PRAGMA
+    /// optimize` checking every table, which analyses (a sample of, see `analysis_limit`) those
+    /// that grew or shrank markedly since they were last analysed, and does nothing otherwise.
+    /// PostgreSQL's autovacuum analyses tables as they grow; with `deep` the audit tables are
+    /// analysed as well (hourly: their key distribution shifts slowly).
+    pub async fn refresh_statistics(&self, deep: bool) -> StoreResult<()> {
         match &self.pool {
-            Pool::Sqlite(p) => sqlx::query("PRAGMA optimize")
+            Pool::Sqlite(p) => sqlx::query("PRAGMA optimize = 0x10002")
                 .execute(p)
                 .await
                 .map(|_| ())?,
-            Pool::Postgres(p) => sqlx::query("ANALYZE audit_blocks, audit_block_keys")
+            Pool::Postgres(p) if deep => sqlx::query("ANALYZE audit_blocks, audit_block_keys")
                 .execute(p)
                 .await
                 .map(|_| ())?,
+            Pool::Postgres(_) => {}
         }
         Ok(())
     }
