@@ -4,14 +4,12 @@ use super::agent::AgentStatus;
 use super::audit::{Action, NewEvent, RequestMeta, SYSTEM_TENANT};
 use super::credential::{Client, Credential, SECRET_PREFIX};
 use super::ids::AgentId;
+use super::last_use::{LastUse, Use};
 use super::scope::ScopeSet;
 use super::time::Timestamp;
 use super::token::{AccessClaims, Principal};
 use super::tokens::ids;
 use super::{DomainError, DomainResult, Idp};
-
-/// How often a credential's `last_used_at` is written at most (keeps writes off the hot path).
-const TOUCH_INTERVAL_SECS: i64 = 60;
 
 /// Why a validly signed token is refused when its tenant has no such agent.
 const UNKNOWN_SUBJECT: &str = "unknown subject";
@@ -74,13 +72,12 @@ impl Idp {
                 .client_refused(client_id, Some(&client), "agent is not active", meta)
                 .await;
         }
-        if credential
-            .last_used_at
-            .is_none_or(|t| t.plus_seconds(TOUCH_INTERVAL_SECS) < now)
-        {
-            self.db
-                .touch_credential(client.id, credential.id, now)
-                .await?;
+        if LastUse::due(credential.last_used_at, now) {
+            self.last_use.record(Use {
+                agent: client.id,
+                credential: credential.id,
+                at: now,
+            });
         }
         Ok((client, credential))
     }
@@ -103,6 +100,22 @@ impl Idp {
         }
         self.audit.record(event).await?;
         Err(DomainError::InvalidClient)
+    }
+
+    /// Writes the credential and agent uses recorded since the last call (every few seconds,
+    /// and at shutdown); on failure they are kept for the next call.
+    pub async fn flush_last_use(&self) -> DomainResult<usize> {
+        let uses = self.last_use.take();
+        if uses.is_empty() {
+            return Ok(0);
+        }
+        match self.db.record_uses(&uses).await {
+            Ok(()) => Ok(uses.len()),
+            Err(e) => {
+                self.last_use.restore(uses);
+                Err(e.into())
+            }
+        }
     }
 
     /// Checks that the caller holds `scope`; a refusal is recorded as `access.denied`.

@@ -15,6 +15,7 @@ pub mod credential;
 pub mod credentials;
 pub mod ids;
 pub mod keys;
+pub mod last_use;
 mod quota;
 pub mod scope;
 pub mod signing;
@@ -104,6 +105,8 @@ pub struct Idp {
     pub chain_watch: Arc<chain_watch::ChainWatch>,
     /// Where signing keys come from (for reloads).
     pub key_settings: Arc<signing::KeySettings>,
+    /// Credential and agent uses not yet written.
+    pub last_use: Arc<last_use::LastUse>,
 }
 
 /// Everything that can go wrong in a use case; the HTTP layer maps each to a status.

@@ -3,11 +3,12 @@
 use uuid::Uuid;
 
 use super::chain::append_events;
-use super::{Db, StoreError, StoreResult, from_row, in_tx, on_pool, parse_stored};
+use super::{Db, Sql, StoreError, StoreResult, from_row, hinted, in_tx, on_pool, parse_stored};
 use crate::domain::agent::AgentStatus;
 use crate::domain::audit::NewEvent;
 use crate::domain::credential::{Client, Credential, CredentialStatus};
 use crate::domain::ids::{AgentId, CredentialId, TenantId};
+use crate::domain::last_use::Use;
 use crate::domain::scope::ScopeSet;
 use crate::domain::time::Timestamp;
 
@@ -105,6 +106,48 @@ pub enum InsertRefused {
     AtLimit,
 }
 
+/// An agent's status and scopes with its active credentials: client authentication's one read.
+pub(crate) const CLIENT_WITH_CREDENTIALS: Sql = hinted!(
+    "SELECT a.tenant_id, a.status AS agent_status, a.allowed_scopes,
+        c.id, c.agent_id, c.secret_hash, c.previous_secret_hash, c.previous_expires_at, c.status,
+        c.created_at, c.expires_at, c.rotated_at, c.revoked_at, c.last_used_at
+    FROM agents a" => "sqlite_autoindex_agents_1",
+    " LEFT JOIN credentials c" => "credentials_agent_idx",
+    " ON c.agent_id = a.id AND c.status = 'active' WHERE a.id = $1",
+);
+
+/// Inserts a credential unless its agent already holds `$13` active ones.
+pub(crate) const INSERT_CREDENTIAL: Sql = hinted!(
+    "INSERT INTO credentials (tenant_id, ",
+    credential_columns!(),
+    ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+    WHERE $13 IS NULL OR (SELECT count(*) FROM credentials" => "credentials_agent_idx",
+    " WHERE agent_id = $3 AND status = 'active') < $13",
+);
+
+/// One credential of an agent.
+pub(crate) const GET_CREDENTIAL: Sql = hinted!(
+    "SELECT ",
+    credential_columns!(),
+    " FROM credentials" => "sqlite_autoindex_credentials_1",
+    " WHERE id = $3 AND agent_id = $2 AND tenant_id = $1",
+);
+
+/// Locks an active agent's row (PostgreSQL; SQLite's write transaction excludes every other)
+/// so that its credentials can be counted and added without a race.
+pub(crate) const LOCK_ACTIVE_AGENT: Sql = hinted!(
+    "UPDATE agents" => "sqlite_autoindex_agents_1",
+    " SET status = status WHERE id = $2 AND tenant_id = $1 AND status = 'active'",
+);
+
+/// Every credential of an agent, oldest first.
+pub(crate) const LIST_CREDENTIALS: Sql = hinted!(
+    "SELECT ",
+    credential_columns!(),
+    " FROM credentials" => "credentials_agent_idx",
+    " WHERE agent_id = $2 AND tenant_id = $1 ORDER BY id",
+);
+
 impl Db {
     /// Stores a new credential for an active agent of `tenant` holding fewer than
     /// `max_active` active credentials (`None`: no limit), or stores nothing and says which
@@ -119,25 +162,16 @@ impl Db {
         max_active: Option<usize>,
         events: &[NewEvent],
     ) -> StoreResult<Result<(), InsertRefused>> {
-        const LOCK_ACTIVE_AGENT: &str = "UPDATE agents SET status = status
-            WHERE tenant_id = $1 AND id = $2 AND status = 'active'";
-        const SQL: &str = concat!(
-            "INSERT INTO credentials (tenant_id, ",
-            credential_columns!(),
-            ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
-            WHERE $13 IS NULL OR (SELECT count(*) FROM credentials
-                WHERE agent_id = $3 AND status = 'active') < $13"
-        );
         let max_active = max_active.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
         in_tx!(self, tx => {
-            let locked = sqlx::query(LOCK_ACTIVE_AGENT)
+            let locked = sqlx::query(LOCK_ACTIVE_AGENT.on(self))
                 .bind(tenant.uuid())
                 .bind(c.agent_id.uuid())
                 .execute(&mut *tx).await?;
             if locked.rows_affected() == 0 {
                 return Ok(Err(InsertRefused::AgentNotActive));
             }
-            let inserted = sqlx::query(SQL)
+            let inserted = sqlx::query(INSERT_CREDENTIAL.on(self))
             .bind(tenant.uuid())
             .bind(c.id.uuid())
             .bind(c.agent_id.uuid())
@@ -166,12 +200,8 @@ impl Db {
         tenant: TenantId,
         agent: AgentId,
     ) -> StoreResult<Vec<Credential>> {
-        const SQL: &str = concat!(
-            "SELECT ",
-            credential_columns!(),
-            " FROM credentials WHERE tenant_id = $1 AND agent_id = $2 ORDER BY id"
-        );
-        let rows: Vec<CredentialRow> = on_pool!(self, p => sqlx::query_as(SQL).bind(tenant.uuid()).bind(agent.uuid()).fetch_all(p).await)?;
+        let sql = LIST_CREDENTIALS.on(self);
+        let rows: Vec<CredentialRow> = on_pool!(self, p => sqlx::query_as(sql).bind(tenant.uuid()).bind(agent.uuid()).fetch_all(p).await)?;
         rows.into_iter().map(Credential::try_from).collect()
     }
 
@@ -182,12 +212,8 @@ impl Db {
         agent: AgentId,
         id: CredentialId,
     ) -> StoreResult<Option<Credential>> {
-        const SQL: &str = concat!(
-            "SELECT ",
-            credential_columns!(),
-            " FROM credentials WHERE tenant_id = $1 AND agent_id = $2 AND id = $3"
-        );
-        let row: Option<CredentialRow> = on_pool!(self, p => sqlx::query_as(SQL)
+        let sql = GET_CREDENTIAL.on(self);
+        let row: Option<CredentialRow> = on_pool!(self, p => sqlx::query_as(sql)
             .bind(tenant.uuid()).bind(agent.uuid()).bind(id.uuid()).fetch_optional(p).await)?;
         row.map(Credential::try_from).transpose()
     }
@@ -232,13 +258,9 @@ impl Db {
         &self,
         client_id: AgentId,
     ) -> StoreResult<Option<(Client, Vec<Credential>)>> {
-        const SQL: &str = "SELECT a.tenant_id, a.status AS agent_status, a.allowed_scopes,
-                c.id, c.agent_id, c.secret_hash, c.previous_secret_hash, c.previous_expires_at, c.status,
-                c.created_at, c.expires_at, c.rotated_at, c.revoked_at, c.last_used_at
-            FROM agents a LEFT JOIN credentials c ON c.agent_id = a.id AND c.status = 'active'
-            WHERE a.id = $1";
+        let sql = CLIENT_WITH_CREDENTIALS.on(self);
         let rows: Vec<ClientRow> =
-            on_pool!(self, p => sqlx::query_as(SQL).bind(client_id.uuid()).fetch_all(p).await)?;
+            on_pool!(self, p => sqlx::query_as(sql).bind(client_id.uuid()).fetch_all(p).await)?;
         let Some(first) = rows.first() else {
             return Ok(None);
         };
@@ -259,19 +281,37 @@ impl Db {
         Ok(Some((client, credentials)))
     }
 
-    /// Records a successful authentication on the credential and its agent.
-    pub async fn touch_credential(
-        &self,
-        agent: AgentId,
-        credential: CredentialId,
-        at: Timestamp,
-    ) -> StoreResult<()> {
-        const CRED: &str = "UPDATE credentials SET last_used_at = $2 WHERE id = $1";
-        const AGENT: &str = "UPDATE agents SET last_auth_at = $2 WHERE id = $1";
-        on_pool!(self, p => {
-            sqlx::query(CRED).bind(credential.uuid()).bind(at).execute(p).await?;
-            sqlx::query(AGENT).bind(agent.uuid()).bind(at).execute(p).await.map(|_| ())
-        })?;
+    /// Records credential uses and their agents' authentications, a transaction per few
+    /// hundred uses, never moving a time backwards (another node may have written a later one).
+    /// One key lookup per row, whatever the planner's statistics say.
+    pub async fn record_uses(&self, uses: &[Use]) -> StoreResult<()> {
+        for chunk in uses.chunks(USES_PER_TRANSACTION) {
+            in_tx!(self, tx => {
+                for u in chunk {
+                    sqlx::query(RECORD_CREDENTIAL_USE)
+                        .bind(u.credential.uuid())
+                        .bind(u.at)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(RECORD_AGENT_USE)
+                        .bind(u.agent.uuid())
+                        .bind(u.at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            });
+        }
         Ok(())
     }
 }
+
+/// Uses written per transaction.
+const USES_PER_TRANSACTION: usize = 500;
+
+/// Moves a credential's `last_used_at` forward.
+pub(crate) const RECORD_CREDENTIAL_USE: &str = "UPDATE credentials SET last_used_at = $2
+    WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)";
+
+/// Moves an agent's `last_auth_at` forward.
+pub(crate) const RECORD_AGENT_USE: &str = "UPDATE agents SET last_auth_at = $2
+    WHERE id = $1 AND (last_auth_at IS NULL OR last_auth_at < $2)";

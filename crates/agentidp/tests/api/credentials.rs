@@ -67,9 +67,24 @@ backend_tests! {
         assert_eq!(listed.as_array().unwrap().len(), 1);
         assert!(!listed.to_string().contains(secret), "the secret is never shown again");
         assert!(listed[0].get("clientSecret").is_none());
-        app.token(id, secret, &[]).await;
+    }
+
+    async fn uses_are_written_behind_the_token_requests_within_one_flush(app) {
+        let admin = app.admin_token().await;
+        let (id, secret) = app.agent_with_secret(&admin, json!({})).await;
+        let uri = format!("/v1/agents/{id}/credentials");
+        app.token(&id, &secret, &[]).await;
+        let before = app.request(Method::GET, &uri, Some(&admin), None).await;
+        assert!(before.expect(StatusCode::OK)[0]["lastUsedAt"].is_null(), "not on the request path");
+        assert_eq!(app.state.idp.flush_last_use().await.unwrap(), 2, "the admin's use and the agent's");
         let after = app.request(Method::GET, &uri, Some(&admin), None).await;
-        assert!(after.expect(StatusCode::OK)[0]["lastUsedAt"].is_string(), "use is recorded");
+        let used = after.expect(StatusCode::OK)[0]["lastUsedAt"].as_str().unwrap().to_owned();
+        let agent = app.request(Method::GET, &format!("/v1/agents/{id}"), Some(&admin), None).await;
+        assert_eq!(agent.expect(StatusCode::OK)["lastAuthAt"].as_str(), Some(used.as_str()));
+        // Within a minute a credential's use is not recorded again; a flush with nothing to
+        // write writes nothing.
+        app.token(&id, &secret, &[]).await;
+        assert_eq!(app.state.idp.flush_last_use().await.unwrap(), 0);
     }
 
     async fn rotation_without_grace_stops_the_old_secret_at_once(app) {
