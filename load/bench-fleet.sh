@@ -55,27 +55,24 @@ max_clients="$(printf '%s\n' $CLIENTS | sort -n | tail -1)"
 # FILE, each wrk thread starting at its own offset.
 fleet_lua() {
   cat <<LUA
-local basics, n = {}, 0
+local requests, n = {}, 0
 for line in io.lines("$1") do
   if n == $2 then break end
   n = n + 1
-  basics[n] = "Basic " .. line
+  requests[n] = wrk.format("POST", nil, {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Authorization"] = "Basic " .. line,
+  }, "grant_type=client_credentials")
 end
 local counter = 0
-local threads = {}
 setup = function(thread)
   counter = counter + 1
   thread:set("offset", counter)
-  table.insert(threads, thread)
 end
 local i = 0
 request = function()
   i = i + 1
-  local k = ((i * $THREADS + (offset or 0)) % n) + 1
-  return wrk.format("POST", nil, {
-    ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Authorization"] = basics[k],
-  }, "grant_type=client_credentials")
+  return requests[((i * $THREADS + (offset or 0)) % n) + 1]
 end
 done = function(summary, latency, requests)
   local secs = summary.duration / 1e6
@@ -91,6 +88,8 @@ start_server() {
   local url="$1" alg="$2" dir="$3" port
   port="$(free_port)"
   base="http://127.0.0.1:$port"
+  # The database's active key decides the algorithm: make it one of ALG.
+  (cd "$dir" && env DATABASE_URL="$url" JWT_ALGORITHM="$alg" RUST_LOG=warn "$BIN" keys rotate >/dev/null)
   (cd "$dir" && exec env DATABASE_URL="$url" JWT_ALGORITHM="$alg" BIND_ADDR="127.0.0.1:$port" \
       MAX_TOKENS_PER_MONTH=0 MAX_AGENTS_PER_TENANT=0 RATE_LIMIT_MAX_REQUESTS=0 RUST_LOG=warn \
       "$BIN" serve >> out.log 2>> err.log) &

@@ -135,45 +135,66 @@ pub(crate) fn blocks(tenant: TenantId, linked: &[Linked<'_>]) -> Vec<NewBlock> {
     out
 }
 
-/// The (kind, value) key rows a block of `events` gets: each distinct agent, actor, action and
-/// agent with action (the filter pair most asked for together, which the separate keys cannot
-/// narrow when every block holds every action), and whether it holds a failure.
+/// The (kind, value) key rows a block of `events` gets.
+///
+/// Each key row is one entry in an index ordered by key, so its cost is a page written at a
+/// random place: events of many agents (a fleet, each asking for its own tokens) write one such
+/// page per distinct key, which is why the rule keeps them few per event:
+/// - `agent`: each agent the block is about, as subject **or as actor** (an actor that is an
+///   agent id in its canonical form). A token request, whose actor is its subject, gets one
+///   row, not two;
+/// - `actor`: each other actor (`system`, `operator`, a presented client id…);
+/// - `action`: each action; `failure` when one failed;
+/// - `agent_action`: each agent with an action, the filter pair most asked for together,
+///   except for [`Action::TokenIssued`]: an agent's events are mostly its tokens, so its
+///   `agent` key already narrows that pair, and a fleet's tokens would double the rows.
 pub(crate) fn key_set<'a>(
     events: impl IntoIterator<Item = &'a NewEvent>,
 ) -> BTreeSet<(&'static str, String)> {
     let mut keys = BTreeSet::new();
     for e in events {
         let agent = e.agent_id.map(agent_key);
-        let failure = e.outcome == Outcome::Failure;
-        add_keys(
-            &mut keys,
-            agent.as_deref(),
-            &e.actor,
-            e.action.as_str(),
-            failure,
-        );
+        if let Some(agent) = &agent
+            && e.action != Action::TokenIssued
+        {
+            keys.insert(("agent_action", pair_key(agent, e.action.as_str())));
+        }
+        if let Some(agent) = agent {
+            keys.insert(("agent", agent));
+        }
+        keys.insert(actor_key(&e.actor));
+        keys.insert(("action", e.action.as_str().to_owned()));
+        if e.outcome == Outcome::Failure {
+            keys.insert(("failure", String::new()));
+        }
     }
     keys
 }
 
-/// The key rows of one event: its agent's (32-digit id), actor's, action's, the agent with
-/// the action, and a failure's.
-fn add_keys(
-    keys: &mut BTreeSet<(&'static str, String)>,
-    agent: Option<&str>,
-    actor: &str,
-    action: &str,
-    failure: bool,
-) {
-    if let Some(agent) = agent {
-        keys.insert(("agent", agent.to_owned()));
-        keys.insert(("agent_action", pair_key(agent, action)));
+/// The key row of an actor: `agent` with the 32-digit id when the actor is an agent id in its
+/// canonical form (how callers are recorded), else `actor` with the text as recorded.
+pub(crate) fn actor_key(actor: &str) -> (&'static str, String) {
+    match Uuid::parse_str(actor) {
+        Ok(id) if id.hyphenated().to_string() == actor => ("agent", id.simple().to_string()),
+        _ => ("actor", actor.to_owned()),
     }
-    keys.insert(("actor", actor.to_owned()));
-    keys.insert(("action", action.to_owned()));
-    if failure {
-        keys.insert(("failure", String::new()));
+}
+
+/// The key rows blocks written before the rule of [`key_set`] got (migration 7 added the
+/// `agent` rows of their agent actors), which verification accepts for them as well: every
+/// agent, every actor as recorded, every action, every agent with every action, failures.
+pub(crate) fn legacy_key_set<'a>(
+    events: impl IntoIterator<Item = &'a NewEvent>,
+) -> BTreeSet<(&'static str, String)> {
+    let events: Vec<&NewEvent> = events.into_iter().collect();
+    let mut keys = key_set(events.iter().copied());
+    for e in events {
+        if let Some(agent) = e.agent_id.map(agent_key) {
+            keys.insert(("agent_action", pair_key(&agent, e.action.as_str())));
+        }
+        keys.insert(("actor", e.actor.clone()));
     }
+    keys
 }
 
 fn block(tenant: TenantId, linked: &[Linked<'_>], lo: i64, hi: i64) -> NewBlock {
@@ -381,8 +402,8 @@ mod tests {
         let block = blocks(events[0].tenant_id, &linked).remove(0);
         assert_eq!(
             block.keys.len(),
-            3 + 3 + 1 + 1,
-            "three agents, each with the action, one actor, one action"
+            3 + 1 + 1,
+            "three agents (no pairs for tokens), one actor, one action"
         );
         let back = decode(block.tenant, block.first_seq, &block.events).expect("decodes");
         assert_eq!(back.len(), 3);
@@ -401,5 +422,41 @@ mod tests {
     fn a_block_that_is_not_an_event_array_is_reported_corrupt() {
         let err = decode(TenantId::new(), 1, "{\"not\":\"events\"}").expect_err("corrupt");
         assert!(matches!(err, StoreError::Corrupt(_)));
+    }
+
+    #[test]
+    fn an_agent_acting_is_found_by_its_agent_key_and_tokens_get_no_pair_key() {
+        let (tenant, admin, bot) = (TenantId::new(), AgentId::new(), AgentId::new());
+        let meta = RequestMeta::default();
+        let own_token =
+            NewEvent::new(tenant, bot.to_string(), Action::TokenIssued, &meta).subject(bot);
+        let keys: Vec<_> = key_set([&own_token]).into_iter().collect();
+        assert_eq!(
+            keys,
+            [
+                ("action", "token.issued".to_owned()),
+                ("agent", agent_key(bot))
+            ],
+            "one row for the agent, subject and actor alike"
+        );
+        let update =
+            NewEvent::new(tenant, admin.to_string(), Action::AgentUpdated, &meta).subject(bot);
+        let keys = key_set([&update]);
+        assert!(keys.contains(&("agent", agent_key(admin))));
+        assert!(keys.contains(&("agent_action", agent_action_key(bot, Action::AgentUpdated))));
+        assert!(!keys.iter().any(|(kind, _)| *kind == "actor"));
+        let by_operator = NewEvent::new(tenant, "operator", Action::AgentCreated, &meta);
+        assert!(key_set([&by_operator]).contains(&("actor", "operator".to_owned())));
+        let upper = admin.to_string().to_uppercase();
+        assert_eq!(
+            actor_key(&upper),
+            ("actor", upper.clone()),
+            "only the canonical form"
+        );
+        // Blocks written before keep their old keys as well, and verification accepts them.
+        let legacy = legacy_key_set([&own_token]);
+        assert!(legacy.contains(&("actor", bot.to_string())));
+        assert!(legacy.contains(&("agent_action", agent_action_key(bot, Action::TokenIssued))));
+        assert!(legacy.is_superset(&key_set([&own_token])));
     }
 }

@@ -48,6 +48,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0006_audit_blocks.sql"),
         postgres: include_str!("../../migrations/postgres/0006_audit_blocks.sql"),
     },
+    Migration {
+        version: 7,
+        description: "audit blocks found by their agent actors",
+        sqlite: include_str!("../../migrations/sqlite/0007_audit_actor_keys.sql"),
+        postgres: include_str!("../../migrations/postgres/0007_audit_actor_keys.sql"),
+    },
 ];
 
 /// Serialises concurrent `migrate` runs on PostgreSQL (several nodes starting at once).
@@ -173,13 +179,14 @@ mod tests {
         let events: Vec<NewEvent> = (0..30)
             .map(|i| {
                 let tenant = if i % 3 == 0 { b } else { a };
-                NewEvent::new(
-                    tenant,
-                    format!("actor-{}", i % 2),
-                    Action::TokenIssued,
-                    &meta,
-                )
-                .subject(agent)
+                // Half by another actor, half by the agent itself (found through its agent key
+                // since migration 7).
+                let actor = if i % 2 == 0 {
+                    "actor-0".to_owned()
+                } else {
+                    agent.to_string()
+                };
+                NewEvent::new(tenant, actor, Action::TokenIssued, &meta).subject(agent)
             })
             .collect();
         append_as_rows(&db, &events)
@@ -198,7 +205,7 @@ mod tests {
             );
             let filter = EventFilter {
                 agent_id: Some(agent),
-                actor: Some("actor-1".into()),
+                actor: Some(agent.to_string()),
                 ..EventFilter::default()
             };
             let listed = db

@@ -3,7 +3,7 @@
 
 use super::audit::Order;
 use super::blocks::Peek;
-use crate::domain::audit::{EventFilter, Outcome};
+use crate::domain::audit::{Action, EventFilter, Outcome};
 use crate::domain::time::Timestamp;
 
 /// Blocks a walk reads in its first round (an unfiltered page of 50 events is one block), and
@@ -81,9 +81,10 @@ pub(super) fn walk_sql(
     order: Order,
     round: usize,
 ) -> (String, Vec<P>) {
+    // The keys of `blocks::key_set`: the most selective first, since it drives the walk.
     let mut keys: Vec<(&str, String)> = Vec::new();
     match (filter.agent_id, filter.action) {
-        (Some(agent), Some(action)) => keys.push((
+        (Some(agent), Some(action)) if action != Action::TokenIssued => keys.push((
             "agent_action",
             super::blocks::agent_action_key(agent, action),
         )),
@@ -97,7 +98,7 @@ pub(super) fn walk_sql(
         }
     }
     if let Some(a) = &filter.actor {
-        keys.push(("actor", a.clone()));
+        keys.push(super::blocks::actor_key(a));
     }
     if filter.outcome == Some(Outcome::Failure) {
         keys.push(("failure", String::new()));
