@@ -3,13 +3,15 @@
 # (each request the next client) against a database of N agents seeded straight into the
 # store, on SQLite and PostgreSQL, per signing algorithm. Prints tokens/s, p50, p99 and the
 # server's CPU per token for each cell, and each cell's share of the single-client cell of the
-# same store and algorithm on the smallest fleet, measured in the same run.
+# same store and algorithm on the first fleet, measured in the same run. Cells with more clients
+# than agents are skipped.
 #
 #   cargo build --release --bin agentidp --example seed_fleet
 #   load/bench-fleet.sh [target/release/agentidp [target/release/examples/seed_fleet]]
 #
 # Settings (env): AGENTS ("1000 1000000"), CLIENTS ("1 1000 20000"), ALGS ("EdDSA RS256"),
 # DATABASES ("sqlite postgres"), CONNECTIONS (64), THREADS (2), DURATION (15s), WARMUP (3s),
+# ROUNDS (3: every cell of a server is measured that many times in turn, and the medians shown),
 # GROWTH (40000: agents added behind a running server on the smallest fleet, whose single-
 # client and K-client throughput is then measured again; 0 skips it), PG_SERVER_URL
 # (postgres://postgres@127.0.0.1:5432). Needs wrk (`apt-get install wrk`). Targets 127.0.0.1
@@ -27,6 +29,7 @@ THREADS="${THREADS:-2}"
 DURATION="${DURATION:-15s}"
 WARMUP="${WARMUP:-3s}"
 GROWTH="${GROWTH:-40000}"
+ROUNDS="${ROUNDS:-3}"
 PG_SERVER_URL="${PG_SERVER_URL:-postgres://postgres@127.0.0.1:5432}"
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "no server binary at $BIN (cargo build --release)" >&2; exit 1; }
@@ -112,15 +115,32 @@ run_cell() {
 
 rows=()
 declare -A reference
-record() { # store agents alg clients "measurement"
-  local store="$1" n="$2" alg="$3" k="$4" total rps p50 p99 errors cpu share
-  read -r total rps p50 p99 errors cpu <<< "$5"
-  local key="$store/$alg"
-  [ -n "${reference[$key]:-}" ] || reference[$key]="$rps"
-  share="$(python3 -c "print(f'{100*$rps/${reference[$key]}:.0f}')")"
-  rows+=("$(printf '| %-10s | %-17s | %-5s | %7s | %9s | %8s | %8s | %6s | %12s | %5s %% |' \
-    "$store" "$n" "$alg" "$k" "$rps" "$p50" "$p99" "$errors" "$cpu" "$share")")
-  printf '%s\n' "${rows[-1]}" >&2
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# measure_cells STORE AGENTS_LABEL ALG: every K in CLIENTS (at most the fleet), ROUNDS times in
+# turn, then one row per K with the medians.
+measure_cells() {
+  local store="$1" label="$2" alg="$3" n="${2%%+*}" k round
+  declare -A rps p50 p99 cpu err
+  for round in $(seq 1 "$ROUNDS"); do
+    for k in $CLIENTS; do
+      [ "$k" -le "$n" ] || continue
+      read -r _ r a b e c <<< "$(run_cell "$k")"
+      rps[$k]+="$r "; p50[$k]+="$a "; p99[$k]+="$b "; err[$k]+="$e "; cpu[$k]+="$c "
+      echo "  $store $label $alg K=$k round $round: $r tokens/s, p99 $b ms" >&2
+    done
+  done
+  for k in $CLIENTS; do
+    [ "$k" -le "$n" ] || continue
+    local m_rps key="$store/$alg" share
+    m_rps="$(median ${rps[$k]})"
+    [ -n "${reference[$key]:-}" ] || reference[$key]="$m_rps"
+    share="$(python3 -c "print(f'{100*$m_rps/${reference[$key]}:.0f}')")"
+    rows+=("$(printf '| %-10s | %-17s | %-5s | %7s | %9s | %8s | %8s | %6s | %12s | %5s %% |' \
+      "$store" "$label" "$alg" "$k" "$m_rps" "$(median ${p50[$k]})" "$(median ${p99[$k]})" \
+      "$(printf '%s\n' ${err[$k]} | awk '{s+=$1} END {print s}')" "$(median ${cpu[$k]})" "$share")")
+    printf '%s\n' "${rows[-1]}" >&2
+  done
 }
 
 for store in $DATABASES; do
@@ -139,15 +159,11 @@ for store in $DATABASES; do
       --clients-file "$work/clients.txt" >&2
     for alg in $ALGS; do
       start_server "$url" "$alg" "$dir"
-      for k in $CLIENTS; do
-        record "$store" "$n" "$alg" "$k" "$(run_cell "$k")"
-      done
+      measure_cells "$store" "$n" "$alg"
       if [ -z "$first_n" ] && [ "$alg" = "${ALGS%% *}" ] && [ "$GROWTH" -gt 0 ]; then
         echo "--- $store: $GROWTH more agents behind the running server" >&2
         "$SEED" --database-url "$url" --agents "$GROWTH" >&2
-        for k in $CLIENTS; do
-          record "$store" "$n+$GROWTH live" "$alg" "$k" "$(run_cell "$k")"
-        done
+        measure_cells "$store" "$n+$GROWTH live" "$alg"
       fi
       stop_server
     done
@@ -156,9 +172,9 @@ for store in $DATABASES; do
 done
 
 echo
-echo "POST /oauth2/token for a fleet: $CONNECTIONS connections, $THREADS wrk threads, $DURATION per cell"
+echo "POST /oauth2/token for a fleet: $CONNECTIONS connections, $THREADS wrk threads, $DURATION per cell, medians of $ROUNDS rounds"
 echo "| store      | agents            | alg   | clients | tokens/s  | p50 (ms) | p99 (ms) | errors | CPU µs/token | share   |"
 echo "|------------|-------------------|-------|---------|-----------|----------|----------|--------|--------------|---------|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "share: tokens/s as a share of the single-client cell of the same store and algorithm on the first fleet."
+echo "share: median tokens/s as a share of the single-client cell's of the same store and algorithm on the first fleet."

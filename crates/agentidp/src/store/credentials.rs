@@ -1,9 +1,14 @@
 //! Credential rows, and the one indexed query the token endpoint needs to authenticate.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use uuid::Uuid;
 
 use super::chain::append_events;
-use super::{Db, Sql, StoreError, StoreResult, from_row, hinted, in_tx, on_pool, parse_stored};
+use super::{
+    Db, Pool, Sql, StoreError, StoreResult, from_row, hinted, in_tx, on_pool, parse_stored,
+};
 use crate::domain::agent::AgentStatus;
 use crate::domain::audit::NewEvent;
 use crate::domain::credential::{Client, Credential, CredentialStatus};
@@ -281,37 +286,113 @@ impl Db {
         Ok(Some((client, credentials)))
     }
 
-    /// Records credential uses and their agents' authentications, a transaction per few
-    /// hundred uses, never moving a time backwards (another node may have written a later one).
-    /// One key lookup per row, whatever the planner's statistics say.
+    /// Records credential uses and their agents' authentications, never moving a time
+    /// backwards (another node may have written a later one), each row found by its key
+    /// whatever the planner's statistics say. SQLite: one statement per table and
+    /// [`USES_PER_STATEMENT`] uses, each its own short transaction, since its one writer lock
+    /// is what the audit log's commits wait for (a flush of thousands of row updates in one
+    /// transaction kept them waiting for a second). PostgreSQL locks rows, not the database:
+    /// one key-lookup update per row, in a transaction per chunk.
     pub async fn record_uses(&self, uses: &[Use]) -> StoreResult<()> {
-        for chunk in uses.chunks(USES_PER_TRANSACTION) {
-            in_tx!(self, tx => {
-                for u in chunk {
-                    sqlx::query(RECORD_CREDENTIAL_USE)
-                        .bind(u.credential.uuid())
-                        .bind(u.at)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query(RECORD_AGENT_USE)
-                        .bind(u.agent.uuid())
-                        .bind(u.at)
-                        .execute(&mut *tx)
-                        .await?;
+        for chunk in uses.chunks(USES_PER_STATEMENT) {
+            match &self.pool {
+                Pool::Sqlite(pool) => {
+                    let credentials = chunk.iter().map(|u| (u.credential.uuid(), u.at));
+                    // An agent may have used several credentials: its latest use wins.
+                    let mut agents: HashMap<Uuid, Timestamp> = HashMap::new();
+                    for u in chunk {
+                        let at = agents.entry(u.agent.uuid()).or_insert(u.at);
+                        *at = (*at).max(u.at);
+                    }
+                    for (sql, rows) in [
+                        (
+                            &*SQLITE_RECORD_CREDENTIAL_USES,
+                            credentials.collect::<Vec<_>>(),
+                        ),
+                        (&*SQLITE_RECORD_AGENT_USES, agents.into_iter().collect()),
+                    ] {
+                        let _busy = self.busy();
+                        sqlite_uses_query(sql, &rows).execute(pool).await?;
+                    }
                 }
-            });
+                Pool::Postgres(pool) => {
+                    let _busy = self.busy();
+                    let mut tx = pool.begin().await?;
+                    for u in chunk {
+                        sqlx::query(RECORD_CREDENTIAL_USE)
+                            .bind(u.credential.uuid())
+                            .bind(u.at)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query(RECORD_AGENT_USE)
+                            .bind(u.agent.uuid())
+                            .bind(u.at)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                }
+            }
         }
         Ok(())
     }
 }
 
-/// Uses written per transaction.
-const USES_PER_TRANSACTION: usize = 500;
+/// [`sqlite_record_uses`] with `rows` (id, time) bound: its placeholders are anonymous (SQLite
+/// looks numbered ones up by name, one by one), in the order the pairs of the first `CASE`,
+/// the `IN` list, the pairs again; rows past `rows` are NULL.
+fn sqlite_uses_query<'q>(
+    sql: &'q str,
+    rows: &[(Uuid, Timestamp)],
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    let row = |n: usize| rows.get(n).copied().unzip();
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for n in 0..USES_PER_STATEMENT {
+        let (id, at) = row(n);
+        q = q.bind(id).bind(at);
+    }
+    for n in 0..USES_PER_STATEMENT {
+        q = q.bind(row(n).0);
+    }
+    for n in 0..USES_PER_STATEMENT {
+        let (id, at) = row(n);
+        q = q.bind(id).bind(at);
+    }
+    q
+}
 
-/// Moves a credential's `last_used_at` forward.
+/// Uses written per statement (SQLite) or transaction (PostgreSQL).
+pub(crate) const USES_PER_STATEMENT: usize = 256;
+
+/// Moves a credential's `last_used_at` forward (PostgreSQL, one row).
 pub(crate) const RECORD_CREDENTIAL_USE: &str = "UPDATE credentials SET last_used_at = $2
     WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)";
 
-/// Moves an agent's `last_auth_at` forward.
+/// Moves an agent's `last_auth_at` forward (PostgreSQL, one row).
 pub(crate) const RECORD_AGENT_USE: &str = "UPDATE agents SET last_auth_at = $2
     WHERE id = $1 AND (last_auth_at IS NULL OR last_auth_at < $2)";
+
+/// Moves the `last_used_at` of up to [`USES_PER_STATEMENT`] credentials forward (SQLite).
+pub(crate) static SQLITE_RECORD_CREDENTIAL_USES: LazyLock<String> = LazyLock::new(|| {
+    sqlite_record_uses(
+        "credentials",
+        "sqlite_autoindex_credentials_1",
+        "last_used_at",
+    )
+});
+
+/// Moves the `last_auth_at` of up to [`USES_PER_STATEMENT`] agents forward (SQLite).
+pub(crate) static SQLITE_RECORD_AGENT_USES: LazyLock<String> =
+    LazyLock::new(|| sqlite_record_uses("agents", "sqlite_autoindex_agents_1", "last_auth_at"));
+
+/// An update of up to [`USES_PER_STATEMENT`] rows by key: an `IN` list on the primary key
+/// (with the index named, so that it is searched, never scanned) and a `CASE` on the same
+/// parameters for each row's time; rows past the chunk are NULL and match nothing.
+fn sqlite_record_uses(table: &str, index: &str, column: &str) -> String {
+    let ids = vec!["?"; USES_PER_STATEMENT].join(", ");
+    let whens = " WHEN ? THEN ?".repeat(USES_PER_STATEMENT);
+    format!(
+        "UPDATE {table} INDEXED BY {index} SET {column} = CASE id{whens} END
+        WHERE id IN ({ids}) AND ({column} IS NULL OR {column} < CASE id{whens} END)"
+    )
+}

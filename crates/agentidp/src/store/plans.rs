@@ -8,7 +8,8 @@ use super::batch::SQLITE_UPDATE_HEADS;
 use super::chain::{ADVANCE_HEAD, SET_HEAD_HASH};
 use super::credentials::{
     CLIENT_WITH_CREDENTIALS, GET_CREDENTIAL, INSERT_CREDENTIAL, LIST_CREDENTIALS,
-    LOCK_ACTIVE_AGENT, RECORD_AGENT_USE, RECORD_CREDENTIAL_USE,
+    LOCK_ACTIVE_AGENT, RECORD_AGENT_USE, RECORD_CREDENTIAL_USE, SQLITE_RECORD_AGENT_USES,
+    SQLITE_RECORD_CREDENTIAL_USES, USES_PER_STATEMENT,
 };
 use super::tokens::{REVOKE_TOKEN, TOKEN_LIVENESS};
 use super::{Db, Pool, agents::GET_AGENT, test_db};
@@ -25,6 +26,7 @@ enum P {
     Int(i64),
     Bytes,
     At,
+    NoId,
     NoAt,
     NoBytes,
 }
@@ -90,6 +92,7 @@ macro_rules! bind_all {
                 P::Int(n) => q.bind(n),
                 P::Bytes => q.bind(vec![0_u8; 32]),
                 P::At => q.bind(Timestamp::now()),
+                P::NoId => q.bind(None::<Uuid>),
                 P::NoAt => q.bind(None::<Timestamp>),
                 P::NoBytes => q.bind(None::<Vec<u8>>),
             };
@@ -233,6 +236,28 @@ async fn hot_statements_use_their_indexes_after_growth_behind_the_planner(db: Db
         ),
     ];
     if let Pool::Sqlite(_) = db.pool {
+        // The pairs of the first CASE, the IN list, the pairs again (see record_uses).
+        let pairs = std::iter::once([P::Id, P::At])
+            .chain(std::iter::repeat_n(
+                [P::NoId, P::NoAt],
+                USES_PER_STATEMENT - 1,
+            ))
+            .flatten();
+        let ids =
+            std::iter::once(P::Id).chain(std::iter::repeat_n(P::NoId, USES_PER_STATEMENT - 1));
+        let uses: Vec<P> = pairs.clone().chain(ids).chain(pairs).collect();
+        statements.push((
+            "record credential uses",
+            SQLITE_RECORD_CREDENTIAL_USES.clone(),
+            uses.clone(),
+            &["credentials"],
+        ));
+        statements.push((
+            "record agent uses",
+            SQLITE_RECORD_AGENT_USES.clone(),
+            uses,
+            &["agents"],
+        ));
         statements.push((
             "move audit heads (batch)",
             SQLITE_UPDATE_HEADS.into(),

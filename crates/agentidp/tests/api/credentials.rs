@@ -69,6 +69,38 @@ backend_tests! {
         assert!(listed[0].get("clientSecret").is_none());
     }
 
+    async fn recorded_uses_only_move_forward_and_many_are_written_whole(app) {
+        use agentidp::domain::ids::{AgentId, CredentialId};
+        use agentidp::domain::last_use::Use;
+        use agentidp::domain::time::Timestamp;
+        let admin = app.admin_token().await;
+        let (id, _) = app.agent_with_secret(&admin, json!({})).await;
+        let uri = format!("/v1/agents/{id}/credentials");
+        let listed = app.request(Method::GET, &uri, Some(&admin), None).await;
+        let cred: CredentialId = listed.expect(StatusCode::OK)[0]["credentialId"].as_str().unwrap().parse().unwrap();
+        let agent: AgentId = id.parse().unwrap();
+        let db = &app.state.idp.db;
+        let t = Timestamp::now();
+        let used = |at: Timestamp| Use { agent, credential: cred, at };
+        let last = || async {
+            let c = app.request(Method::GET, &uri, Some(&admin), None).await.expect(StatusCode::OK)[0]["lastUsedAt"].clone();
+            let a = app.request(Method::GET, &format!("/v1/agents/{id}"), Some(&admin), None).await.expect(StatusCode::OK)["lastAuthAt"].clone();
+            (c, a)
+        };
+        db.record_uses(&[used(t)]).await.unwrap();
+        db.record_uses(&[used(t.plus_seconds(-60))]).await.unwrap();
+        assert_eq!(last().await, (json!(t.to_rfc3339()), json!(t.to_rfc3339())), "an older use changes nothing");
+        // 300 uses are two statements; ours is in the second, with an older one of its agent.
+        let mut many: Vec<Use> = (0..298)
+            .map(|_| Use { agent: AgentId::new(), credential: CredentialId::new(), at: t })
+            .collect();
+        many.push(Use { agent, credential: CredentialId::new(), at: t.plus_seconds(5) });
+        many.push(used(t.plus_seconds(10)));
+        db.record_uses(&many).await.unwrap();
+        let later = t.plus_seconds(10).to_rfc3339();
+        assert_eq!(last().await, (json!(later), json!(later)));
+    }
+
     async fn uses_are_written_behind_the_token_requests_within_one_flush(app) {
         let admin = app.admin_token().await;
         let (id, secret) = app.agent_with_secret(&admin, json!({})).await;
