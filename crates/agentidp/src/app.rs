@@ -114,13 +114,23 @@ impl App {
                 .with_heads_file(path.clone())
                 .map_err(StartupError::Config)?;
         }
+        let writer = db.dedicated();
+        // On SQLite every write takes the one database lock, and a writer that finds it taken
+        // sleeps in SQLite's busy handler (1, 2, 5 … 100 ms): the periodic writes (usage
+        // counters, credential uses) share the audit writer's connection there, queueing
+        // between its commits instead of stalling them. PostgreSQL locks rows: they use the pool.
+        let background = match db.backend() {
+            "sqlite" => writer.clone(),
+            _ => db.clone(),
+        };
         let idp = Idp {
             audit: AuditWriter::spawn(
-                db.dedicated(),
+                writer,
                 Duration::from_millis(config.audit_commit_interval_ms),
             ),
             chain_watch: Arc::new(chain_watch),
-            quota: Arc::new(QuotaCounter::new(db.clone(), redis.clone())),
+            quota: Arc::new(QuotaCounter::new(background.clone(), redis.clone())),
+            background_db: background,
             db,
             keys: Arc::new(KeyRing::new(keys)),
             settings: Arc::new(settings),
@@ -185,7 +195,11 @@ impl App {
             if let Err(e) = self.idp.quota.flush().await {
                 tracing::warn!(error = %e, "could not flush usage counters; will retry");
             }
-            if let Err(e) = self.idp.flush_last_use().await {
+            if let Err(e) = self
+                .idp
+                .flush_last_use(crate::domain::last_use::FLUSH_MAX)
+                .await
+            {
                 tracing::warn!(error = %e, "could not record credential uses; will retry");
             }
             if n.is_multiple_of(12)

@@ -245,7 +245,7 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     if let Err(e) = app.idp.quota.flush().await {
         tracing::warn!(error = %e, "could not flush usage counters at shutdown");
     }
-    if let Err(e) = app.idp.flush_last_use().await {
+    if let Err(e) = app.idp.flush_last_use(usize::MAX).await {
         tracing::warn!(error = %e, "could not record credential uses at shutdown");
     }
     app.idp.db.close().await;

@@ -102,14 +102,14 @@ impl Idp {
         Err(DomainError::InvalidClient)
     }
 
-    /// Writes the credential and agent uses recorded since the last call (every few seconds,
-    /// and at shutdown); on failure they are kept for the next call.
-    pub async fn flush_last_use(&self) -> DomainResult<usize> {
-        let uses = self.last_use.take();
+    /// Writes up to `max` of the credential and agent uses recorded so far (every few
+    /// seconds, and all of them at shutdown); on failure they are kept for the next call.
+    pub async fn flush_last_use(&self, max: usize) -> DomainResult<usize> {
+        let uses = self.last_use.take(max);
         if uses.is_empty() {
             return Ok(0);
         }
-        match self.db.record_uses(&uses).await {
+        match self.background_db.record_uses(&uses).await {
             Ok(()) => Ok(uses.len()),
             Err(e) => {
                 self.last_use.restore(uses);

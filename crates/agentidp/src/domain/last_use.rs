@@ -2,10 +2,13 @@
 //! batches: recording it on the request path cost every fleet token request (each one a
 //! different client) two row updates queued behind the audit log's commits.
 //!
-//! A credential's use is recorded at most once a minute per node, as before; the buffer is
-//! written every few seconds and at shutdown, so the stored times lag the truth by at most
-//! [`TOUCH_INTERVAL_SECS`] plus one flush interval, and a crash loses at most the uses of one
-//! flush interval (the next use of each credential records it again).
+//! A credential's use is recorded at most once an hour per node (as AWS records an access key's
+//! last use, to the hour: enough to find credentials nobody uses any more, while a fleet whose
+//! agents ask for a token every few minutes writes a row per agent an hour, not per token).
+//! The buffer is written every few seconds, at most [`FLUSH_MAX`] uses at a time so that a
+//! fleet's first hour spreads its writes, and at shutdown. The stored times thus lag the last
+//! use by up to [`TOUCH_INTERVAL_SECS`] plus the time the buffer takes to drain, and a crash
+//! loses what the buffer held (each credential's next use records it again).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,7 +17,10 @@ use super::ids::{AgentId, CredentialId};
 use super::time::Timestamp;
 
 /// How often a credential's `last_used_at` is recorded at most.
-pub const TOUCH_INTERVAL_SECS: i64 = 60;
+pub const TOUCH_INTERVAL_SECS: i64 = 3600;
+
+/// Most uses one flush writes; the rest wait for the next.
+pub const FLUSH_MAX: usize = 2048;
 
 /// One credential's latest use (and so its agent's latest authentication).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,13 +61,25 @@ impl LastUse {
             .or_insert(used);
     }
 
-    /// Takes every pending use, leaving the buffer empty.
-    pub fn take(&self) -> Vec<Use> {
+    /// Takes up to `max` pending uses, leaving the rest.
+    pub fn take(&self, max: usize) -> Vec<Use> {
         let mut pending = self
             .pending
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        pending.drain().map(|(_, u)| u).collect()
+        if pending.len() <= max {
+            return pending.drain().map(|(_, u)| u).collect();
+        }
+        let keys: Vec<CredentialId> = pending.keys().take(max).copied().collect();
+        keys.iter().filter_map(|k| pending.remove(k)).collect()
+    }
+
+    /// How many uses are waiting to be written.
+    pub fn pending(&self) -> usize {
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
     }
 
     /// Puts back uses whose write failed, unless a newer use was recorded meanwhile.
@@ -97,20 +115,26 @@ mod tests {
             at: t,
         };
         buffer.record(other);
-        let mut taken = buffer.take();
-        taken.sort_by_key(|u| u.at);
+        let mut taken = buffer.take(1);
+        assert_eq!(taken.len(), 1, "at most what was asked");
+        assert_eq!(buffer.pending(), 1);
+        taken.extend(buffer.take(10));
         assert_eq!(taken.len(), 2);
-        assert_eq!(taken[1].at, t.plus_seconds(5));
-        assert!(buffer.take().is_empty());
+        assert!(taken.contains(&other));
+        assert!(
+            taken.iter().any(|u| u.at == t.plus_seconds(5)),
+            "the latest use is kept"
+        );
+        assert!(buffer.take(10).is_empty());
         buffer.restore(vec![other]);
-        assert_eq!(buffer.take(), vec![other]);
+        assert_eq!(buffer.take(10), vec![other]);
     }
 
     #[test]
-    fn a_use_is_due_once_a_minute() {
+    fn a_use_is_due_once_an_hour() {
         let now = Timestamp::from_micros(1_000_000_000_000);
         assert!(LastUse::due(None, now));
-        assert!(!LastUse::due(Some(now.plus_seconds(-30)), now));
-        assert!(LastUse::due(Some(now.plus_seconds(-61)), now));
+        assert!(!LastUse::due(Some(now.plus_seconds(-3000)), now));
+        assert!(LastUse::due(Some(now.plus_seconds(-3601)), now));
     }
 }

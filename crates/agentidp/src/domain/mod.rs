@@ -107,6 +107,8 @@ pub struct Idp {
     pub key_settings: Arc<signing::KeySettings>,
     /// Credential and agent uses not yet written.
     pub last_use: Arc<last_use::LastUse>,
+    /// Where the periodic writes go (on SQLite, the audit writer's own connection).
+    pub background_db: Db,
 }
 
 /// Everything that can go wrong in a use case; the HTTP layer maps each to a status.
