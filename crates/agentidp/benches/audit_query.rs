@@ -139,7 +139,7 @@ async fn run(label: &str, database_url: &str, total: usize) {
     }
     let seeded = seeding.elapsed();
     // What the hourly maintenance job does; a bulk load leaves the planner without statistics.
-    app.idp.db.refresh_statistics(true).await.unwrap();
+    app.idp.db.refresh_statistics().await.unwrap();
     println!(
         "[{label}] seeded {total} events in {:.1} s ({:.0} events/s)",
         seeded.as_secs_f64(),

@@ -151,8 +151,8 @@ impl App {
         })
     }
 
-    /// Starts the periodic jobs: quota and credential-use flushes (5 s), key and planner
-    /// statistics refreshes (60 s), expired-revocation and audit-retention purges (1 h), and
+    /// Starts the periodic jobs: quota and credential-use flushes (5 s), key refresh (60 s),
+    /// planner statistics, expired-revocation and audit-retention purges (1 h), and
     /// the audit chains' verification
     /// (`AUDIT_VERIFY_INTERVAL_SECS`, polled beside the others so that a long one delays
     /// none of them). They stop when the returned handle is aborted.
@@ -207,15 +207,13 @@ impl App {
             {
                 tracing::warn!(error = %e, "could not refresh signing keys");
             }
-            // Each minute (and at start), so that statistics follow a growing registry within
-            // a minute; the hot statements do not depend on them (store/plans.rs), the audit
-            // queries do.
-            if n % 12 == 1
-                && let Err(e) = self.idp.db.refresh_statistics(n % 720 == 1).await
-            {
-                tracing::warn!(error = %e, "could not refresh planner statistics");
-            }
             if n % 720 == 1 {
+                // Hourly: the statements on a request's path do not depend on statistics
+                // (store/plans.rs), and an analysis holds SQLite's write lock while it reads
+                // (a second on a million agents), so it queues on the writer's connection.
+                if let Err(e) = self.idp.background_db.refresh_statistics().await {
+                    tracing::warn!(error = %e, "could not refresh planner statistics");
+                }
                 match self.idp.purge_expired_events().await {
                     Ok(n) if n > 0 => {
                         tracing::info!(purged = n, "purged audit events past retention")

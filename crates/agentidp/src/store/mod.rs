@@ -304,22 +304,20 @@ impl Db {
         on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()).map_err(StoreError::from))
     }
 
-    /// Refreshes the query planner's statistics where they went stale. SQLite: `PRAGMA
-    /// optimize` checking every table, which analyses (a sample of, see `analysis_limit`) those
-    /// that grew or shrank markedly since they were last analysed, and does nothing otherwise.
-    /// PostgreSQL's autovacuum analyses tables as they grow; with `deep` the audit tables are
-    /// analysed as well (hourly: their key distribution shifts slowly).
-    pub async fn refresh_statistics(&self, deep: bool) -> StoreResult<()> {
+    /// Refreshes the query planner's statistics where they went stale: on SQLite `PRAGMA
+    /// optimize`, which analyses (a sample of, see `analysis_limit`) the tables that changed
+    /// markedly since they were last analysed; on PostgreSQL, whose autovacuum analyses tables
+    /// as they grow, the audit tables, whose key distribution it would otherwise miss.
+    pub async fn refresh_statistics(&self) -> StoreResult<()> {
         match &self.pool {
-            Pool::Sqlite(p) => sqlx::query("PRAGMA optimize = 0x10002")
+            Pool::Sqlite(p) => sqlx::query("PRAGMA optimize")
                 .execute(p)
                 .await
                 .map(|_| ())?,
-            Pool::Postgres(p) if deep => sqlx::query("ANALYZE audit_blocks, audit_block_keys")
+            Pool::Postgres(p) => sqlx::query("ANALYZE audit_blocks, audit_block_keys")
                 .execute(p)
                 .await
                 .map(|_| ())?,
-            Pool::Postgres(_) => {}
         }
         Ok(())
     }
