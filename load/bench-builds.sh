@@ -4,8 +4,8 @@
 # baseline's tokens/s and CPU per token. On a machine whose speed drifts by a quarter between
 # minutes, only builds measured minutes apart in a rotating order can be compared.
 #
-#   load/bench-builds.sh baseline=/tmp/agentidp-noaudit head=target/release/agentidp \
-#     floor=/tmp/agentidp-floor:AUDIT_EXP=journalz
+#   load/bench-builds.sh before=/tmp/before/target/release/agentidp head=target/release/agentidp \
+#     head-10ms=target/release/agentidp:AUDIT_COMMIT_INTERVAL_MS=10
 #
 # Each argument is NAME=BINARY[:VAR=VALUE,...]; the first is the baseline, and the variables
 # are set for that build's server only. Settings (env): ROUNDS (6), CONNECTIONS (64),

@@ -8,12 +8,11 @@
 #
 # With a second binary both are measured back to back for each algorithm, and the table shows
 # the first as a share of the baseline, in tokens/s and in CPU per token (on a noisy machine
-# CPU per token varies far less between runs than throughput does). The audit log's cost is
-# measured against the same commit with the audit write removed:
+# CPU per token varies far less between runs than throughput does). A change is measured
+# against the commit before it:
 #
-#   git worktree add /tmp/noaudit HEAD && git -C /tmp/noaudit apply "$PWD/load/no-audit.patch"
-#   (cd /tmp/noaudit && cargo build --release) && cp /tmp/noaudit/target/release/agentidp /tmp/agentidp-noaudit
-#   load/bench-token.sh target/release/agentidp /tmp/agentidp-noaudit
+#   git worktree add /tmp/before HEAD~1 && (cd /tmp/before && cargo build --release)
+#   load/bench-token.sh target/release/agentidp /tmp/before/target/release/agentidp
 #
 # Settings (env): CONNECTIONS (64), THREADS (2), DURATION (20s), WARMUP (3s), ALGS
 # ("RS256 ES256 EdDSA"), ROUNDS (1; with a baseline, each round measures both binaries again
