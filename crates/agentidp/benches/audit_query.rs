@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use agentidp::app::App;
 use agentidp::config::Config;
 use agentidp::domain::audit::{Action, NewEvent, Outcome, RequestMeta};
-use agentidp::domain::chain_verify::verify_chain;
 use agentidp::domain::ids::{AgentId, TenantId};
 use agentidp::domain::time::Timestamp;
+use agentidp::service::audit::verify::verify_chain;
 use agentidp::store::KnownHeads;
 use agentidp::{AppState, http};
 use axum::body::Body;
@@ -66,6 +66,7 @@ fn events(
                     ip: Some("127.0.0.1".into()),
                     user_agent: Some("bench".into()),
                 },
+                Timestamp::now(),
             )
             .subject(agent)
             .with("n", i64::try_from(i).unwrap());

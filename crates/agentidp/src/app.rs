@@ -5,16 +5,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::domain::audit_log::AuditWriter;
-use crate::domain::chain_key::VerifyPolicy;
-use crate::domain::chain_verify::check_chain_key;
-use crate::domain::chain_watch::ChainWatch;
+use crate::domain::audit::chain_key::VerifyPolicy;
 use crate::domain::keys::KeyRing;
-use crate::domain::signing::{self, KeySettings};
-use crate::domain::{DomainError, Idp, QuotaCounter, Settings};
 use crate::infra::metrics::Metrics;
 use crate::infra::rate_limit::RateLimiter;
 use crate::infra::redis::RedisLink;
+use crate::service::audit::verify::check_chain_key;
+use crate::service::audit::watch::ChainWatch;
+use crate::service::audit::writer::AuditWriter;
+use crate::service::signing::{self, KeySettings};
+use crate::service::{Idp, QuotaCounter, ServiceError, Settings};
 use crate::store::{Db, StoreError};
 
 /// Why the server could not start.
@@ -25,7 +25,7 @@ pub enum StartupError {
     Store(#[from] StoreError),
     /// Signing keys could not be loaded or created, or the audit chain key does not fit.
     #[error("signing keys or audit chains")]
-    Domain(#[from] DomainError),
+    Service(#[from] ServiceError),
     /// A setting is unusable (e.g. a malformed `REDIS_URL`).
     #[error("configuration: {0}")]
     Config(String),

@@ -5,12 +5,13 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use agentidp::app::App;
+use agentidp::domain::audit::chain_key::VerifyPolicy;
+use agentidp::domain::audit::heads::AgainstSaved;
 use agentidp::domain::audit::{EventFilter, SYSTEM_TENANT};
-use agentidp::domain::chain_heads::{AgainstSaved, chains_to_check, verify_against};
-use agentidp::domain::chain_key::VerifyPolicy;
 use agentidp::domain::ids::TenantId;
 use agentidp::http::audit::EventResponse;
-use agentidp::infra::heads_file;
+use agentidp::service::audit::heads::{chains_to_check, verify_against};
+use agentidp::service::audit::heads_file;
 use agentidp::store::Db;
 use clap::Subcommand;
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use secrecy::SecretString;
 
-use crate::domain::chain_key::{ChainKey, ChainKeys};
+use crate::domain::audit::chain_key::{ChainKey, ChainKeys};
 use crate::domain::keys::Algorithm;
 pub use crate::infra::net::{IpNet, RateOverride};
 use crate::store::PoolSettings;

@@ -1,13 +1,16 @@
 //! AgentIdP: an identity provider for AI agents.
 //!
-//! The crate is layered: `http` parses requests and shapes responses, `domain` holds the
-//! rules, `store` owns every SQL statement, and `app` wires them together.
+//! The crate is layered, every import pointing down (a test checks it): `http` parses requests
+//! and shapes responses; `app` and `config` wire the parts together; `service` holds the use
+//! cases; `store` owns every SQL statement and `infra` the other adapters (Redis, rate limits,
+//! metrics, network values); `domain` holds the pure types and rules they all share.
 
 pub mod app;
 pub mod config;
 pub mod domain;
 pub mod http;
 pub mod infra;
+pub mod service;
 pub mod store;
 
 pub use app::{App, AppState};

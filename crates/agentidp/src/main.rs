@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use agentidp::app::App;
 use agentidp::config::{Config, LogFormat};
-use agentidp::domain::chain_key::VerifyPolicy;
-use agentidp::domain::chain_verify::check_chain_key;
-use agentidp::domain::signing::{self, KeySettings};
+use agentidp::domain::audit::chain_key::VerifyPolicy;
 use agentidp::domain::tenant::TenantAdmin;
-use agentidp::domain::tenants::Bootstrap;
+use agentidp::service::audit::verify::check_chain_key;
+use agentidp::service::signing::{self, KeySettings};
+use agentidp::service::tenants::Bootstrap;
 use agentidp::store::Db;
 use agentidp::{AppState, http};
 use clap::{Parser, Subcommand};

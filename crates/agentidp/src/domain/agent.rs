@@ -7,6 +7,15 @@ use super::scope::ScopeSet;
 use super::time::Timestamp;
 use super::{DomainError, DomainResult};
 
+/// The scope that administers a tenant: some active agent must always hold it, or the tenant
+/// could not register, restore or manage any agent again.
+pub const ADMIN_SCOPE: &str = "agents:write";
+
+/// Whether an agent with this status and these scopes is one of the tenant's administrators in the sense of [`ADMIN_SCOPE`].
+pub fn administers(status: AgentStatus, scopes: &ScopeSet) -> bool {
+    status == AgentStatus::Active && scopes.contains(ADMIN_SCOPE)
+}
+
 fn invalid(field: &'static str, message: impl Into<String>) -> DomainError {
     DomainError::Validation {
         field,

@@ -11,6 +11,35 @@ use super::ids::{AgentId, CredentialId};
 use super::time::Timestamp;
 use super::{DomainError, DomainResult};
 
+/// Most active credentials an agent may hold: enough for overlapping rotations and a few
+/// deployments, and a bound on what every token request for the agent reads and checks.
+pub const MAX_ACTIVE_CREDENTIALS: usize = 10;
+
+/// Longest grace period a rotation may leave the old secret valid for (7 days).
+pub const MAX_GRACE_PERIOD_SECS: i64 = 7 * 24 * 3600;
+
+/// Refuses an expiry that is not in the future.
+pub fn check_expiry(expires_at: Option<Timestamp>, now: Timestamp) -> DomainResult<()> {
+    match expires_at {
+        Some(t) if t <= now => Err(DomainError::Validation {
+            field: "expiresAt",
+            message: "must be in the future".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a rotation grace period outside 0..=[`MAX_GRACE_PERIOD_SECS`].
+pub fn check_grace_period(grace_secs: i64) -> DomainResult<()> {
+    if (0..=MAX_GRACE_PERIOD_SECS).contains(&grace_secs) {
+        return Ok(());
+    }
+    Err(DomainError::Validation {
+        field: "gracePeriodSeconds",
+        message: format!("must be between 0 and {MAX_GRACE_PERIOD_SECS}"),
+    })
+}
+
 /// Prefix that makes leaked secrets easy to spot by secret scanners.
 pub const SECRET_PREFIX: &str = "sk_live_";
 

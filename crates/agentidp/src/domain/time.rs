@@ -1,15 +1,8 @@
-//! UTC timestamps that store natively on both backends.
-//!
-//! PostgreSQL gets a real `TIMESTAMPTZ`; SQLite gets integer microseconds since the epoch so
-//! that comparisons and ordering in SQL stay exact (text timestamps would not sort reliably).
+//! UTC timestamps with microsecond precision, written as RFC 3339 on the wire. How they are
+//! stored is the store's business (`store::codec`).
 
 use chrono::{DateTime, Datelike as _, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use sqlx::encode::IsNull;
-use sqlx::error::BoxDynError;
-use sqlx::postgres::{PgHasArrayType, PgTypeInfo, PgValueRef, Postgres};
-use sqlx::sqlite::{Sqlite, SqliteTypeInfo, SqliteValueRef};
-use sqlx::{Database, Decode, Encode, Type};
 
 /// A point in time, microsecond precision, always UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -24,6 +17,11 @@ impl Timestamp {
     /// Builds a timestamp from microseconds since the Unix epoch (saturating on overflow).
     pub fn from_micros(micros: i64) -> Self {
         Self(DateTime::from_timestamp_micros(micros).unwrap_or(DateTime::<Utc>::MAX_UTC))
+    }
+
+    /// The instant as a `chrono` date-time.
+    pub fn to_datetime(self) -> DateTime<Utc> {
+        self.0
     }
 
     /// Microseconds since the Unix epoch.
@@ -88,54 +86,6 @@ impl<'de> Deserialize<'de> for Timestamp {
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.to_rfc3339())
-    }
-}
-
-impl Type<Postgres> for Timestamp {
-    fn type_info() -> PgTypeInfo {
-        <DateTime<Utc> as Type<Postgres>>::type_info()
-    }
-}
-
-impl PgHasArrayType for Timestamp {
-    fn array_type_info() -> PgTypeInfo {
-        <DateTime<Utc> as PgHasArrayType>::array_type_info()
-    }
-}
-
-impl Encode<'_, Postgres> for Timestamp {
-    fn encode_by_ref(
-        &self,
-        buf: &mut <Postgres as Database>::ArgumentBuffer,
-    ) -> Result<IsNull, BoxDynError> {
-        <DateTime<Utc> as Encode<Postgres>>::encode_by_ref(&self.0, buf)
-    }
-}
-
-impl<'r> Decode<'r, Postgres> for Timestamp {
-    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
-        Ok(Self(<DateTime<Utc> as Decode<Postgres>>::decode(value)?))
-    }
-}
-
-impl Type<Sqlite> for Timestamp {
-    fn type_info() -> SqliteTypeInfo {
-        <i64 as Type<Sqlite>>::type_info()
-    }
-}
-
-impl Encode<'_, Sqlite> for Timestamp {
-    fn encode_by_ref(
-        &self,
-        buf: &mut <Sqlite as Database>::ArgumentBuffer,
-    ) -> Result<IsNull, BoxDynError> {
-        <i64 as Encode<Sqlite>>::encode_by_ref(&self.micros(), buf)
-    }
-}
-
-impl<'r> Decode<'r, Sqlite> for Timestamp {
-    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
-        Ok(Self::from_micros(<i64 as Decode<Sqlite>>::decode(value)?))
     }
 }
 

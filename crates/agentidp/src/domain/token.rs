@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ids::{AgentId, TenantId};
 use super::scope::ScopeSet;
+use super::time::Timestamp;
 
 /// The `aud` claim: one audience or several.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -118,10 +119,10 @@ impl Principal {
         self.agent_id.to_string()
     }
 
-    /// An audit event of `action` by this caller, in its tenant's chain, with its request's
-    /// metadata.
-    pub fn event(&self, action: super::audit::Action) -> super::audit::NewEvent {
-        super::audit::NewEvent::new(self.tenant_id, self.actor(), action, &self.meta)
+    /// An audit event of `action` by this caller at `at`, in its tenant's chain, with its
+    /// request's metadata.
+    pub fn event(&self, action: super::audit::Action, at: Timestamp) -> super::audit::NewEvent {
+        super::audit::NewEvent::new(self.tenant_id, self.actor(), action, &self.meta, at)
     }
 }
 

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::domain::DomainError;
+use crate::service::ServiceError;
 
 /// The body of every REST error.
 #[derive(Debug, Serialize, ToSchema)]
@@ -94,6 +95,15 @@ impl ApiError {
             .with_details(json!({ "field": field }))
     }
 
+    /// A 500 with an opaque body; the cause is logged by the caller.
+    fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_ERROR",
+            "an internal error occurred",
+        )
+    }
+
     /// The HTTP status (for tests and logs).
     pub fn status(&self) -> StatusCode {
         self.status
@@ -118,6 +128,25 @@ impl From<DomainError> for ApiError {
                 .with_details(json!({"field": "allowedScopes", "scope": s})),
             D::ImmutableField(f) => Self::new(S::BAD_REQUEST, "IMMUTABLE_FIELD", msg)
                 .with_details(json!({ "field": f })),
+            D::InvalidStatusTransition { from, to } => {
+                Self::new(S::CONFLICT, "INVALID_STATUS_TRANSITION", msg)
+                    .with_details(json!({ "from": from, "to": to }))
+            }
+            D::Crypto(_) => {
+                log_internal(&e);
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        use ServiceError as D;
+        use StatusCode as S;
+        let msg = e.to_string();
+        match e {
+            D::Domain(e) => Self::from(e),
             D::AgentNotFound => Self::new(S::NOT_FOUND, "AGENT_NOT_FOUND", msg),
             D::CredentialNotFound => Self::new(S::NOT_FOUND, "CREDENTIAL_NOT_FOUND", msg),
             D::EmailTaken => Self::new(S::CONFLICT, "AGENT_EMAIL_CONFLICT", msg)
@@ -131,15 +160,11 @@ impl From<DomainError> for ApiError {
                 Self::new(S::TOO_MANY_REQUESTS, "TOKEN_QUOTA_EXCEEDED", msg)
                     .with_details(json!({ "limit": limit }))
             }
-            D::InvalidStatusTransition { from, to } => {
-                Self::new(S::CONFLICT, "INVALID_STATUS_TRANSITION", msg)
-                    .with_details(json!({ "from": from, "to": to }))
-            }
             D::AgentNotActive(status) => Self::new(S::CONFLICT, "AGENT_NOT_ACTIVE", msg)
                 .with_details(json!({ "status": status })),
             D::CredentialRevoked => Self::new(S::CONFLICT, "CREDENTIAL_REVOKED", msg),
             D::LastAdmin => Self::new(S::CONFLICT, "LAST_ADMIN", msg)
-                .with_details(json!({ "requiredScope": crate::domain::agents::ADMIN_SCOPE })),
+                .with_details(json!({ "requiredScope": crate::domain::agent::ADMIN_SCOPE })),
             D::CredentialLimitReached { limit } => {
                 Self::new(S::CONFLICT, "CREDENTIAL_LIMIT_REACHED", msg)
                     .with_details(json!({ "limit": limit }))
@@ -182,13 +207,9 @@ impl From<DomainError> for ApiError {
                 )
                 .retry_in(1)
             }
-            D::Unavailable | D::Store(_) | D::Crypto(_) | D::Audit(_) | D::ChainKey(_) => {
+            D::Unavailable | D::Store(_) | D::Audit(_) | D::ChainKey(_) => {
                 log_internal(&e);
-                Self::new(
-                    S::INTERNAL_SERVER_ERROR,
-                    "INTERNAL_ERROR",
-                    "an internal error occurred",
-                )
+                Self::internal()
             }
         }
     }
@@ -299,14 +320,16 @@ impl OAuthError {
     }
 }
 
-impl From<DomainError> for OAuthError {
-    fn from(e: DomainError) -> Self {
-        use DomainError as D;
+impl From<ServiceError> for OAuthError {
+    fn from(e: ServiceError) -> Self {
+        use ServiceError as D;
         let msg = e.to_string();
         match e {
             D::InvalidClient => Self::invalid_client("client authentication failed"),
-            D::InvalidScope(_) | D::ScopeNotAllowed(_) => Self::bad_request("invalid_scope", msg),
-            D::Validation { .. } => Self::bad_request("invalid_request", msg),
+            D::Domain(DomainError::InvalidScope(_)) | D::ScopeNotAllowed(_) => {
+                Self::bad_request("invalid_scope", msg)
+            }
+            D::Domain(DomainError::Validation { .. }) => Self::bad_request("invalid_request", msg),
             D::NotTokenOwner => Self::bad_request("unauthorized_client", msg),
             D::TokenQuotaExceeded { .. } => {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded", msg)

@@ -17,12 +17,12 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
 use crate::app::AppState;
-use crate::domain::DomainError;
 use crate::domain::audit::RequestMeta;
 use crate::domain::ids::AgentId;
 use crate::domain::token::Principal;
 use crate::infra::net::client_ip;
 use crate::infra::rate_limit::{RateDecision, RateKey};
+use crate::service::ServiceError;
 
 /// Routes that are never limited: probes and scrapes must keep working under load.
 const EXEMPT: [&str; 3] = ["/health", "/health/detailed", "/metrics"];
@@ -145,7 +145,7 @@ pub enum BearerRefusal {
     /// Over the rate limit; seconds until a retry may succeed.
     Limited(u64),
     /// The token is missing, invalid or not live (or storage failed).
-    Denied(DomainError),
+    Denied(ServiceError),
 }
 
 /// Authenticates a bearer token and counts the request: against the token's subject when it
@@ -158,7 +158,7 @@ pub async fn authenticate_bearer(
 ) -> Result<Principal, BearerRefusal> {
     let authenticated = match token {
         Some(token) => state.idp.authenticate_bearer(token, meta).await,
-        None => Err(DomainError::InvalidToken("missing bearer token")),
+        None => Err(ServiceError::InvalidToken("missing bearer token")),
     };
     match authenticated {
         Ok(principal) => {

@@ -18,12 +18,12 @@ use super::error::{OAuthError, OAuthErrorBody};
 use super::extract::{Meta, bearer_token};
 use super::limits::{BearerRefusal, RateSlot, authenticate_bearer};
 use crate::app::AppState;
-use crate::domain::DomainError;
 use crate::domain::audit::RequestMeta;
 use crate::domain::credential::Client;
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{Audience, Principal, Resource};
-use crate::domain::tokens::TokenRequest;
+use crate::service::ServiceError;
+use crate::service::tokens::TokenRequest;
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -183,7 +183,7 @@ async fn authenticate_client(
             Ok(agent)
         }
         Err(e) => {
-            if matches!(e, DomainError::InvalidClient) {
+            if matches!(e, ServiceError::InvalidClient) {
                 slot.client_failed(id).await;
             }
             Err(e.into())
@@ -413,7 +413,7 @@ async fn revoke(
         .revoke(&principal, &token)
         .await
         .map_err(|e| match e {
-            DomainError::NotTokenOwner => OAuthError::bad_request(
+            ServiceError::NotTokenOwner => OAuthError::bad_request(
                 "unauthorized_client",
                 "this client may not revoke that token",
             ),

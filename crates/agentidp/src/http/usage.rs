@@ -11,7 +11,7 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::Auth;
 use crate::app::AppState;
 use crate::domain::time::Timestamp;
-use crate::domain::usage::{Metered, Usage};
+use crate::service::usage::{Metered, Usage};
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -1,7 +1,6 @@
-//! Infrastructure adapters outside the database: Redis, rate limiting, metrics, saved-heads
-//! files, and the network value types of the configuration.
+//! Infrastructure adapters outside the database: Redis, rate limiting, metrics, and the
+//! network value types of the configuration.
 
-pub mod heads_file;
 pub mod metrics;
 pub mod net;
 pub mod rate_limit;

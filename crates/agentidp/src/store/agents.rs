@@ -3,7 +3,7 @@
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
-use super::chain::append_events;
+use super::audit::chain::append_events;
 use super::{Db, Sql, StoreError, StoreResult, from_row, hinted, in_tx, on_pool, parse_stored};
 use crate::domain::agent::{Agent, AgentFilter, AgentStatus, DeploymentEnv};
 use crate::domain::audit::NewEvent;
@@ -120,12 +120,12 @@ macro_rules! bind_agent {
             .bind($a.description.as_str())
             .bind($a.agent_type.as_str())
             .bind($a.version.as_str())
-            .bind($crate::store::agents::json(&$a.capabilities))
+            .bind($crate::store::json(&$a.capabilities))
             .bind($a.owner.as_str())
             .bind($a.deployment_env.as_str())
             .bind($a.status.as_str())
             .bind($a.is_public)
-            .bind($crate::store::agents::json(&$a.metadata))
+            .bind($crate::store::json(&$a.metadata))
             .bind($a.allowed_scopes.to_string())
             .bind($a.created_at)
             .bind($a.updated_at)
@@ -144,10 +144,6 @@ pub struct AgentWrite {
     /// Refuse with [`StoreError::LastHolder`], writing nothing, if the tenant would be left
     /// with no active agent holding this scope.
     pub keep_admin: Option<&'static str>,
-}
-
-pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
 impl Db {
@@ -314,12 +310,12 @@ impl Db {
                 .bind(agent.description.as_str())
                 .bind(agent.agent_type.as_str())
                 .bind(agent.version.as_str())
-                .bind(json(&agent.capabilities))
+                .bind(super::json(&agent.capabilities))
                 .bind(agent.owner.as_str())
                 .bind(agent.deployment_env.as_str())
                 .bind(agent.status.as_str())
                 .bind(agent.is_public)
-                .bind(json(&agent.metadata))
+                .bind(super::json(&agent.metadata))
                 .bind(agent.allowed_scopes.to_string())
                 .bind(agent.updated_at)
                 .bind(read_at)

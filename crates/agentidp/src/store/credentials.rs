@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use uuid::Uuid;
 
-use super::chain::append_events;
+use super::audit::chain::append_events;
 use super::{
     Db, Pool, Sql, StoreError, StoreResult, from_row, hinted, in_tx, on_pool, parse_stored,
 };

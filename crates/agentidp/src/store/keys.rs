@@ -1,6 +1,6 @@
 //! Signing-key rows. Private keys are PKCS#8 DER; PEM-provided keys store only the public JWK.
 
-use super::chain::append_events;
+use super::audit::chain::append_events;
 use super::{Db, StoreResult, from_row, in_tx, on_pool};
 use crate::domain::audit::NewEvent;
 use crate::domain::time::Timestamp;

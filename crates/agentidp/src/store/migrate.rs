@@ -124,9 +124,9 @@ mod tests {
     use super::*;
     use crate::domain::audit::GENESIS_HASH;
     use crate::domain::audit::{Action, EventFilter, NewEvent, RequestMeta};
-    use crate::domain::chain_verify::verify_chain;
     use crate::domain::ids::{AgentId, TenantId};
-    use crate::store::chain::{by_tenant, link};
+    use crate::service::audit::verify::verify_chain;
+    use crate::store::audit::link::{by_tenant, link};
     use crate::store::test_db::{self, execute};
     use crate::store::{KnownHeads, Order};
 
@@ -153,7 +153,7 @@ mod tests {
                         .bind(e.outcome.as_str())
                         .bind(e.meta.ip.as_deref())
                         .bind(e.meta.user_agent.as_deref())
-                        .bind(crate::store::agents::json(&e.metadata))
+                        .bind(crate::store::json(&e.metadata))
                         .bind(l.prev_hash.as_str())
                         .bind(l.hash.as_str())
                         .execute(&mut *tx)
@@ -186,7 +186,8 @@ mod tests {
                 } else {
                     agent.to_string()
                 };
-                NewEvent::new(tenant, actor, Action::TokenIssued, &meta).subject(agent)
+                NewEvent::new(tenant, actor, Action::TokenIssued, &meta, Timestamp::now())
+                    .subject(agent)
             })
             .collect();
         append_as_rows(&db, &events)
@@ -224,7 +225,13 @@ mod tests {
             let found = db.get_event(tenant, one.id).await.expect("get");
             assert_eq!(found.map(|e| e.event.id), Some(one.id));
         }
-        let more = [NewEvent::new(a, "actor-0", Action::TokenIssued, &meta)];
+        let more = [NewEvent::new(
+            a,
+            "actor-0",
+            Action::TokenIssued,
+            &meta,
+            Timestamp::now(),
+        )];
         db.append_batch(&mut KnownHeads::default(), &more)
             .await
             .expect("append after the migration");

@@ -6,10 +6,7 @@
 
 mod agents;
 pub(crate) mod audit;
-mod batch;
-mod block_check;
-pub(crate) mod blocks;
-pub(crate) mod chain;
+mod codec;
 mod connect;
 mod credentials;
 mod keys;
@@ -22,7 +19,6 @@ pub(crate) mod test_db;
 mod tokens;
 mod usage;
 mod wal;
-mod walk;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,12 +27,10 @@ use std::time::Duration;
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 
-use crate::domain::chain_key::ChainKeys;
+use crate::domain::audit::chain_key::ChainKeys;
 
 pub use agents::AgentWrite;
-pub use audit::Order;
-pub use batch::{BATCH_MAX, KnownHeads};
-pub use block_check::{BlockFault, VerifyPage};
+pub use audit::{BATCH_MAX, BlockFault, KnownHeads, Order, VerifyPage};
 pub use credentials::InsertRefused;
 pub use keys::StoredKey;
 
@@ -60,7 +54,7 @@ pub enum StoreError {
     #[error("the row changed since it was read")]
     Stale,
     /// The audit chain's head is keyed with a key this node does not hold: extending it would
-    /// break the chain (see [`crate::domain::chain_key`]).
+    /// break the chain (see [`crate::domain::audit::chain_key`]).
     #[error(
         "the audit chain is keyed with key {0}, which this node's audit chain keys do not hold"
     )]
@@ -365,4 +359,10 @@ pub(crate) fn parse_stored<T>(
     parse: impl FnOnce(&str) -> Option<T>,
 ) -> StoreResult<T> {
     parse(value).ok_or_else(|| StoreError::Corrupt(format!("{what} {value:?}")))
+}
+
+/// A value as the JSON text stored in a text column (`null` if it cannot be serialised, which
+/// for the plain maps and lists stored here does not happen).
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }

@@ -3,7 +3,7 @@
 use uuid::Uuid;
 
 use super::agents::{INSERT_AGENT, bind_agent};
-use super::chain::append_events;
+use super::audit::chain::append_events;
 use super::{Db, StoreResult, from_row, in_tx, on_pool};
 
 /// Binds a first credential's columns in [`FIRST_CREDENTIAL`] order.

@@ -1,6 +1,6 @@
 //! Token revocations (RFC 7009) and the per-request liveness check of bearer tokens.
 
-use super::chain::append_events;
+use super::audit::chain::append_events;
 use super::{Db, Sql, StoreResult, hinted, in_tx, on_pool};
 use crate::domain::audit::NewEvent;
 use crate::domain::ids::{AgentId, TenantId, TokenId};

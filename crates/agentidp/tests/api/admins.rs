@@ -2,7 +2,7 @@
 //! that would leave none (even two admins disabling each other at once), and `agentidp
 //! bootstrap` gets back a tenant whose bootstrap admin is no longer active.
 
-use agentidp::domain::tenants::Bootstrap;
+use agentidp::service::tenants::Bootstrap;
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 

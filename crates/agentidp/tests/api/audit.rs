@@ -1,7 +1,7 @@
 //! The audit log: coverage, queries, export, immutability, tamper evidence, retention.
 
-use agentidp::domain::chain_verify::verify_chain;
 use agentidp::domain::time::Timestamp;
+use agentidp::service::audit::verify::verify_chain;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
@@ -280,7 +280,7 @@ backend_tests! {
         let meta = RequestMeta::default();
         // PostgreSQL cannot store a NUL in text; SQLite can, and takes every event.
         let actor = |n: usize| if n == 4 { "bad\0actor" } else { "good" };
-        let records = (0..9).map(|n| app.state.idp.audit.record(NewEvent::new(tenant, actor(n), Action::TokenIssued, &meta)));
+        let records = (0..9).map(|n| app.state.idp.audit.record(NewEvent::new(tenant, actor(n), Action::TokenIssued, &meta, Timestamp::now())));
         let results = futures_util::future::join_all(records).await;
         let refusable = matches!(app.backend, crate::helpers::Backend::Postgres);
         for (n, r) in results.iter().enumerate() {

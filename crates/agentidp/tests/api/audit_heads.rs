@@ -5,11 +5,12 @@
 //! verification remembers its heads, across restarts with a heads file, and reports broken
 //! chains in `/metrics`.
 
-use agentidp::domain::chain_heads::{AgainstSaved, ChainHead, removable_before, verify_against};
-use agentidp::domain::chain_key::VerifyPolicy;
-use agentidp::domain::chain_verify::{verify_chain, verify_to_head};
+use agentidp::domain::audit::chain_key::VerifyPolicy;
+use agentidp::domain::audit::heads::{AgainstSaved, ChainHead, removable_before};
 use agentidp::domain::ids::TenantId;
 use agentidp::domain::time::Timestamp;
+use agentidp::service::audit::heads::verify_against;
+use agentidp::service::audit::verify::{verify_chain, verify_to_head};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::json;
@@ -26,13 +27,20 @@ async fn verified_head(app: &TestApp, tenant: TenantId) -> ChainHead {
     verified.head.expect("the chain has events")
 }
 
-/// [`agentidp::domain::chain_heads::check_saved_head`] under the default 90-day retention.
+/// [`agentidp::service::audit::heads::check_saved_head`] under the default 90-day retention.
 async fn check_saved_head(
     db: &agentidp::store::Db,
     saved: &ChainHead,
-) -> Result<Result<AgainstSaved, agentidp::domain::audit::BrokenLink>, agentidp::domain::DomainError>
-{
-    agentidp::domain::chain_heads::check_saved_head(db, saved, removable_before(90)).await
+) -> Result<
+    Result<AgainstSaved, agentidp::domain::audit::BrokenLink>,
+    agentidp::service::ServiceError,
+> {
+    agentidp::service::audit::heads::check_saved_head(
+        db,
+        saved,
+        removable_before(90, Timestamp::now()),
+    )
+    .await
 }
 
 /// Removes the chain's events after `to` and moves its head back to it, past the triggers,
@@ -112,7 +120,7 @@ backend_tests! {
         // As if retention had ended for everything: the checkpoint is the newest head, so its
         // hash is compared; the older one is gone.
         let check = |saved: ChainHead| async move {
-            agentidp::domain::chain_heads::check_saved_head(db, &saved, now.plus_seconds(1)).await.unwrap()
+            agentidp::service::audit::heads::check_saved_head(db, &saved, now.plus_seconds(1)).await.unwrap()
         };
         assert_eq!(check(newest.clone()).await, Ok(AgainstSaved::Holds));
         assert_eq!(check(older.clone()).await, Ok(AgainstSaved::Purged));

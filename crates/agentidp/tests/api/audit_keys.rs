@@ -7,10 +7,10 @@
 use crate::helpers::{TestApp, backend_tests};
 use crate::tamper;
 use agentidp::domain::audit::StoredEvent;
-use agentidp::domain::chain_key::{ChainKey, VerifyPolicy};
-use agentidp::domain::chain_verify::{verify_chain, verify_chain_with};
+use agentidp::domain::audit::chain_key::{ChainKey, VerifyPolicy};
 use agentidp::domain::ids::TenantId;
 use agentidp::domain::time::Timestamp;
+use agentidp::service::audit::verify::{verify_chain, verify_chain_with};
 use axum::http::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::json;

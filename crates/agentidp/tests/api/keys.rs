@@ -1,7 +1,7 @@
 //! Signing keys: every algorithm, rotation with overlap, PEM import.
 
 use agentidp::domain::keys::{Algorithm, SigningKey};
-use agentidp::domain::signing;
+use agentidp::service::signing;
 use axum::http::{Method, StatusCode};
 use serde_json::Value;
 

@@ -1,6 +1,6 @@
 //! Tenants: sign-up (off by default) and operator bootstrap.
 
-use agentidp::domain::tenants::Bootstrap;
+use agentidp::service::tenants::Bootstrap;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 

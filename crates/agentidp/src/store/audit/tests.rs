@@ -32,6 +32,7 @@ async fn pages_resume_inside_a_block_in_both_orders(db: Db) {
                 "someone",
                 Action::TokenIssued,
                 &RequestMeta::default(),
+                Timestamp::now(),
             )
             .subject(agents[i % 2])
         })
@@ -82,6 +83,7 @@ async fn an_event_whose_time_is_off_its_id_is_still_found_by_id(db: Db) {
                 "someone",
                 Action::TokenIssued,
                 &RequestMeta::default(),
+                Timestamp::now(),
             )
         })
         .collect();

@@ -7,10 +7,10 @@
 use std::collections::HashMap;
 
 use super::blocks::{decode, key_set, legacy_key_set};
-use super::{Db, StoreResult, from_row, on_pool};
 use crate::domain::audit::StoredEvent;
 use crate::domain::ids::TenantId;
 use crate::domain::time::Timestamp;
+use crate::store::{Db, StoreResult, from_row, on_pool};
 
 struct IndexedBlock {
     first_seq: i64,

@@ -1,17 +1,30 @@
-//! Audit reads over the stored blocks ([`super::blocks`]): queries, chain verification reads,
-//! and the retention purge (the only path allowed past the immutability triggers). Appends
-//! live in [`super::chain`].
+//! The audit log's storage: events linked into per-tenant hash chains ([`link`]), stored as
+//! blocks of up to 64 events with one key row per indexed value ([`blocks`]), appended inside
+//! a caller's transaction ([`chain`]) or by the group-commit writer's batches ([`batch`]).
+//! This file holds the reads: queries (planned by [`walk`]), chain verification reads
+//! ([`block_check`]), and the retention purge (the only path allowed past the immutability
+//! triggers).
+
+pub(crate) mod batch;
+mod block_check;
+pub(crate) mod blocks;
+pub(crate) mod chain;
+pub(crate) mod link;
+mod walk;
+
+pub use batch::{BATCH_MAX, KnownHeads};
+pub use block_check::{BlockFault, VerifyPage};
 
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
-use super::blocks::decode_matching;
-use super::chain::check_extends;
-use super::walk::{FIRST_ROUND, Matcher, P, next_round, walk_sql};
-use super::{Db, StoreResult, from_row, in_tx, on_pool};
 use crate::domain::audit::{Checkpoint, EventFilter, SYSTEM_TENANT, StoredEvent};
 use crate::domain::ids::TenantId;
 use crate::domain::time::Timestamp;
+use crate::store::{Db, StoreResult, from_row, in_tx, on_pool};
+use blocks::decode_matching;
+use chain::check_extends;
+use walk::{FIRST_ROUND, Matcher, P, next_round, walk_sql};
 
 /// A stored block: where it starts in its chain, and its events as JSON.
 struct BlockRow {
@@ -148,14 +161,14 @@ impl Db {
         let (lo, hi) = (Timestamp::from_micros(lo), Timestamp::from_micros(hi));
         let rows: Vec<BlockRow> = on_pool!(self, p => sqlx::query_as(SQL)
             .bind(tenant.uuid())
-            .bind(lo.plus_seconds(-super::blocks::BLOCK_SPAN_SECS))
+            .bind(lo.plus_seconds(-blocks::BLOCK_SPAN_SECS))
             .bind(hi)
             .bind(lo)
             .fetch_all(p)
             .await)?;
         let needle = format!("\"{}\"", id.simple());
         for row in rows.iter().filter(|r| r.events.contains(&needle)) {
-            let events = super::blocks::decode(tenant, row.first_seq, &row.events)?;
+            let events = blocks::decode(tenant, row.first_seq, &row.events)?;
             if let Some(e) = events.into_iter().find(|e| e.event.id == id) {
                 return Ok(Some(e));
             }
@@ -284,7 +297,7 @@ impl Db {
                 .fetch_optional(&mut *tx)
                 .await?;
             let end = match &last {
-                Some(b) => super::blocks::decode(tenant, b.first_seq, &b.events)?.pop(),
+                Some(b) => blocks::decode(tenant, b.first_seq, &b.events)?.pop(),
                 None => None,
             };
             match (last, end) {

@@ -2,14 +2,20 @@
 
 use super::*;
 use crate::domain::audit::{Action, GENESIS_HASH, RequestMeta};
-use crate::domain::chain_verify::verify_chain;
+use crate::service::audit::verify::verify_chain;
 use crate::store::test_db;
 
 fn batch(tenant: TenantId, n: usize) -> Vec<NewEvent> {
     (0..n)
         .map(|i| {
             let meta = RequestMeta::default();
-            NewEvent::new(tenant, format!("actor-{i}"), Action::TokenIssued, &meta)
+            NewEvent::new(
+                tenant,
+                format!("actor-{i}"),
+                Action::TokenIssued,
+                &meta,
+                Timestamp::now(),
+            )
         })
         .collect()
 }

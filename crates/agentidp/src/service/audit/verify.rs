@@ -1,13 +1,13 @@
 //! Verifying the audit hash chains: each from its start (genesis or retention checkpoint) to
 //! the head it had when verification began.
 
-use super::audit::{BrokenLink, Checkpoint, GENESIS_HASH};
-use super::chain_heads::ChainHead;
-use super::chain_key::{
+use crate::domain::audit::chain_key::{
     HashKind, KEYED_HEADER_LEN, KEYED_PREFIX, VerifyPolicy, check_checkpoint, key_age, link_key,
 };
-use super::ids::TenantId;
-use super::{DomainError, DomainResult};
+use crate::domain::audit::heads::ChainHead;
+use crate::domain::audit::{BrokenLink, Checkpoint, GENESIS_HASH};
+use crate::domain::ids::TenantId;
+use crate::service::{ServiceError, ServiceResult};
 use crate::store::Db;
 
 /// Blocks read per page while verifying (at most 64 events each).
@@ -26,7 +26,7 @@ pub struct Verified {
 /// Re-computes every hash of one chain from its start (genesis or checkpoint) to its head,
 /// with the database's chain key, accepting no unkeyed link once a key is configured;
 /// `Ok(n)` is the number of events verified, `Err` the first broken link.
-pub async fn verify_chain(db: &Db, tenant: TenantId) -> DomainResult<Result<u64, BrokenLink>> {
+pub async fn verify_chain(db: &Db, tenant: TenantId) -> ServiceResult<Result<u64, BrokenLink>> {
     verify_chain_with(db, tenant, VerifyPolicy::default()).await
 }
 
@@ -35,7 +35,7 @@ pub async fn verify_chain_with(
     db: &Db,
     tenant: TenantId,
     policy: VerifyPolicy,
-) -> DomainResult<Result<u64, BrokenLink>> {
+) -> ServiceResult<Result<u64, BrokenLink>> {
     Ok(verify_to_head(db, tenant, policy).await?.map(|v| v.events))
 }
 
@@ -49,7 +49,7 @@ pub async fn verify_to_head(
     db: &Db,
     tenant: TenantId,
     policy: VerifyPolicy,
-) -> DomainResult<Result<Verified, BrokenLink>> {
+) -> ServiceResult<Result<Verified, BrokenLink>> {
     let checkpoint = db.chain_checkpoint(tenant).await?;
     let first = verify_from(db, tenant, policy, checkpoint.as_ref()).await?;
     if first.is_ok() {
@@ -68,7 +68,7 @@ async fn verify_from(
     tenant: TenantId,
     policy: VerifyPolicy,
     checkpoint: Option<&Checkpoint>,
-) -> DomainResult<Result<Verified, BrokenLink>> {
+) -> ServiceResult<Result<Verified, BrokenLink>> {
     let broken = |seq, reason: String| {
         Ok(Err(BrokenLink {
             tenant_id: tenant,
@@ -199,7 +199,7 @@ async fn verify_from(
 /// Refuses to start on a chain key that would break the chains: a chain keyed with a key
 /// needs that key to go on, or its next links would be unkeyed (a downgrade) or keyed with
 /// another key, and verification would report it broken from there.
-pub async fn check_chain_key(db: &Db) -> DomainResult<()> {
+pub async fn check_chain_key(db: &Db) -> ServiceResult<()> {
     let keyed = db
         .head_hash_prefixes(KEYED_PREFIX, KEYED_HEADER_LEN)
         .await?;
@@ -216,7 +216,7 @@ pub async fn check_chain_key(db: &Db) -> DomainResult<()> {
             ),
             None => "AUDIT_CHAIN_KEY is not set, but".to_owned(),
         };
-        return Err(DomainError::ChainKey(format!(
+        return Err(ServiceError::ChainKey(format!(
             "{problem} the audit chains are keyed with key {id}: configure that key"
         )));
     }

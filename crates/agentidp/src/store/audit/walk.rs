@@ -1,7 +1,7 @@
 //! How a listing walks the blocks: which blocks each round reads (the SQL), how many, and which
 //! of their events it keeps.
 
-use super::audit::Order;
+use super::Order;
 use super::blocks::Peek;
 use crate::domain::audit::{Action, EventFilter, Outcome};
 use crate::domain::time::Timestamp;

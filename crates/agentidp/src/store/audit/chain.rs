@@ -1,12 +1,8 @@
 //! Appending audit events to their tenants' hash chains inside a caller's transaction
 //! ([`append_events!`]), and the pieces the group-commit writer's batches share with it.
 
-use std::collections::BTreeMap;
-
-use super::{Db, StoreError};
-use crate::domain::audit::NewEvent;
-use crate::domain::chain_key::{ChainKey, ChainKeys, HashKind};
-use crate::domain::ids::TenantId;
+use crate::domain::audit::chain_key::{ChainKey, ChainKeys, HashKind};
+use crate::store::{Db, StoreError};
 
 /// Creates the chain head or reserves `$2` more positions on it, in one statement. The row lock
 /// (PostgreSQL) or the write lock (SQLite) serialises appenders of a chain until commit.
@@ -26,51 +22,9 @@ pub(crate) fn numbered_params<DB: sqlx::Database>(_: &sqlx::Transaction<'_, DB>)
     DB::NAME == "PostgreSQL"
 }
 
-/// Events grouped by tenant, each group in the given order, the tenants in a fixed order so
-/// concurrent transactions lock chain heads in the same order.
-pub(crate) fn by_tenant(events: &[NewEvent]) -> BTreeMap<TenantId, Vec<&NewEvent>> {
-    let mut groups: BTreeMap<TenantId, Vec<&NewEvent>> = BTreeMap::new();
-    for e in events {
-        groups.entry(e.tenant_id).or_default().push(e);
-    }
-    groups
-}
-
-/// One event placed on its chain.
-pub(crate) struct Linked<'a> {
-    pub(crate) event: &'a NewEvent,
-    pub(crate) seq: i64,
-    pub(crate) prev_hash: String,
-    pub(crate) hash: String,
-}
-
-/// Places one chain's `events`, in order, after position `after` whose hash is `prev`, hashing
-/// each link with `key` if there is one.
-pub(crate) fn link<'a>(
-    events: &[&'a NewEvent],
-    after: i64,
-    mut prev: String,
-    key: Option<&ChainKey>,
-) -> Vec<Linked<'a>> {
-    let mut seq = after;
-    events
-        .iter()
-        .map(|event| {
-            seq += 1;
-            let hash = event.link_hash(seq, &prev, key);
-            Linked {
-                event,
-                seq,
-                prev_hash: std::mem::replace(&mut prev, hash.clone()),
-                hash,
-            }
-        })
-        .collect()
-}
-
 impl Db {
     /// The same database, hashing the audit chain links it appends with the current key of
-    /// `keys` (see [`crate::domain::chain_key`]); `None` appends unkeyed links.
+    /// `keys` (see [`crate::domain::audit::chain_key`]); `None` appends unkeyed links.
     #[must_use]
     pub fn with_chain_keys(mut self, keys: Option<ChainKeys>) -> Self {
         self.chain_keys = keys.map(std::sync::Arc::new);
@@ -126,29 +80,31 @@ pub(crate) use bind_blocks;
 /// Evaluates to each chain's new head.
 macro_rules! append_events {
     ($db:expr, $tx:ident, $events:expr) => {{
-        use $crate::store::blocks as b;
+        use $crate::store::audit::blocks as b;
         let mut heads = Vec::new();
-        for (tenant, mine) in $crate::store::chain::by_tenant($events) {
+        for (tenant, mine) in $crate::store::audit::link::by_tenant($events) {
             let count = i64::try_from(mine.len()).unwrap_or(i64::MAX);
-            let (last, prev): (i64, String) = sqlx::query_as($crate::store::chain::ADVANCE_HEAD)
-                .bind(tenant.uuid())
-                .bind(count)
-                .bind($crate::domain::audit::GENESIS_HASH)
-                .fetch_one(&mut *$tx)
-                .await?;
-            $crate::store::chain::check_extends(&prev, $db.chain_keys())?;
-            let linked = $crate::store::chain::link(&mine, last - count, prev, $db.new_link_key());
+            let (last, prev): (i64, String) =
+                sqlx::query_as($crate::store::audit::chain::ADVANCE_HEAD)
+                    .bind(tenant.uuid())
+                    .bind(count)
+                    .bind($crate::domain::audit::GENESIS_HASH)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+            $crate::store::audit::chain::check_extends(&prev, $db.chain_keys())?;
+            let linked =
+                $crate::store::audit::link::link(&mine, last - count, prev, $db.new_link_key());
             let blocks = b::blocks(tenant, &linked);
-            let numbered = $crate::store::chain::numbered_params(&$tx);
-            for chunk in blocks.chunks($crate::store::chain::INSERT_CHUNK) {
+            let numbered = $crate::store::audit::chain::numbered_params(&$tx);
+            for chunk in blocks.chunks($crate::store::audit::chain::INSERT_CHUNK) {
                 let sql = b::insert_blocks_sql(chunk.len(), numbered);
                 let q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() == 1);
-                $crate::store::chain::bind_blocks!(q, chunk)
+                $crate::store::audit::chain::bind_blocks!(q, chunk)
                     .execute(&mut *$tx)
                     .await?;
             }
             let keys: Vec<_> = b::key_rows(&blocks).collect();
-            for chunk in keys.chunks($crate::store::chain::INSERT_CHUNK) {
+            for chunk in keys.chunks($crate::store::audit::chain::INSERT_CHUNK) {
                 let sql = b::insert_keys_sql(chunk.len(), numbered);
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(chunk.len() <= 4);
                 for (tenant, kind, value, first_seq) in chunk {
@@ -157,7 +113,7 @@ macro_rules! append_events {
                 q.execute(&mut *$tx).await?;
             }
             if let Some(end) = linked.last() {
-                sqlx::query($crate::store::chain::SET_HEAD_HASH)
+                sqlx::query($crate::store::audit::chain::SET_HEAD_HASH)
                     .bind(tenant.uuid())
                     .bind(end.hash.as_str())
                     .execute(&mut *$tx)

@@ -2,28 +2,21 @@
 
 use serde_json::json;
 
-use super::agent::{Agent, AgentFilter, AgentPatch, AgentStatus, NewAgent};
-use super::audit::{Action, NewEvent};
-use super::ids::AgentId;
-use super::scope::ScopeSet;
-use super::time::Timestamp;
-use super::token::Principal;
-use super::{DomainError, DomainResult, Idp};
+use super::{Idp, ServiceError, ServiceResult};
+use crate::domain::agent::{
+    ADMIN_SCOPE, Agent, AgentFilter, AgentPatch, AgentStatus, NewAgent, administers,
+};
+use crate::domain::audit::{Action, NewEvent};
+use crate::domain::ids::AgentId;
+use crate::domain::scope::ScopeSet;
+use crate::domain::time::Timestamp;
+use crate::domain::token::Principal;
 use crate::store::{AgentWrite, StoreError};
 
-/// The scope that administers a tenant: some active agent must always hold it, or the tenant
-/// could not register, restore or manage any agent again.
-pub const ADMIN_SCOPE: &str = "agents:write";
-
-/// Whether `agent` is one of the tenant's administrators in the sense of [`ADMIN_SCOPE`].
-fn administers(status: AgentStatus, scopes: &ScopeSet) -> bool {
-    status == AgentStatus::Active && scopes.contains(ADMIN_SCOPE)
-}
-
 /// Maps the store's guard refusal to the domain's; other errors as [`super::stale_is_conflict`].
-fn last_admin_is_refused(e: StoreError) -> DomainError {
+fn last_admin_is_refused(e: StoreError) -> ServiceError {
     match e {
-        StoreError::LastHolder => DomainError::LastAdmin,
+        StoreError::LastHolder => ServiceError::LastAdmin,
         e => super::stale_is_conflict(e),
     }
 }
@@ -46,9 +39,9 @@ fn missing_management_scope(caller: &Principal, scopes: &ScopeSet) -> Option<Str
 }
 
 /// A caller may only grant the management scopes it holds itself (no privilege escalation).
-fn check_grantable(caller: &Principal, scopes: &ScopeSet) -> DomainResult<()> {
+fn check_grantable(caller: &Principal, scopes: &ScopeSet) -> ServiceResult<()> {
     missing_management_scope(caller, scopes)
-        .map_or(Ok(()), |s| Err(DomainError::ScopeNotGrantable(s)))
+        .map_or(Ok(()), |s| Err(ServiceError::ScopeNotGrantable(s)))
 }
 
 /// The names of the fields a patch sets, for the audit trail.
@@ -65,7 +58,7 @@ fn patched_fields(patch: &AgentPatch) -> Vec<&'static str> {
 
 impl Idp {
     /// Registers an agent in the caller's tenant.
-    pub async fn create_agent(&self, caller: &Principal, new: NewAgent) -> DomainResult<Agent> {
+    pub async fn create_agent(&self, caller: &Principal, new: NewAgent) -> ServiceResult<Agent> {
         self.authorize(caller, "agents:write").await?;
         check_grantable(caller, &new.allowed_scopes)?;
         let now = Timestamp::now();
@@ -89,7 +82,7 @@ impl Idp {
             last_auth_at: None,
         };
         let event = caller
-            .event(Action::AgentCreated)
+            .event(Action::AgentCreated, now)
             .subject(agent.id)
             .with("email", agent.email.as_str())
             .with("allowedScopes", agent.allowed_scopes.to_string());
@@ -98,14 +91,14 @@ impl Idp {
             Ok(()) => Ok(agent),
             Err(StoreError::LimitReached) => {
                 let refused = caller
-                    .event(Action::LimitExceeded)
+                    .event(Action::LimitExceeded, now)
                     .failed()
                     .with("limit", "agents")
                     .with("max", limit);
                 self.audit.record(refused).await?;
-                Err(DomainError::AgentLimitReached { limit })
+                Err(ServiceError::AgentLimitReached { limit })
             }
-            Err(StoreError::UniqueViolation(_)) => Err(DomainError::EmailTaken),
+            Err(StoreError::UniqueViolation(_)) => Err(ServiceError::EmailTaken),
             Err(e) => Err(e.into()),
         }
     }
@@ -115,11 +108,11 @@ impl Idp {
         &self,
         caller: &Principal,
         id: AgentId,
-    ) -> DomainResult<Agent> {
+    ) -> ServiceResult<Agent> {
         self.db
             .get_agent(caller.tenant_id, id)
             .await?
-            .ok_or(DomainError::AgentNotFound)
+            .ok_or(ServiceError::AgentNotFound)
     }
 
     /// An agent of the caller's tenant that the caller may manage (change, decommission, give
@@ -130,16 +123,16 @@ impl Idp {
         &self,
         caller: &Principal,
         id: AgentId,
-    ) -> DomainResult<Agent> {
+    ) -> ServiceResult<Agent> {
         let agent = self.tenant_agent(caller, id).await?;
         match missing_management_scope(caller, &agent.allowed_scopes) {
-            Some(scope) => Err(DomainError::AgentMorePrivileged(scope)),
+            Some(scope) => Err(ServiceError::AgentMorePrivileged(scope)),
             None => Ok(agent),
         }
     }
 
     /// Reads one agent.
-    pub async fn get_agent(&self, caller: &Principal, id: AgentId) -> DomainResult<Agent> {
+    pub async fn get_agent(&self, caller: &Principal, id: AgentId) -> ServiceResult<Agent> {
         self.authorize(caller, "agents:read").await?;
         self.tenant_agent(caller, id).await
     }
@@ -151,7 +144,7 @@ impl Idp {
         filter: &AgentFilter,
         after: Option<AgentId>,
         limit: u32,
-    ) -> DomainResult<AgentPage> {
+    ) -> ServiceResult<AgentPage> {
         self.authorize(caller, "agents:read").await?;
         filter.validate()?;
         let mut agents = self
@@ -175,11 +168,11 @@ impl Idp {
         caller: &Principal,
         id: AgentId,
         patch: AgentPatch,
-    ) -> DomainResult<Agent> {
+    ) -> ServiceResult<Agent> {
         self.authorize(caller, "agents:write").await?;
         let mut agent = self.managed_agent(caller, id).await?;
         if agent.status == AgentStatus::Decommissioned {
-            return Err(DomainError::AgentNotActive(
+            return Err(ServiceError::AgentNotActive(
                 AgentStatus::Decommissioned.as_str(),
             ));
         }
@@ -215,11 +208,17 @@ impl Idp {
         } else {
             Action::AgentStatusChanged
         };
-        let event = NewEvent::new(caller.tenant_id, caller.actor(), action, &caller.meta)
-            .subject(agent.id)
-            .with("fields", json!(fields))
-            .with("from", before.as_str())
-            .with("to", agent.status.as_str());
+        let event = NewEvent::new(
+            caller.tenant_id,
+            caller.actor(),
+            action,
+            &caller.meta,
+            agent.updated_at,
+        )
+        .subject(agent.id)
+        .with("fields", json!(fields))
+        .with("from", before.as_str())
+        .with("to", agent.status.as_str());
         let also = AgentWrite {
             revoke_credentials: revoke,
             keep_admin: (was_admin && !administers(agent.status, &agent.allowed_scopes))
@@ -239,7 +238,7 @@ impl Idp {
     /// again on top of it, and one that was itself a decommissioning leaves nothing to do (so
     /// the agent's tenant slot is released once). The tenant's last active agent holding
     /// [`ADMIN_SCOPE`] cannot be decommissioned.
-    pub async fn decommission_agent(&self, caller: &Principal, id: AgentId) -> DomainResult<()> {
+    pub async fn decommission_agent(&self, caller: &Principal, id: AgentId) -> ServiceResult<()> {
         self.authorize(caller, "agents:write").await?;
         for _ in 0..super::RETRIES_ON_RACE {
             let mut agent = self.managed_agent(caller, id).await?;
@@ -247,8 +246,9 @@ impl Idp {
                 return Ok(());
             }
             let read_at = agent.updated_at;
+            let now = Timestamp::now();
             let event = caller
-                .event(Action::AgentDecommissioned)
+                .event(Action::AgentDecommissioned, now)
                 .subject(agent.id)
                 .with("from", agent.status.as_str());
             let also = AgentWrite {
@@ -257,12 +257,12 @@ impl Idp {
                 keep_admin: administers(agent.status, &agent.allowed_scopes).then_some(ADMIN_SCOPE),
             };
             agent.status = AgentStatus::Decommissioned;
-            agent.updated_at = Timestamp::now();
+            agent.updated_at = now;
             match self.db.update_agent(&agent, read_at, also, &[event]).await {
                 Err(StoreError::Stale) => continue,
                 done => return done.map_err(last_admin_is_refused),
             }
         }
-        Err(DomainError::ConcurrentUpdate)
+        Err(ServiceError::ConcurrentUpdate)
     }
 }

@@ -12,8 +12,8 @@
 use aws_lc_rs::{digest, hmac};
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 
-use super::audit::Checkpoint;
-use super::ids::TenantId;
+use super::Checkpoint;
+use crate::domain::ids::TenantId;
 
 /// What starts the hash of a keyed link.
 pub const KEYED_PREFIX: &str = "hmac-sha256:";

@@ -9,9 +9,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::ids::TenantId;
-use super::time::Timestamp;
-use super::{DomainError, DomainResult};
+use super::{ServiceError, ServiceResult};
+use crate::domain::ids::TenantId;
+use crate::domain::time::Timestamp;
 use crate::infra::redis::RedisLink;
 use crate::store::{Db, StoreResult};
 
@@ -52,11 +52,11 @@ impl QuotaCounter {
     }
 
     /// Counts one token for `tenant`, refusing once `limit` (0 = none) is used this month.
-    pub async fn acquire(&self, tenant: TenantId, limit: u64, now: Timestamp) -> DomainResult<()> {
+    pub async fn acquire(&self, tenant: TenantId, limit: u64, now: Timestamp) -> ServiceResult<()> {
         let key = (tenant, now.month());
         if let Some(shared) = self.acquire_shared(&key, limit).await? {
             if !shared {
-                return Err(DomainError::TokenQuotaExceeded { limit });
+                return Err(ServiceError::TokenQuotaExceeded { limit });
             }
             let mut counts = self.lock();
             let c = counts.entry(key).or_insert(Count {
@@ -70,7 +70,7 @@ impl QuotaCounter {
         loop {
             if let Some(c) = self.lock().get_mut(&key) {
                 if limit > 0 && c.total >= limit {
-                    return Err(DomainError::TokenQuotaExceeded { limit });
+                    return Err(ServiceError::TokenQuotaExceeded { limit });
                 }
                 c.total += 1;
                 c.pending += 1;
@@ -86,7 +86,7 @@ impl QuotaCounter {
 
     /// Tokens issued by `tenant` in `month`: the stored total plus what this node has not
     /// flushed yet (other nodes' counts arrive with their next flush, within 5 s).
-    pub async fn used(&self, tenant: TenantId, month: &str) -> DomainResult<u64> {
+    pub async fn used(&self, tenant: TenantId, month: &str) -> ServiceResult<u64> {
         let stored = u64::try_from(self.db.usage(tenant, month, TOKENS_METRIC).await?).unwrap_or(0);
         let local = self
             .lock()
@@ -104,7 +104,7 @@ impl QuotaCounter {
         &self,
         (tenant, month): &(TenantId, String),
         limit: u64,
-    ) -> DomainResult<Option<bool>> {
+    ) -> ServiceResult<Option<bool>> {
         let Some(link) = &self.redis else {
             return Ok(None);
         };

@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::domain::chain_heads::{ChainHead, HEADS_HEADER, parse_heads};
+use crate::domain::audit::heads::{ChainHead, HEADS_HEADER, parse_heads};
 
 /// The heads saved in `path`; `None` if there is no such file yet. An unreadable or malformed
 /// file is an error naming it, never an empty list: that would check nothing.

@@ -1,13 +1,13 @@
 //! Tenant use cases: first-start bootstrap, operator bootstrap, self-service sign-up.
 
-use super::agent::{Agent, AgentStatus, DeploymentEnv};
-use super::audit::{Action, NewEvent, RequestMeta};
-use super::credential::Credential;
-use super::ids::{AgentId, TenantId};
-use super::scope::ScopeSet;
-use super::tenant::{Tenant, TenantAdmin, parse_tenant_name};
-use super::time::Timestamp;
-use super::{DomainError, DomainResult, Idp};
+use super::{Idp, ServiceError, ServiceResult};
+use crate::domain::agent::{Agent, AgentStatus, DeploymentEnv};
+use crate::domain::audit::{Action, NewEvent, RequestMeta};
+use crate::domain::credential::Credential;
+use crate::domain::ids::{AgentId, TenantId};
+use crate::domain::scope::ScopeSet;
+use crate::domain::tenant::{Tenant, TenantAdmin, parse_tenant_name};
+use crate::domain::time::Timestamp;
 use crate::store::StoreError;
 
 /// The e-mail of every tenant's bootstrap administrator agent.
@@ -59,7 +59,7 @@ impl Idp {
         name: &str,
         actor: &str,
         meta: &RequestMeta,
-    ) -> DomainResult<TenantAdmin> {
+    ) -> ServiceResult<TenantAdmin> {
         let name = parse_tenant_name(name)?;
         let now = Timestamp::now();
         let tenant = Tenant {
@@ -71,13 +71,13 @@ impl Idp {
         let admin = admin_agent(&tenant, AgentId::new(), ADMIN_EMAIL.into(), now);
         let (credential, secret) = Credential::issue(&self.hasher(), admin.id, None, now)?;
         let events = [
-            NewEvent::new(tenant.id, actor, Action::TenantCreated, meta)
+            NewEvent::new(tenant.id, actor, Action::TenantCreated, meta, now)
                 .with("name", tenant.name.as_str()),
-            NewEvent::new(tenant.id, actor, Action::AgentCreated, meta)
+            NewEvent::new(tenant.id, actor, Action::AgentCreated, meta, now)
                 .subject(admin.id)
                 .with("email", ADMIN_EMAIL)
                 .with("allowedScopes", admin.allowed_scopes.to_string()),
-            NewEvent::new(tenant.id, actor, Action::CredentialCreated, meta)
+            NewEvent::new(tenant.id, actor, Action::CredentialCreated, meta, now)
                 .subject(admin.id)
                 .with("credentialId", credential.id.to_string()),
         ];
@@ -92,13 +92,13 @@ impl Idp {
                 credential_id: credential.id,
                 secret,
             }),
-            Err(StoreError::UniqueViolation(_)) => Err(DomainError::TenantExists),
+            Err(StoreError::UniqueViolation(_)) => Err(ServiceError::TenantExists),
             Err(e) => Err(e.into()),
         }
     }
 
     /// Creates the first tenant when the database has none; `None` when one exists.
-    pub async fn bootstrap_if_empty(&self, name: &str) -> DomainResult<Option<TenantAdmin>> {
+    pub async fn bootstrap_if_empty(&self, name: &str) -> ServiceResult<Option<TenantAdmin>> {
         if self.db.count_tenants().await? > 0 {
             return Ok(None);
         }
@@ -111,7 +111,7 @@ impl Idp {
     /// credential (a lost admin secret); or, when no bootstrap admin is active any more (one
     /// was suspended, revoked or decommissioned), adds a new one, so that an operator can
     /// always get a tenant back.
-    pub async fn bootstrap(&self, name: &str) -> DomainResult<Bootstrap> {
+    pub async fn bootstrap(&self, name: &str) -> ServiceResult<Bootstrap> {
         let Some(tenant) = self.db.tenant_by_name(name).await? else {
             return self
                 .create_tenant(name, "operator", &RequestMeta::default())
@@ -136,6 +136,7 @@ impl Idp {
             "operator",
             Action::TenantBootstrapped,
             &RequestMeta::default(),
+            Timestamp::now(),
         )
         .subject(admin.id)
         .with("credentialId", credential.id.to_string());
@@ -144,7 +145,7 @@ impl Idp {
         self.db
             .insert_credential(tenant.id, &credential, None, &[event])
             .await?
-            .map_err(|_| DomainError::ConcurrentUpdate)?;
+            .map_err(|_| ServiceError::ConcurrentUpdate)?;
         Ok(Bootstrap::NewCredential(TenantAdmin {
             tenant,
             admin,
@@ -155,7 +156,7 @@ impl Idp {
 
     /// Adds a new admin agent with a credential to a tenant that has no active one, outside
     /// its agent limit, and audits it.
-    async fn recover_tenant(&self, tenant: Tenant) -> DomainResult<TenantAdmin> {
+    async fn recover_tenant(&self, tenant: Tenant) -> ServiceResult<TenantAdmin> {
         let now = Timestamp::now();
         let id = AgentId::new();
         let email = format!("admin+{}@agentidp.local", id.uuid().simple());
@@ -163,17 +164,23 @@ impl Idp {
         let (credential, secret) = Credential::issue(&self.hasher(), admin.id, None, now)?;
         let meta = RequestMeta::default();
         let events = [
-            NewEvent::new(tenant.id, "operator", Action::AgentCreated, &meta)
+            NewEvent::new(tenant.id, "operator", Action::AgentCreated, &meta, now)
                 .subject(admin.id)
                 .with("email", admin.email.as_str())
                 .with("allowedScopes", admin.allowed_scopes.to_string()),
-            NewEvent::new(tenant.id, "operator", Action::CredentialCreated, &meta)
+            NewEvent::new(tenant.id, "operator", Action::CredentialCreated, &meta, now)
                 .subject(admin.id)
                 .with("credentialId", credential.id.to_string()),
-            NewEvent::new(tenant.id, "operator", Action::TenantBootstrapped, &meta)
-                .subject(admin.id)
-                .with("credentialId", credential.id.to_string())
-                .with("recovered", true),
+            NewEvent::new(
+                tenant.id,
+                "operator",
+                Action::TenantBootstrapped,
+                &meta,
+                now,
+            )
+            .subject(admin.id)
+            .with("credentialId", credential.id.to_string())
+            .with("recovered", true),
         ];
         self.db.add_admin(&admin, &credential, &events).await?;
         Ok(TenantAdmin {
@@ -185,9 +192,9 @@ impl Idp {
     }
 
     /// Self-service sign-up (`POST /v1/tenants`), refused unless enabled.
-    pub async fn sign_up(&self, name: &str, meta: &RequestMeta) -> DomainResult<TenantAdmin> {
+    pub async fn sign_up(&self, name: &str, meta: &RequestMeta) -> ServiceResult<TenantAdmin> {
         if !self.settings.signup_enabled {
-            return Err(DomainError::SignupDisabled);
+            return Err(ServiceError::SignupDisabled);
         }
         self.create_tenant(name, "signup", meta).await
     }

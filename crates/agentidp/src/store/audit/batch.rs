@@ -7,11 +7,12 @@ use std::sync::LazyLock;
 use uuid::Uuid;
 
 use super::blocks::{BLOCK_COLUMNS, BLOCK_PARAMS, KEY_COLUMNS, NewBlock, key_rows, value_rows};
-use super::chain::{Linked, append_events, bind_blocks, by_tenant, link};
-use super::{Db, Pool, StoreError, StoreResult, in_tx};
+use super::chain::{append_events, bind_blocks};
+use super::link::{Linked, by_tenant, link};
 use crate::domain::audit::NewEvent;
 use crate::domain::ids::TenantId;
 use crate::domain::time::Timestamp;
+use crate::store::{Db, Pool, StoreError, StoreResult, in_tx};
 
 /// Chains whose heads a writer remembers at most; past it the memory starts over, at the cost
 /// of one ordinary append per chain.
@@ -224,7 +225,7 @@ impl Db {
                     }
                 }
                 let keys: Vec<_> = key_rows(&blocks).collect();
-                let q = q.bind(super::agents::json(&keys));
+                let q = q.bind(crate::store::json(&keys));
                 let mut conn = pool.acquire().await?;
                 let done = q.execute(&mut *conn).await;
                 if done.is_err() {
@@ -273,7 +274,7 @@ fn sqlite_heads(parts: &[ChainPart<'_>]) -> (String, i64) {
         .collect();
     // Serialising these never fails; were it to, the `null` in their place fails the guard.
     let count = i64::try_from(heads.len()).unwrap_or(i64::MAX);
-    (super::agents::json(&heads), count)
+    (crate::store::json(&heads), count)
 }
 
 /// A batch as the column arrays of [`POSTGRES_APPEND_ON_HEADS`].

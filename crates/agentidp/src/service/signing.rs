@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::audit::{Action, NewEvent, RequestMeta, SYSTEM_TENANT};
-use super::keys::{Algorithm, KeySet, SigningKey, VerifyingKey};
-use super::time::Timestamp;
-use super::{DomainError, DomainResult};
+use super::ServiceResult;
+use crate::domain::DomainError;
+use crate::domain::audit::{Action, NewEvent, RequestMeta, SYSTEM_TENANT};
+use crate::domain::keys::{Algorithm, KeySet, SigningKey, VerifyingKey};
+use crate::domain::time::Timestamp;
 use crate::store::{Db, StoredKey};
 
 /// Where signing keys come from.
@@ -42,6 +43,7 @@ fn key_event(key: &SigningKey, reason: &str) -> NewEvent {
         "operator",
         Action::KeyRotated,
         &RequestMeta::default(),
+        Timestamp::now(),
     )
     .with("kid", key.kid())
     .with("alg", key.alg().as_str())
@@ -50,11 +52,12 @@ fn key_event(key: &SigningKey, reason: &str) -> NewEvent {
 
 /// Generates a new key of the configured algorithm and makes it the active one; the old
 /// keys stay published until their tokens have expired. Returns the new `kid`.
-pub async fn rotate(db: &Db, settings: &KeySettings) -> DomainResult<String> {
+pub async fn rotate(db: &Db, settings: &KeySettings) -> ServiceResult<String> {
     if settings.pem_file.is_some() {
         return Err(DomainError::Crypto(
             "the signing key comes from JWT_PRIVATE_KEY_FILE: replace that file and restart to rotate".into(),
-        ));
+        )
+        .into());
     }
     let (key, der) = SigningKey::generate(settings.algorithm)?;
     db.activate_key(&stored(&key, Some(der)), &[key_event(&key, "rotate")])
@@ -68,7 +71,7 @@ pub async fn load(
     db: &Db,
     settings: &KeySettings,
     current: Option<Arc<SigningKey>>,
-) -> DomainResult<KeySet> {
+) -> ServiceResult<KeySet> {
     let now = Timestamp::now();
     let retired_since = now.plus_seconds(-(settings.token_ttl_secs + 60));
     let mut rows = db.published_keys(retired_since).await?;

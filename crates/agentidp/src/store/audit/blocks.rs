@@ -1,7 +1,7 @@
 //! Audit events as stored: blocks of up to [`BLOCK_EVENTS`] consecutive events of one chain in
 //! one row, and the key rows that find a block by agent, actor, action or failure. Writing a
 //! few rows per group commit instead of one row in six B-trees per event is what keeps
-//! auditing cheap next to token issuance (docs/audit-blocks-design.md).
+//! auditing cheap next to token issuance (docs/design/audit-log-storage.md).
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -11,11 +11,11 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::chain::Linked;
-use super::{StoreError, StoreResult, parse_stored};
+use super::link::Linked;
 use crate::domain::audit::{Action, NewEvent, Outcome, RequestMeta, StoredEvent};
 use crate::domain::ids::{AgentId, TenantId};
 use crate::domain::time::Timestamp;
+use crate::store::{StoreError, StoreResult, parse_stored};
 
 /// Most events in one block. A block holding a position `s` thus starts after `s - 64`, which
 /// bounds the seek of a walk that resumes at a position.
@@ -352,7 +352,7 @@ pub(crate) fn key_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::chain::link;
+    use crate::store::audit::link::link;
 
     fn events(n: usize, step_secs: i64) -> Vec<NewEvent> {
         let tenant = TenantId::new();
@@ -364,6 +364,7 @@ mod tests {
                     "someone",
                     Action::TokenIssued,
                     &RequestMeta::default(),
+                    Timestamp::now(),
                 )
                 .subject(AgentId::new());
                 e.occurred_at = start.plus_seconds(step_secs * i64::try_from(i).unwrap_or(0));
@@ -428,8 +429,14 @@ mod tests {
     fn an_agent_acting_is_found_by_its_agent_key_and_tokens_get_no_pair_key() {
         let (tenant, admin, bot) = (TenantId::new(), AgentId::new(), AgentId::new());
         let meta = RequestMeta::default();
-        let own_token =
-            NewEvent::new(tenant, bot.to_string(), Action::TokenIssued, &meta).subject(bot);
+        let own_token = NewEvent::new(
+            tenant,
+            bot.to_string(),
+            Action::TokenIssued,
+            &meta,
+            Timestamp::now(),
+        )
+        .subject(bot);
         let keys: Vec<_> = key_set([&own_token]).into_iter().collect();
         assert_eq!(
             keys,
@@ -439,13 +446,25 @@ mod tests {
             ],
             "one row for the agent, subject and actor alike"
         );
-        let update =
-            NewEvent::new(tenant, admin.to_string(), Action::AgentUpdated, &meta).subject(bot);
+        let update = NewEvent::new(
+            tenant,
+            admin.to_string(),
+            Action::AgentUpdated,
+            &meta,
+            Timestamp::now(),
+        )
+        .subject(bot);
         let keys = key_set([&update]);
         assert!(keys.contains(&("agent", agent_key(admin))));
         assert!(keys.contains(&("agent_action", agent_action_key(bot, Action::AgentUpdated))));
         assert!(!keys.iter().any(|(kind, _)| *kind == "actor"));
-        let by_operator = NewEvent::new(tenant, "operator", Action::AgentCreated, &meta);
+        let by_operator = NewEvent::new(
+            tenant,
+            "operator",
+            Action::AgentCreated,
+            &meta,
+            Timestamp::now(),
+        );
         assert!(key_set([&by_operator]).contains(&("actor", "operator".to_owned())));
         let upper = admin.to_string().to_uppercase();
         assert_eq!(

@@ -1,18 +1,21 @@
 //! Audit events: what happened, by whom, to whom, with what outcome, chained per tenant.
 //!
-//! Each event's hash is SHA-256 (or, with a chain key, HMAC-SHA-256: see [`super::chain_key`])
+//! Each event's hash is SHA-256 (or, with a chain key, HMAC-SHA-256: see [`chain_key`])
 //! over the previous event's hash and a canonical JSON encoding of the event (fixed field
 //! order, sorted metadata keys), so any edit, deletion or reordering of stored events breaks
 //! the chain from that point on.
+
+pub mod chain_key;
+pub mod heads;
 
 use aws_lc_rs::digest;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::chain_key::ChainKey;
-use super::ids::{AgentId, TenantId};
-use super::time::Timestamp;
-use super::{DomainError, DomainResult};
+use crate::domain::ids::{AgentId, TenantId};
+use crate::domain::time::Timestamp;
+use crate::domain::{DomainError, DomainResult};
+use chain_key::ChainKey;
 
 /// The hash that precedes the first event of every chain.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -137,12 +140,13 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    /// A successful event by `actor` in `tenant`.
+    /// A successful event by `actor` in `tenant`, occurring at `at`.
     pub fn new(
         tenant_id: TenantId,
         actor: impl Into<String>,
         action: Action,
         meta: &RequestMeta,
+        at: Timestamp,
     ) -> Self {
         Self {
             id: uuid::Uuid::now_v7(),
@@ -153,7 +157,7 @@ impl NewEvent {
             outcome: Outcome::Success,
             meta: meta.clone(),
             metadata: Map::new(),
-            occurred_at: Timestamp::now(),
+            occurred_at: at,
         }
     }
 
@@ -272,7 +276,7 @@ pub struct EventFilter {
 impl EventFilter {
     /// Checks the actor and the time range.
     pub fn validate(&self) -> DomainResult<()> {
-        super::check_filter_text("actor", self.actor.as_deref())?;
+        crate::domain::check_filter_text("actor", self.actor.as_deref())?;
         match (self.from, self.to) {
             (Some(from), Some(to)) if from > to => Err(DomainError::Validation {
                 field: "from",
@@ -305,6 +309,7 @@ mod tests {
             "actor",
             Action::AgentCreated,
             &RequestMeta::default(),
+            Timestamp::from_micros(1_700_000_000_000_000),
         );
         let h = base.chain_hash(1, GENESIS_HASH);
         assert_eq!(h.len(), 64);

@@ -1,15 +1,15 @@
 //! Authentication and authorization of callers; every refusal lands in the audit log.
 
-use super::agent::AgentStatus;
-use super::audit::{Action, NewEvent, RequestMeta, SYSTEM_TENANT};
-use super::credential::{Client, Credential, SECRET_PREFIX};
-use super::ids::AgentId;
-use super::last_use::{LastUse, Use};
-use super::scope::ScopeSet;
-use super::time::Timestamp;
-use super::token::{AccessClaims, Principal};
 use super::tokens::ids;
-use super::{DomainError, DomainResult, Idp};
+use super::{Idp, ServiceError, ServiceResult};
+use crate::domain::agent::AgentStatus;
+use crate::domain::audit::{Action, NewEvent, RequestMeta, SYSTEM_TENANT};
+use crate::domain::credential::{Client, Credential, SECRET_PREFIX};
+use crate::domain::ids::AgentId;
+use crate::domain::last_use::{LastUse, Use};
+use crate::domain::scope::ScopeSet;
+use crate::domain::time::Timestamp;
+use crate::domain::token::{AccessClaims, Principal};
 
 /// Why a validly signed token is refused when its tenant has no such agent.
 const UNKNOWN_SUBJECT: &str = "unknown subject";
@@ -46,7 +46,7 @@ impl Idp {
         client_id: &str,
         secret: &str,
         meta: &RequestMeta,
-    ) -> DomainResult<(Client, Credential)> {
+    ) -> ServiceResult<(Client, Credential)> {
         let hasher = self.hasher();
         let digest = hasher.digest(secret);
         let found = match client_id.parse::<AgentId>() {
@@ -88,10 +88,10 @@ impl Idp {
         client: Option<&Client>,
         reason: &str,
         meta: &RequestMeta,
-    ) -> DomainResult<T> {
+    ) -> ServiceResult<T> {
         let actor = presented_client_id(client_id);
         let tenant = client.map_or(SYSTEM_TENANT, |c| c.tenant_id);
-        let mut event = NewEvent::new(tenant, actor, Action::AuthFailed, meta)
+        let mut event = NewEvent::new(tenant, actor, Action::AuthFailed, meta, Timestamp::now())
             .failed()
             .with("method", "client_secret")
             .with("reason", reason);
@@ -99,12 +99,12 @@ impl Idp {
             event = event.subject(c.id);
         }
         self.audit.record(event).await?;
-        Err(DomainError::InvalidClient)
+        Err(ServiceError::InvalidClient)
     }
 
     /// Writes up to `max` of the credential and agent uses recorded so far (every few
     /// seconds, and all of them at shutdown); on failure they are kept for the next call.
-    pub async fn flush_last_use(&self, max: usize) -> DomainResult<usize> {
+    pub async fn flush_last_use(&self, max: usize) -> ServiceResult<usize> {
         let uses = self.last_use.take(max);
         if uses.is_empty() {
             return Ok(0);
@@ -119,16 +119,16 @@ impl Idp {
     }
 
     /// Checks that the caller holds `scope`; a refusal is recorded as `access.denied`.
-    pub async fn authorize(&self, caller: &Principal, scope: &'static str) -> DomainResult<()> {
+    pub async fn authorize(&self, caller: &Principal, scope: &'static str) -> ServiceResult<()> {
         if caller.scopes.contains(scope) {
             return Ok(());
         }
         let event = caller
-            .event(Action::AccessDenied)
+            .event(Action::AccessDenied, Timestamp::now())
             .failed()
             .with("requiredScope", scope);
         self.audit.record(event).await?;
-        Err(DomainError::InsufficientScope(scope))
+        Err(ServiceError::InsufficientScope(scope))
     }
 
     /// Authenticates a bearer token for the management API: a valid token for this server's
@@ -137,14 +137,14 @@ impl Idp {
         &self,
         token: &str,
         meta: &RequestMeta,
-    ) -> DomainResult<Principal> {
+    ) -> ServiceResult<Principal> {
         let audience = self.settings.issuer.clone();
         let (claims, reason) = match self.verify_jwt(token, Some(&audience), true).await {
             Ok(claims) => {
                 let reason = self.bearer_refusal(&claims).await?;
                 (Some(claims), reason)
             }
-            Err(DomainError::InvalidToken(reason)) => (None, Some(reason)),
+            Err(ServiceError::InvalidToken(reason)) => (None, Some(reason)),
             Err(e) => return Err(e),
         };
         let known = claims.as_ref().and_then(|c| ids(c).ok());
@@ -153,7 +153,7 @@ impl Idp {
                 tenant_id: tenant,
                 agent_id: agent,
                 scopes: ScopeSet::parse(&claims.scope)
-                    .map_err(|_| DomainError::InvalidToken("bad scope"))?,
+                    .map_err(|_| ServiceError::InvalidToken("bad scope"))?,
                 meta: meta.clone(),
             }),
             (reason, known, _) => {
@@ -170,6 +170,7 @@ impl Idp {
                     known.map_or_else(|| "anonymous".to_owned(), |(_, a, _)| a.to_string()),
                     Action::AuthFailed,
                     meta,
+                    Timestamp::now(),
                 )
                 .failed()
                 .with("method", "bearer")
@@ -185,13 +186,13 @@ impl Idp {
                     };
                 }
                 self.audit.record(event).await?;
-                Err(DomainError::InvalidToken(reason))
+                Err(ServiceError::InvalidToken(reason))
             }
         }
     }
 
     /// Why a correctly signed token is still refused (revoked, inactive or unknown agent).
-    async fn bearer_refusal(&self, claims: &AccessClaims) -> DomainResult<Option<&'static str>> {
+    async fn bearer_refusal(&self, claims: &AccessClaims) -> ServiceResult<Option<&'static str>> {
         let Ok((tenant, agent, jti)) = ids(claims) else {
             return Ok(Some("malformed identifiers"));
         };

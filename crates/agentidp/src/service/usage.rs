@@ -1,8 +1,8 @@
 //! A tenant's consumption against its plan's limits: tokens this month, live agents.
 
-use super::time::Timestamp;
-use super::token::Principal;
-use super::{DomainError, DomainResult, Idp};
+use super::{Idp, ServiceError, ServiceResult};
+use crate::domain::time::Timestamp;
+use crate::domain::token::Principal;
 
 /// One metric against its limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,14 +33,14 @@ fn limit(n: u64) -> Option<u64> {
 impl Idp {
     /// The caller's tenant's usage (`agents:read`: whoever may see the agents may see how
     /// many there are and what they consume).
-    pub async fn usage(&self, caller: &Principal, now: Timestamp) -> DomainResult<Usage> {
+    pub async fn usage(&self, caller: &Principal, now: Timestamp) -> ServiceResult<Usage> {
         self.authorize(caller, "agents:read").await?;
         let month = now.month();
         let (plan, agents) = self
             .db
             .tenant_plan_and_agents(caller.tenant_id)
             .await?
-            .ok_or(DomainError::InvalidToken(
+            .ok_or(ServiceError::InvalidToken(
                 "the token's tenant no longer exists",
             ))?;
         let tokens = self.quota.used(caller.tenant_id, &month).await?;

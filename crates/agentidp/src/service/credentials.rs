@@ -1,42 +1,28 @@
 //! Credential use cases: issue, list, rotate with a grace period, revoke.
 
-use super::agent::AgentStatus;
-use super::audit::Action;
-use super::credential::{ClientSecret, Credential, CredentialStatus};
-use super::ids::{AgentId, CredentialId};
-use super::time::Timestamp;
-use super::token::Principal;
-use super::{DomainError, DomainResult, Idp};
+use super::{Idp, ServiceError, ServiceResult};
+use crate::domain::agent::AgentStatus;
+use crate::domain::audit::Action;
+use crate::domain::credential::{
+    ClientSecret, Credential, CredentialStatus, MAX_ACTIVE_CREDENTIALS, check_expiry,
+    check_grace_period,
+};
+use crate::domain::ids::{AgentId, CredentialId};
+use crate::domain::time::Timestamp;
+use crate::domain::token::Principal;
 use crate::store::{InsertRefused, StoreError};
 
-/// Most active credentials an agent may hold: enough for overlapping rotations and a few
-/// deployments, and a bound on what every token request for the agent reads and checks.
-pub const MAX_ACTIVE_CREDENTIALS: usize = 10;
-
-/// Longest grace period a rotation may leave the old secret valid for (7 days).
-pub const MAX_GRACE_PERIOD_SECS: i64 = 7 * 24 * 3600;
-
-fn limit_reached() -> DomainError {
-    DomainError::CredentialLimitReached {
+fn limit_reached() -> ServiceError {
+    ServiceError::CredentialLimitReached {
         limit: MAX_ACTIVE_CREDENTIALS,
     }
 }
 
-fn check_expiry(expires_at: Option<Timestamp>, now: Timestamp) -> DomainResult<()> {
-    match expires_at {
-        Some(t) if t <= now => Err(DomainError::Validation {
-            field: "expiresAt",
-            message: "must be in the future".into(),
-        }),
-        _ => Ok(()),
-    }
-}
-
 impl Idp {
-    async fn active_agent(&self, caller: &Principal, agent_id: AgentId) -> DomainResult<()> {
+    async fn active_agent(&self, caller: &Principal, agent_id: AgentId) -> ServiceResult<()> {
         let agent = self.managed_agent(caller, agent_id).await?;
         if agent.status != AgentStatus::Active {
-            return Err(DomainError::AgentNotActive(agent.status.as_str()));
+            return Err(ServiceError::AgentNotActive(agent.status.as_str()));
         }
         Ok(())
     }
@@ -47,7 +33,7 @@ impl Idp {
         caller: &Principal,
         agent_id: AgentId,
         expires_at: Option<Timestamp>,
-    ) -> DomainResult<(Credential, ClientSecret)> {
+    ) -> ServiceResult<(Credential, ClientSecret)> {
         self.authorize(caller, "credentials:write").await?;
         let now = Timestamp::now();
         check_expiry(expires_at, now)?;
@@ -64,7 +50,7 @@ impl Idp {
         }
         let (credential, secret) = Credential::issue(&self.hasher(), agent_id, expires_at, now)?;
         let event = caller
-            .event(Action::CredentialCreated)
+            .event(Action::CredentialCreated, now)
             .subject(agent_id)
             .with("credentialId", credential.id.to_string())
             .with("expiresAt", expires_at.map(Timestamp::to_rfc3339));
@@ -83,7 +69,7 @@ impl Idp {
             // The agent changed since it was read: its current state names the reason.
             Err(InsertRefused::AgentNotActive) => {
                 self.active_agent(caller, agent_id).await?;
-                Err(DomainError::ConcurrentUpdate)
+                Err(ServiceError::ConcurrentUpdate)
             }
         }
     }
@@ -93,7 +79,7 @@ impl Idp {
         &self,
         caller: &Principal,
         agent_id: AgentId,
-    ) -> DomainResult<Vec<Credential>> {
+    ) -> ServiceResult<Vec<Credential>> {
         self.authorize(caller, "credentials:read").await?;
         self.tenant_agent(caller, agent_id).await?;
         Ok(self.db.list_credentials(caller.tenant_id, agent_id).await?)
@@ -104,12 +90,12 @@ impl Idp {
         caller: &Principal,
         agent_id: AgentId,
         id: CredentialId,
-    ) -> DomainResult<Credential> {
+    ) -> ServiceResult<Credential> {
         self.managed_agent(caller, agent_id).await?;
         self.db
             .get_credential(caller.tenant_id, agent_id, id)
             .await?
-            .ok_or(DomainError::CredentialNotFound)
+            .ok_or(ServiceError::CredentialNotFound)
     }
 
     /// Replaces a credential's secret. The old secret keeps working for `grace_secs`
@@ -121,20 +107,15 @@ impl Idp {
         id: CredentialId,
         grace_secs: i64,
         expires_at: Option<Timestamp>,
-    ) -> DomainResult<(Credential, ClientSecret)> {
+    ) -> ServiceResult<(Credential, ClientSecret)> {
         self.authorize(caller, "credentials:write").await?;
-        if !(0..=MAX_GRACE_PERIOD_SECS).contains(&grace_secs) {
-            return Err(DomainError::Validation {
-                field: "gracePeriodSeconds",
-                message: format!("must be between 0 and {MAX_GRACE_PERIOD_SECS}"),
-            });
-        }
+        check_grace_period(grace_secs)?;
         let now = Timestamp::now();
         check_expiry(expires_at, now)?;
         let mut credential = self.tenant_credential(caller, agent_id, id).await?;
         self.active_agent(caller, agent_id).await?;
         if credential.status == CredentialStatus::Revoked {
-            return Err(DomainError::CredentialRevoked);
+            return Err(ServiceError::CredentialRevoked);
         }
         let secret = ClientSecret::generate()?;
         let read_secret = credential.secret_hash.clone();
@@ -154,7 +135,7 @@ impl Idp {
         credential.rotated_at = Some(now);
         credential.expires_at = expires_at;
         let event = caller
-            .event(Action::CredentialRotated)
+            .event(Action::CredentialRotated, now)
             .subject(agent_id)
             .with("credentialId", credential.id.to_string())
             .with("gracePeriodSeconds", grace_secs);
@@ -172,7 +153,7 @@ impl Idp {
         caller: &Principal,
         agent_id: AgentId,
         id: CredentialId,
-    ) -> DomainResult<()> {
+    ) -> ServiceResult<()> {
         self.authorize(caller, "credentials:write").await?;
         for _ in 0..super::RETRIES_ON_RACE {
             let mut credential = self.tenant_credential(caller, agent_id, id).await?;
@@ -181,11 +162,12 @@ impl Idp {
             }
             let read_secret = credential.secret_hash.clone();
             credential.status = CredentialStatus::Revoked;
-            credential.revoked_at = Some(Timestamp::now());
+            let now = Timestamp::now();
+            credential.revoked_at = Some(now);
             credential.previous_secret_hash = None;
             credential.previous_expires_at = None;
             let event = caller
-                .event(Action::CredentialRevoked)
+                .event(Action::CredentialRevoked, now)
                 .subject(agent_id)
                 .with("credentialId", credential.id.to_string());
             match self
@@ -197,6 +179,6 @@ impl Idp {
                 done => return Ok(done?),
             }
         }
-        Err(DomainError::ConcurrentUpdate)
+        Err(ServiceError::ConcurrentUpdate)
     }
 }

@@ -7,13 +7,14 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use super::DomainResult;
-use super::audit::BrokenLink;
-use super::chain_heads::{ChainHead, chains_to_check, verify_against};
-use super::chain_key::VerifyPolicy;
-use super::ids::TenantId;
-use super::time::Timestamp;
-use crate::infra::heads_file;
+use super::heads::{chains_to_check, verify_against};
+use super::heads_file;
+use crate::domain::audit::BrokenLink;
+use crate::domain::audit::chain_key::VerifyPolicy;
+use crate::domain::audit::heads::ChainHead;
+use crate::domain::ids::TenantId;
+use crate::domain::time::Timestamp;
+use crate::service::ServiceResult;
 use crate::store::Db;
 
 /// What the last verification found.
@@ -75,7 +76,7 @@ impl ChainWatch {
     /// Verifies every chain, and each against the head the previous run verified; returns the
     /// broken ones. A chain that has since disappeared is checked too, and reported.
     /// `retention_days` tells which saved heads the purge may have removed.
-    pub async fn run(&self, db: &Db, retention_days: u32) -> DomainResult<Vec<BrokenLink>> {
+    pub async fn run(&self, db: &Db, retention_days: u32) -> ServiceResult<Vec<BrokenLink>> {
         let known = self.state().heads.clone();
         let chains = chains_to_check(db, known.values()).await?;
         let mut heads = HashMap::with_capacity(chains.len());

@@ -1,5 +1,4 @@
-//! The audit log's use cases: the group-commit writer, queries, chain verification and the
-//! retention purge.
+//! The group-commit writer of audit events.
 //!
 //! Events that accompany a state change are written in that change's transaction by the
 //! store. Events without one (token issuance, failures) go through [`AuditWriter`]: callers
@@ -12,14 +11,10 @@ use std::time::Duration;
 use tokio::runtime::RuntimeMetrics;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-use uuid::Uuid;
 
-use super::audit::{EventFilter, NewEvent, StoredEvent};
-use super::ids::TenantId;
-use super::time::Timestamp;
-use super::token::Principal;
-use super::{DomainError, DomainResult, Idp};
-use crate::store::{Db, KnownHeads, Order, StoreError};
+use crate::domain::audit::NewEvent;
+use crate::service::{ServiceError, ServiceResult};
+use crate::store::{Db, KnownHeads, StoreError};
 
 /// Most events committed in one transaction: as many as the store takes in one round trip.
 const MAX_BATCH: usize = crate::store::BATCH_MAX;
@@ -95,15 +90,15 @@ impl AuditWriter {
     }
 
     /// Appends `event` and returns once it is committed.
-    pub async fn record(&self, event: NewEvent) -> DomainResult<()> {
+    pub async fn record(&self, event: NewEvent) -> ServiceResult<()> {
         let (ack, done) = oneshot::channel();
-        let lost = || DomainError::Audit("the audit writer has stopped".into());
+        let lost = || ServiceError::Audit("the audit writer has stopped".into());
         self.queue.send((event, ack)).await.map_err(|_| lost())?;
         done.await.map_err(|_| lost())?.map_err(|e| {
             if e.is_unavailable() {
-                DomainError::Unavailable
+                ServiceError::Unavailable
             } else {
-                DomainError::Audit(crate::error_chain(&*e))
+                ServiceError::Audit(crate::error_chain(&*e))
             }
         })
     }
@@ -140,102 +135,13 @@ async fn commit(db: &Db, heads: &mut KnownHeads, events: &mut Vec<NewEvent>, ack
     }
 }
 
-/// A page of events, newest first.
-#[derive(Debug)]
-pub struct EventPage {
-    /// The events.
-    pub events: Vec<StoredEvent>,
-    /// Where the next page starts: the chain position of the last event of this one.
-    pub next: Option<i64>,
-}
-
-impl Idp {
-    /// The oldest event time the query API shows (the retention window).
-    fn retention_start(&self) -> Timestamp {
-        Timestamp::now().plus_seconds(-i64::from(self.settings.audit_retention_days) * 86_400)
-    }
-
-    /// Lists the caller's tenant's events, newest first.
-    pub async fn list_events(
-        &self,
-        caller: &Principal,
-        filter: &EventFilter,
-        after: Option<i64>,
-        limit: u32,
-    ) -> DomainResult<EventPage> {
-        self.authorize(caller, "audit:read").await?;
-        filter.validate()?;
-        let mut events = self
-            .db
-            .list_events(
-                caller.tenant_id,
-                filter,
-                self.retention_start(),
-                after,
-                Order::NewestFirst,
-                limit + 1,
-            )
-            .await?;
-        let next = if events.len() > limit as usize {
-            events.truncate(limit as usize);
-            events.last().map(|e| e.seq)
-        } else {
-            None
-        };
-        Ok(EventPage { events, next })
-    }
-
-    /// One event of the caller's tenant, within the retention window.
-    pub async fn get_event(&self, caller: &Principal, id: Uuid) -> DomainResult<StoredEvent> {
-        self.authorize(caller, "audit:read").await?;
-        match self.db.get_event(caller.tenant_id, id).await? {
-            Some(e) if e.event.occurred_at >= self.retention_start() => Ok(e),
-            _ => Err(DomainError::EventNotFound),
-        }
-    }
-
-    /// A page of events oldest first, for exports; `after` is the chain position of the last
-    /// event already sent.
-    pub async fn export_page(
-        &self,
-        tenant: TenantId,
-        filter: &EventFilter,
-        after: Option<i64>,
-        limit: u32,
-    ) -> DomainResult<Vec<StoredEvent>> {
-        Ok(self
-            .db
-            .list_events(
-                tenant,
-                filter,
-                self.retention_start(),
-                after,
-                Order::OldestFirst,
-                limit,
-            )
-            .await?)
-    }
-
-    /// Deletes events older than the retention window in every chain, keeping each chain
-    /// verifiable through a checkpoint. Returns how many events were removed.
-    pub async fn purge_expired_events(&self) -> DomainResult<u64> {
-        let cutoff = self.retention_start();
-        let mut total = 0;
-        for tenant in self.db.audit_chains().await? {
-            total += self
-                .db
-                .purge_events(tenant, cutoff, Timestamp::now())
-                .await?;
-        }
-        Ok(total)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::audit::{Action, RequestMeta};
-    use crate::domain::chain_verify::verify_chain;
+    use crate::domain::ids::TenantId;
+    use crate::domain::time::Timestamp;
+    use crate::service::audit::verify::verify_chain;
     use crate::store::test_db;
 
     /// A commit interval no test outlives: a batch that waited it out fails the test.
@@ -253,6 +159,7 @@ mod tests {
             "actor",
             Action::TokenIssued,
             &RequestMeta::default(),
+            Timestamp::now(),
         );
         tokio::time::timeout(Duration::from_secs(30), writer.record(event))
             .await

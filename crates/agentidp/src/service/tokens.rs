@@ -7,15 +7,16 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
 
-use super::agent::AgentStatus;
-use super::audit::{Action, NewEvent, RequestMeta};
-use super::credential::{Client, SecretHasher};
-use super::ids::{AgentId, TenantId, TokenId};
-use super::keys::Algorithm;
-use super::scope::ScopeSet;
-use super::time::Timestamp;
-use super::token::{AccessClaims, Audience, IssuedToken, Principal, Resource};
-use super::{DomainError, DomainResult, Idp, signing};
+use super::{Idp, ServiceError, ServiceResult, signing};
+use crate::domain::DomainError;
+use crate::domain::agent::AgentStatus;
+use crate::domain::audit::{Action, NewEvent, RequestMeta};
+use crate::domain::credential::{Client, SecretHasher};
+use crate::domain::ids::{AgentId, TenantId, TokenId};
+use crate::domain::keys::Algorithm;
+use crate::domain::scope::ScopeSet;
+use crate::domain::time::Timestamp;
+use crate::domain::token::{AccessClaims, Audience, IssuedToken, Principal, Resource};
 
 /// Unknown `kid`s trigger a key reload at most this often.
 const KEY_RELOAD_MIN_SECS: i64 = 5;
@@ -51,11 +52,11 @@ impl Idp {
         agent: &Client,
         request: TokenRequest,
         meta: &RequestMeta,
-    ) -> DomainResult<IssuedToken> {
+    ) -> ServiceResult<IssuedToken> {
         let scope = match request.scope {
             Some(requested) => {
                 if let Some(extra) = requested.missing_from(&agent.allowed_scopes).next() {
-                    return Err(DomainError::ScopeNotAllowed(extra.as_str().to_owned()));
+                    return Err(ServiceError::ScopeNotAllowed(extra.as_str().to_owned()));
                 }
                 requested
             }
@@ -68,12 +69,13 @@ impl Idp {
         let now = Timestamp::now();
         let limit = self.settings.max_tokens_per_month;
         if let Err(e) = self.quota.acquire(agent.tenant_id, limit, now).await {
-            if matches!(e, DomainError::TokenQuotaExceeded { .. }) {
+            if matches!(e, ServiceError::TokenQuotaExceeded { .. }) {
                 let refused = NewEvent::new(
                     agent.tenant_id,
                     agent.id.to_string(),
                     Action::LimitExceeded,
                     meta,
+                    now,
                 )
                 .subject(agent.id)
                 .failed()
@@ -105,6 +107,7 @@ impl Idp {
             agent.id.to_string(),
             Action::TokenIssued,
             meta,
+            now,
         )
         .subject(agent.id)
         .with("jti", claims.jti.as_str())
@@ -128,25 +131,25 @@ impl Idp {
         token: &str,
         audience: Option<&str>,
         check_expiry: bool,
-    ) -> DomainResult<AccessClaims> {
+    ) -> ServiceResult<AccessClaims> {
         if token.len() > MAX_TOKEN_LEN {
-            return Err(DomainError::InvalidToken("too long"));
+            return Err(ServiceError::InvalidToken("too long"));
         }
         let mut parts = token.split('.');
         let (Some(h), Some(p), Some(s), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
-            return Err(DomainError::InvalidToken("not a compact JWS"));
+            return Err(ServiceError::InvalidToken("not a compact JWS"));
         };
-        let header: Header = decode_json(h).ok_or(DomainError::InvalidToken("bad header"))?;
+        let header: Header = decode_json(h).ok_or(ServiceError::InvalidToken("bad header"))?;
         let alg = Algorithm::parse(&header.alg)
-            .ok_or(DomainError::InvalidToken("algorithm not accepted"))?;
+            .ok_or(ServiceError::InvalidToken("algorithm not accepted"))?;
         if !header.typ.as_deref().is_some_and(|t| {
             t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
         }) {
-            return Err(DomainError::InvalidToken("typ is not at+jwt"));
+            return Err(ServiceError::InvalidToken("typ is not at+jwt"));
         }
-        let kid = header.kid.ok_or(DomainError::InvalidToken("no kid"))?;
+        let kid = header.kid.ok_or(ServiceError::InvalidToken("no kid"))?;
         let mut set = self.keys.current();
         if !set.verifiers.contains_key(&kid)
             && set.loaded_at.plus_seconds(KEY_RELOAD_MIN_SECS) < Timestamp::now()
@@ -157,29 +160,30 @@ impl Idp {
         let verifier = set
             .verifiers
             .get(&kid)
-            .ok_or(DomainError::InvalidToken("unknown kid"))?;
+            .ok_or(ServiceError::InvalidToken("unknown kid"))?;
         if verifier.alg() != alg {
-            return Err(DomainError::InvalidToken(
+            return Err(ServiceError::InvalidToken(
                 "algorithm does not match the key",
             ));
         }
         let signature = B64
             .decode(s)
-            .map_err(|_| DomainError::InvalidToken("bad signature encoding"))?;
+            .map_err(|_| ServiceError::InvalidToken("bad signature encoding"))?;
         let signed_len = h.len() + 1 + p.len();
         if !verifier.verify(&token.as_bytes()[..signed_len], &signature) {
-            return Err(DomainError::InvalidToken("bad signature"));
+            return Err(ServiceError::InvalidToken("bad signature"));
         }
-        let claims: AccessClaims = decode_json(p).ok_or(DomainError::InvalidToken("bad claims"))?;
+        let claims: AccessClaims =
+            decode_json(p).ok_or(ServiceError::InvalidToken("bad claims"))?;
         if claims.iss != self.settings.issuer {
-            return Err(DomainError::InvalidToken("wrong issuer"));
+            return Err(ServiceError::InvalidToken("wrong issuer"));
         }
         if audience.is_some_and(|aud| !claims.aud.contains(aud)) {
-            return Err(DomainError::InvalidToken("wrong audience"));
+            return Err(ServiceError::InvalidToken("wrong audience"));
         }
         let now = Timestamp::now().unix_seconds();
         if check_expiry && (claims.exp <= now || claims.nbf.is_some_and(|nbf| nbf > now + 60)) {
-            return Err(DomainError::InvalidToken("expired or not yet valid"));
+            return Err(ServiceError::InvalidToken("expired or not yet valid"));
         }
         Ok(claims)
     }
@@ -189,7 +193,7 @@ impl Idp {
         &self,
         caller: &Principal,
         token: &str,
-    ) -> DomainResult<Option<AccessClaims>> {
+    ) -> ServiceResult<Option<AccessClaims>> {
         let Ok(claims) = self.verify_jwt(token, None, true).await else {
             return Ok(None);
         };
@@ -208,7 +212,7 @@ impl Idp {
     /// RFC 7009: revokes a token of the caller's tenant. Tokens that are invalid, expired or
     /// of another tenant are ignored (the endpoint answers 200 either way); revoking another
     /// agent's token needs `tokens:revoke`.
-    pub async fn revoke(&self, caller: &Principal, token: &str) -> DomainResult<()> {
+    pub async fn revoke(&self, caller: &Principal, token: &str) -> ServiceResult<()> {
         let Ok(claims) = self.verify_jwt(token, None, true).await else {
             return Ok(());
         };
@@ -219,20 +223,27 @@ impl Idp {
             return Ok(());
         }
         if agent != caller.agent_id && !caller.scopes.contains("tokens:revoke") {
-            return Err(DomainError::NotTokenOwner);
+            return Err(ServiceError::NotTokenOwner);
         }
         let expires = Timestamp::from_micros(claims.exp.saturating_mul(1_000_000));
-        let event = NewEvent::new(tenant, caller.actor(), Action::TokenRevoked, &caller.meta)
-            .subject(agent)
-            .with("jti", jti.to_string());
+        let now = Timestamp::now();
+        let event = NewEvent::new(
+            tenant,
+            caller.actor(),
+            Action::TokenRevoked,
+            &caller.meta,
+            now,
+        )
+        .subject(agent)
+        .with("jti", jti.to_string());
         self.db
-            .revoke_token(jti, tenant, expires, Timestamp::now(), &[event])
+            .revoke_token(jti, tenant, expires, now, &[event])
             .await?;
         Ok(())
     }
 
     /// Reloads the key set from storage (after a rotation elsewhere).
-    pub async fn refresh_keys(&self) -> DomainResult<()> {
+    pub async fn refresh_keys(&self) -> ServiceResult<()> {
         let current = self.keys.current().active.clone();
         let set = signing::load(&self.db, &self.key_settings, Some(current)).await?;
         self.keys.replace(set);
@@ -251,8 +262,8 @@ fn decode_json<T: for<'de> Deserialize<'de>>(part: &str) -> Option<T> {
     serde_json::from_slice(&B64.decode(part).ok()?).ok()
 }
 
-pub(crate) fn ids(claims: &AccessClaims) -> DomainResult<(TenantId, AgentId, TokenId)> {
-    let bad = |_| DomainError::InvalidToken("malformed identifiers");
+pub(crate) fn ids(claims: &AccessClaims) -> ServiceResult<(TenantId, AgentId, TokenId)> {
+    let bad = |_| ServiceError::InvalidToken("malformed identifiers");
     Ok((
         claims.tenant_id.parse().map_err(bad)?,
         claims.sub.parse().map_err(bad)?,
