@@ -140,9 +140,9 @@ impl App {
         Ok(Self {
             config,
             idp,
+            metrics: Metrics::new(redis.is_some()),
             redis,
             limiter,
-            metrics: Metrics::default(),
             http_client: reqwest::Client::builder()
                 .user_agent(concat!("agentidp/", env!("CARGO_PKG_VERSION")))
                 .timeout(Duration::from_secs(5))

@@ -11,18 +11,18 @@ use utoipa_axum::routes;
 use super::error::ApiError;
 use super::extract::bearer_token;
 use crate::app::AppState;
-use crate::infra::metrics::Gauge;
+use crate::infra::metrics::{CONTENT_TYPE, Snapshot};
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(metrics))
 }
 
-/// Prometheus metrics (text exposition format 0.0.4).
+/// Prometheus metrics (OpenMetrics text format 1.0.0).
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     security((), ("bearerAuth" = [])),
     responses(
-        (status = 200, description = "Prometheus text format", content_type = "text/plain", body = String),
+        (status = 200, description = "Prometheus text format", content_type = "application/openmetrics-text", body = String),
         (status = 401, description = "METRICS_TOKEN is set and the bearer token does not match", body = super::error::ErrorBody),
     ))]
 pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -43,48 +43,18 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         }
     }
     let pool = state.idp.db.pool_stats();
-    let count = |n: usize| f64::from(u32::try_from(n).unwrap_or(u32::MAX));
-    let mut gauges = vec![
-        Gauge {
-            name: "agentidp_db_pool_active_connections",
-            help: "Database connections executing a statement or holding a transaction.",
-            value: count(pool.active),
-        },
-        Gauge {
-            name: "agentidp_db_pool_idle_connections",
-            help: "Open idle database connections.",
-            value: count(pool.idle),
-        },
-        Gauge {
-            name: "agentidp_db_pool_waiting_requests",
-            help: "Store operations waiting for a database connection.",
-            value: count(pool.waiting),
-        },
-    ];
     let watch = state.idp.chain_watch.status();
-    gauges.push(Gauge {
-        name: "agentidp_audit_chains_broken",
-        help: "Audit chains the last periodic verification found broken (AUDIT_VERIFY_INTERVAL_SECS).",
-        value: count(watch.broken),
+    let body = state.metrics.render(&Snapshot {
+        pool_active: pool.active,
+        pool_idle: pool.idle,
+        pool_waiting: pool.waiting,
+        chains_broken: watch.broken,
+        chains_verified_at: watch.finished_at.map_or(0, |t| t.unix_seconds()),
+        redis_up: state.redis.as_ref().map(|r| r.is_up()),
     });
-    gauges.push(Gauge {
-        name: "agentidp_audit_chains_verified_timestamp_seconds",
-        help: "Unix time the last periodic verification of the audit chains finished; 0 before the first.",
-        #[expect(clippy::cast_precision_loss, reason = "Unix seconds fit a double exactly")]
-        value: watch.finished_at.map_or(0.0, |t| t.unix_seconds() as f64),
-    });
-    if let Some(redis) = &state.redis {
-        gauges.push(Gauge {
-            name: "agentidp_redis_up",
-            help: "1 while shared state goes through Redis, 0 while falling back to in-process state.",
-            value: if redis.is_up() { 1.0 } else { 0.0 },
-        });
-    }
-    let body = state.metrics.render(&gauges);
     let mut response = body.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     response
 }

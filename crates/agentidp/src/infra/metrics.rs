@@ -1,224 +1,254 @@
-//! Prometheus metrics: a small registry of labelled counters and histograms owned by the
-//! app (no global recorder, so every test server has its own), rendered in the text format.
+//! Prometheus metrics on `prometheus-client`: one registry per app (no global recorder, so
+//! every test server has its own), rendered in the OpenMetrics text format.
+//!
+//! Recording takes no lock shared by all requests: each labelled series is found under its
+//! family's read lock and updated atomically (a histogram takes its own series' lock).
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::atomic::AtomicI64;
 use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// The `Content-Type` of [`Metrics::render`]'s output.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Latency buckets in seconds.
 const BUCKETS: [f64; 12] = [
     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
-/// Separates label values inside a map key (cannot occur in a route, method or id).
-const SEP: char = '\u{1f}';
 
-#[derive(Debug)]
-struct Family<V> {
-    name: &'static str,
-    help: &'static str,
-    labels: &'static [&'static str],
-    values: Mutex<BTreeMap<String, V>>,
+/// A finished request's labels.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
 }
 
-impl<V: Default> Family<V> {
-    const fn new(name: &'static str, help: &'static str, labels: &'static [&'static str]) -> Self {
-        Self {
-            name,
-            help,
-            labels,
-            values: Mutex::new(BTreeMap::new()),
-        }
-    }
-
-    fn with(&self, labels: &[&str], update: impl FnOnce(&mut V)) {
-        let key = labels.join(&SEP.to_string());
-        let mut values = self
-            .values
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match values.get_mut(&key) {
-            Some(v) => update(v),
-            None => update(values.entry(key).or_default()),
-        }
-    }
-
-    fn label_text(&self, key: &str, extra: Option<(&str, &str)>) -> String {
-        let pairs = self.labels.iter().zip(key.split(SEP));
-        let mut text: Vec<String> = pairs
-            .map(|(name, value)| format!("{name}=\"{}\"", escape(value)))
-            .collect();
-        if let Some((name, value)) = extra {
-            text.push(format!("{name}=\"{value}\""));
-        }
-        if text.is_empty() {
-            String::new()
-        } else {
-            format!("{{{}}}", text.join(","))
-        }
-    }
+/// A route's label.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabel {
+    route: String,
 }
 
-fn escape(v: &str) -> String {
-    v.replace('\\', r"\\")
-        .replace('"', "\\\"")
-        .replace('\n', r"\n")
+/// An endpoint's label.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EndpointLabel {
+    endpoint: String,
 }
 
+/// A signing algorithm's label.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AlgorithmLabel {
+    algorithm: String,
+}
+
+/// A tenant's label.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TenantLabel {
+    tenant_id: String,
+}
+
+/// Values read when Prometheus scrapes, not counted as they happen.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Snapshot {
+    /// Database connections executing a statement or holding a transaction.
+    pub pool_active: usize,
+    /// Open idle database connections.
+    pub pool_idle: usize,
+    /// Store operations waiting for a connection.
+    pub pool_waiting: usize,
+    /// Audit chains the last periodic verification found broken.
+    pub chains_broken: usize,
+    /// Unix time the last periodic verification finished; 0 before the first.
+    pub chains_verified_at: i64,
+    /// Whether shared state goes through Redis (`None` when no Redis is configured).
+    pub redis_up: Option<bool>,
+}
+
+/// The gauges set from a [`Snapshot`] at each scrape.
 #[derive(Debug, Default)]
-struct Histogram {
-    buckets: [u64; BUCKETS.len()],
-    sum: f64,
-    count: u64,
+struct Gauges {
+    pool_active: Gauge<i64, AtomicI64>,
+    pool_idle: Gauge<i64, AtomicI64>,
+    pool_waiting: Gauge<i64, AtomicI64>,
+    chains_broken: Gauge<i64, AtomicI64>,
+    chains_verified_at: Gauge<i64, AtomicI64>,
+    redis_up: Gauge<i64, AtomicI64>,
 }
 
-/// A gauge value computed at scrape time.
-#[derive(Debug)]
-pub struct Gauge {
-    /// Metric name.
-    pub name: &'static str,
-    /// Help text.
-    pub help: &'static str,
-    /// Current value.
-    pub value: f64,
-}
-
-/// The server's metrics.
+/// The server's metrics and the registry that renders them.
 #[derive(Debug)]
 pub struct Metrics {
-    requests: Family<u64>,
-    latency: Family<Histogram>,
-    tokens: Family<u64>,
-    auth_failures: Family<u64>,
-    rate_limit_hits: Family<u64>,
-    tenant_calls: Family<u64>,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RequestLabels, Histogram>,
+    tokens: Family<AlgorithmLabel, Counter>,
+    auth_failures: Family<RouteLabel, Counter>,
+    rate_limit_hits: Family<EndpointLabel, Counter>,
+    tenant_calls: Family<TenantLabel, Counter>,
+    gauges: Gauges,
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
-        Self {
-            requests: Family::new(
-                "agentidp_http_requests_total",
-                "HTTP requests by method, route and status.",
-                &["method", "route", "status"],
-            ),
-            latency: Family::new(
-                "agentidp_http_request_duration_seconds",
-                "HTTP request latency by method, route and status.",
-                &["method", "route", "status"],
-            ),
-            tokens: Family::new(
-                "agentidp_tokens_issued_total",
-                "Access tokens issued, by signing algorithm.",
-                &["algorithm"],
-            ),
-            auth_failures: Family::new(
-                "agentidp_auth_failures_total",
-                "Requests refused for failed client or bearer authentication, by route.",
-                &["route"],
-            ),
-            rate_limit_hits: Family::new(
-                "agentidp_rate_limit_hits_total",
-                "Requests refused by the rate limiter, by endpoint.",
-                &["endpoint"],
-            ),
-            tenant_calls: Family::new(
-                "agentidp_tenant_api_calls_total",
-                "Authenticated API calls per tenant.",
-                &["tenant_id"],
-            ),
-        }
-    }
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
 }
 
 impl Metrics {
+    /// A registry with every metric; `agentidp_redis_up` only when Redis is configured.
+    pub fn new(with_redis: bool) -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<RequestLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        let tokens = Family::<AlgorithmLabel, Counter>::default();
+        let auth_failures = Family::<RouteLabel, Counter>::default();
+        let rate_limit_hits = Family::<EndpointLabel, Counter>::default();
+        let tenant_calls = Family::<TenantLabel, Counter>::default();
+        let gauges = Gauges::default();
+        // Counters are registered without `_total`, which the encoder appends.
+        registry.register(
+            "agentidp_http_requests",
+            "HTTP requests by method, route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "agentidp_http_request_duration_seconds",
+            "HTTP request latency by method, route and status",
+            latency.clone(),
+        );
+        registry.register(
+            "agentidp_tokens_issued",
+            "Access tokens issued, by signing algorithm",
+            tokens.clone(),
+        );
+        registry.register(
+            "agentidp_auth_failures",
+            "Requests refused for failed client or bearer authentication, by route",
+            auth_failures.clone(),
+        );
+        registry.register(
+            "agentidp_rate_limit_hits",
+            "Requests refused by the rate limiter, by endpoint",
+            rate_limit_hits.clone(),
+        );
+        registry.register(
+            "agentidp_tenant_api_calls",
+            "Authenticated API calls per tenant",
+            tenant_calls.clone(),
+        );
+        let scraped: [(&str, &str, &Gauge<i64, AtomicI64>); 5] = [
+            (
+                "agentidp_db_pool_active_connections",
+                "Database connections executing a statement or holding a transaction",
+                &gauges.pool_active,
+            ),
+            (
+                "agentidp_db_pool_idle_connections",
+                "Open idle database connections",
+                &gauges.pool_idle,
+            ),
+            (
+                "agentidp_db_pool_waiting_requests",
+                "Store operations waiting for a database connection",
+                &gauges.pool_waiting,
+            ),
+            (
+                "agentidp_audit_chains_broken",
+                "Audit chains the last periodic verification found broken (AUDIT_VERIFY_INTERVAL_SECS)",
+                &gauges.chains_broken,
+            ),
+            (
+                "agentidp_audit_chains_verified_timestamp_seconds",
+                "Unix time the last periodic verification of the audit chains finished; 0 before the first",
+                &gauges.chains_verified_at,
+            ),
+        ];
+        for (name, help, gauge) in scraped {
+            registry.register(name, help, gauge.clone());
+        }
+        if with_redis {
+            registry.register(
+                "agentidp_redis_up",
+                "1 while shared state goes through Redis, 0 while falling back to in-process state",
+                gauges.redis_up.clone(),
+            );
+        }
+        Self {
+            registry,
+            requests,
+            latency,
+            tokens,
+            auth_failures,
+            rate_limit_hits,
+            tenant_calls,
+            gauges,
+        }
+    }
+
     /// Records one finished HTTP request.
     pub fn request(&self, method: &str, route: &str, status: u16, took: Duration) {
-        let status = status.to_string();
-        let labels = [method, route, status.as_str()];
-        self.requests.with(&labels, |n| *n += 1);
-        let secs = took.as_secs_f64();
-        self.latency.with(&labels, |h| {
-            for (bucket, le) in h.buckets.iter_mut().zip(BUCKETS) {
-                if secs <= le {
-                    *bucket += 1;
-                }
-            }
-            h.sum += secs;
-            h.count += 1;
-        });
-        if status == "401" {
-            self.auth_failures.with(&[route], |n| *n += 1);
+        let labels = RequestLabels {
+            method: method.to_owned(),
+            route: route.to_owned(),
+            status,
+        };
+        self.latency
+            .get_or_create(&labels)
+            .observe(took.as_secs_f64());
+        self.requests.get_or_create(&labels).inc();
+        if status == 401 {
+            let route = RouteLabel {
+                route: route.to_owned(),
+            };
+            self.auth_failures.get_or_create(&route).inc();
         }
     }
 
     /// Counts an issued token.
     pub fn token_issued(&self, algorithm: &str) {
-        self.tokens.with(&[algorithm], |n| *n += 1);
+        let label = AlgorithmLabel {
+            algorithm: algorithm.to_owned(),
+        };
+        self.tokens.get_or_create(&label).inc();
     }
 
     /// Counts a request refused by the rate limiter.
     pub fn rate_limited(&self, endpoint: &str) {
-        self.rate_limit_hits.with(&[endpoint], |n| *n += 1);
+        let label = EndpointLabel {
+            endpoint: endpoint.to_owned(),
+        };
+        self.rate_limit_hits.get_or_create(&label).inc();
     }
 
     /// Counts an authenticated call of a tenant.
     pub fn tenant_call(&self, tenant_id: &str) {
-        self.tenant_calls.with(&[tenant_id], |n| *n += 1);
+        let label = TenantLabel {
+            tenant_id: tenant_id.to_owned(),
+        };
+        self.tenant_calls.get_or_create(&label).inc();
     }
 
-    /// The Prometheus text exposition of every metric plus `gauges`.
-    pub fn render(&self, gauges: &[Gauge]) -> String {
+    /// The OpenMetrics text exposition of every metric, with the scrape-time values of `now`.
+    pub fn render(&self, now: &Snapshot) -> String {
+        let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let g = &self.gauges;
+        g.pool_active.set(count(now.pool_active));
+        g.pool_idle.set(count(now.pool_idle));
+        g.pool_waiting.set(count(now.pool_waiting));
+        g.chains_broken.set(count(now.chains_broken));
+        g.chains_verified_at.set(now.chains_verified_at);
+        g.redis_up.set(i64::from(now.redis_up.unwrap_or(false)));
         let mut out = String::with_capacity(4096);
-        for family in [
-            &self.requests,
-            &self.tokens,
-            &self.auth_failures,
-            &self.rate_limit_hits,
-            &self.tenant_calls,
-        ] {
-            render_counter(&mut out, family);
-        }
-        render_histogram(&mut out, &self.latency);
-        for g in gauges {
-            let _ = writeln!(out, "# HELP {} {}\n# TYPE {} gauge", g.name, g.help, g.name);
-            let _ = writeln!(out, "{} {}", g.name, g.value);
-        }
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
-    }
-}
-
-fn header(out: &mut String, name: &str, help: &str, kind: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-}
-
-fn render_counter(out: &mut String, f: &Family<u64>) {
-    header(out, f.name, f.help, "counter");
-    let values = f
-        .values
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    for (key, n) in values.iter() {
-        let _ = writeln!(out, "{}{} {n}", f.name, f.label_text(key, None));
-    }
-}
-
-fn render_histogram(out: &mut String, f: &Family<Histogram>) {
-    header(out, f.name, f.help, "histogram");
-    let values = f
-        .values
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    for (key, h) in values.iter() {
-        for (le, n) in BUCKETS.iter().zip(h.buckets) {
-            let labels = f.label_text(key, Some(("le", &le.to_string())));
-            let _ = writeln!(out, "{}_bucket{labels} {n}", f.name);
-        }
-        let inf = f.label_text(key, Some(("le", "+Inf")));
-        let _ = writeln!(out, "{}_bucket{inf} {}", f.name, h.count);
-        let plain = f.label_text(key, None);
-        let _ = writeln!(out, "{}_sum{plain} {}", f.name, h.sum);
-        let _ = writeln!(out, "{}_count{plain} {}", f.name, h.count);
     }
 }
 
@@ -228,30 +258,31 @@ mod tests {
 
     #[test]
     fn the_exposition_has_counters_histograms_and_gauges() {
-        let m = Metrics::default();
+        let m = Metrics::new(false);
         m.request("POST", "/oauth2/token", 200, Duration::from_millis(3));
         m.request("POST", "/oauth2/token", 401, Duration::from_millis(30));
         m.token_issued("ES256");
         m.rate_limited("/oauth2/token");
-        m.tenant_call("t\"1");
-        let text = m.render(&[Gauge {
-            name: "agentidp_db_pool_active_connections",
-            help: "Connections in use.",
-            value: 2.0,
-        }]);
+        m.tenant_call("t1");
+        let text = m.render(&Snapshot {
+            pool_active: 2,
+            ..Snapshot::default()
+        });
         for line in [
             r#"agentidp_http_requests_total{method="POST",route="/oauth2/token",status="200"} 1"#,
-            r#"agentidp_http_request_duration_seconds_bucket{method="POST",route="/oauth2/token",status="200",le="0.005"} 1"#,
-            r#"agentidp_http_request_duration_seconds_bucket{method="POST",route="/oauth2/token",status="401",le="0.025"} 0"#,
+            r#"agentidp_http_request_duration_seconds_bucket{le="0.005",method="POST",route="/oauth2/token",status="200"} 1"#,
+            r#"agentidp_http_request_duration_seconds_bucket{le="0.025",method="POST",route="/oauth2/token",status="401"} 0"#,
             r#"agentidp_http_request_duration_seconds_count{method="POST",route="/oauth2/token",status="401"} 1"#,
             r#"agentidp_auth_failures_total{route="/oauth2/token"} 1"#,
             r#"agentidp_tokens_issued_total{algorithm="ES256"} 1"#,
             r#"agentidp_rate_limit_hits_total{endpoint="/oauth2/token"} 1"#,
-            r#"agentidp_tenant_api_calls_total{tenant_id="t\"1"} 1"#,
+            r#"agentidp_tenant_api_calls_total{tenant_id="t1"} 1"#,
             "# TYPE agentidp_db_pool_active_connections gauge",
             "agentidp_db_pool_active_connections 2",
+            "# EOF",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
         }
+        assert!(!text.contains("agentidp_redis_up"), "no Redis, no gauge");
     }
 }

@@ -184,7 +184,7 @@ backend_tests! {
 
         let r = get_with(&app, "/metrics", &[]).await;
         assert_eq!(r.status, StatusCode::OK);
-        assert!(r.header("content-type").starts_with("text/plain; version=0.0.4"));
+        assert!(r.header("content-type").starts_with("application/openmetrics-text; version=1.0.0"));
         let tenant_line = format!(r#"agentidp_tenant_api_calls_total{{tenant_id="{tenant}"}} 1"#);
         for line in [
             r#"agentidp_http_requests_total{method="POST",route="/oauth2/token",status="200"} 1"#,
