@@ -1,5 +1,7 @@
 //! The one typed configuration, read from flags and environment variables (`.env` honoured).
 
+mod reference;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,6 +13,7 @@ use crate::domain::audit::chain_key::{ChainKey, ChainKeys};
 use crate::domain::keys::Algorithm;
 pub use crate::infra::net::{IpNet, RateOverride};
 use crate::store::PoolSettings;
+pub use reference::reference_markdown;
 
 /// Default pool size on PostgreSQL, whose connections are server processes shared by every
 /// node.
