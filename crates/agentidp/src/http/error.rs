@@ -232,8 +232,9 @@ impl IntoResponse for ApiError {
 /// The body of an OAuth error (RFC 6749 §5.2).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OAuthErrorBody {
-    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`,
-    /// `unsupported_grant_type`, `invalid_scope`, `quota_exceeded` or `server_error`.
+    /// `invalid_request`, `invalid_client`, `unauthorized_client`, `unsupported_grant_type`,
+    /// `invalid_scope`, `invalid_target`, `quota_exceeded`, `too_many_requests`,
+    /// `temporarily_unavailable` or `server_error`.
     #[schema(example = "invalid_client")]
     pub error: &'static str,
     /// Human-readable explanation.
