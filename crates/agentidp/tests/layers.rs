@@ -133,10 +133,9 @@ fn paths_in(code: &str, at: &Module) -> Vec<Module> {
             .unwrap_or(rest.len());
         let prefix = rest[..prefix_end].trim_end_matches(':');
         base.extend(segments(prefix));
-        if rest[prefix_end..].starts_with('{') && rest[..prefix_end].ends_with("::")
-            || prefix.is_empty() && rest.starts_with('{')
-        {
-            let group = &rest[prefix_end + 1..];
+        // rustfmt writes a struct literal's brace after a space, so a brace right after the
+        // path opens a `use` group.
+        if let Some(group) = rest[prefix_end..].strip_prefix('{') {
             let end = group.find('}').unwrap_or(group.len());
             for member in group[..end].split(',') {
                 let mut path = base.clone();
