@@ -9,7 +9,7 @@ use agentidp::domain::audit::chain_key::VerifyPolicy;
 use agentidp::domain::audit::heads::AgainstSaved;
 use agentidp::domain::audit::{EventFilter, SYSTEM_TENANT};
 use agentidp::domain::ids::TenantId;
-use agentidp::http::audit::EventResponse;
+use agentidp::http::audit::event_body;
 use agentidp::service::audit::heads::{chains_to_check, verify_against};
 use agentidp::service::audit::heads_file;
 use agentidp::store::Db;
@@ -147,7 +147,7 @@ pub async fn export(app: &App, tenant: &str) -> CliResult<()> {
         let Some(last) = page.last() else { break };
         after = Some(last.seq);
         for event in page {
-            serde_json::to_writer(&mut out, &EventResponse::from(event))?;
+            serde_json::to_writer(&mut out, &event_body(event))?;
             out.write_all(b"\n")?;
         }
     }

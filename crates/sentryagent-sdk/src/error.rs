@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use agentidp_proto::{ErrorBody, OAuthErrorBody};
 
 /// Everything a call can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -88,20 +88,7 @@ impl Error {
 
     /// Builds the error for a non-success response from its status, `Retry-After` and body.
     pub(crate) fn from_response(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Self {
-        #[derive(Deserialize)]
-        struct ApiBody {
-            code: String,
-            message: String,
-            #[serde(default)]
-            details: serde_json::Value,
-        }
-        #[derive(Deserialize)]
-        struct OAuthBody {
-            error: String,
-            #[serde(default)]
-            error_description: String,
-        }
-        if let Ok(b) = serde_json::from_slice::<ApiBody>(body) {
+        if let Ok(b) = serde_json::from_slice::<ErrorBody>(body) {
             return Self::Api {
                 status,
                 code: b.code,
@@ -110,7 +97,7 @@ impl Error {
                 retry_after,
             };
         }
-        if let Ok(b) = serde_json::from_slice::<OAuthBody>(body) {
+        if let Ok(b) = serde_json::from_slice::<OAuthErrorBody>(body) {
             return Self::OAuth {
                 status,
                 error: b.error,

@@ -197,10 +197,7 @@ impl TokenProvider {
     async fn fetch(&self) -> Result<Cached> {
         let inner = &self.inner;
         self.inner.fetches.fetch_add(1, Ordering::Relaxed);
-        let form = Form {
-            grant_type: "client_credentials",
-            request: &inner.request,
-        };
+        let form = inner.request.client_credentials_grant();
         let response = inner
             .transport
             .send(Repeat::Safe, || {
@@ -219,7 +216,13 @@ impl TokenProvider {
                 body.token_type
             )));
         }
-        let lifetime = Duration::from_secs(body.expires_in);
+        let lifetime = u64::try_from(body.expires_in)
+            .ok()
+            .filter(|secs| *secs > 0)
+            .map(Duration::from_secs)
+            .ok_or_else(|| {
+                Error::Decode(format!("expires_in {} is not a lifetime", body.expires_in))
+            })?;
         let margin = inner
             .margin
             .unwrap_or((lifetime / 5).min(Duration::from_secs(60)))
@@ -233,11 +236,4 @@ impl TokenProvider {
             },
         })
     }
-}
-
-#[derive(serde::Serialize)]
-struct Form<'a> {
-    grant_type: &'static str,
-    #[serde(flatten)]
-    request: &'a TokenRequest,
 }

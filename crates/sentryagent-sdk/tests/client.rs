@@ -26,7 +26,7 @@ fn new_agent(name: &str) -> NewAgent {
     NewAgent {
         allowed_scopes: vec!["weather:read".into()],
         capabilities: vec!["weather:forecast".into()],
-        description: Some("test agent".into()),
+        description: "test agent".into(),
         ..NewAgent::new(
             format!("{name}@example.com"),
             name,

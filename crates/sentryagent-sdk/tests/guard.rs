@@ -49,6 +49,7 @@ async fn server_token(alg: &str, resource: Option<&str>) -> (TestServer, String,
     let request = TokenRequest {
         scope: Some("weather:read".into()),
         resource: resource.map(Into::into),
+        ..TokenRequest::default()
     };
     let token = admin
         .issue_token(

@@ -1,7 +1,7 @@
 //! UTC timestamps with microsecond precision, written as RFC 3339 on the wire. How they are
 //! stored is the store's business (`store::codec`).
 
-use chrono::{DateTime, Datelike as _, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A point in time, microsecond precision, always UTC.
@@ -17,6 +17,11 @@ impl Timestamp {
     /// Builds a timestamp from microseconds since the Unix epoch (saturating on overflow).
     pub fn from_micros(micros: i64) -> Self {
         Self(DateTime::from_timestamp_micros(micros).unwrap_or(DateTime::<Utc>::MAX_UTC))
+    }
+
+    /// The instant, truncated to microseconds.
+    pub fn from_datetime(t: DateTime<Utc>) -> Self {
+        Self::from_micros(t.timestamp_micros())
     }
 
     /// The instant as a `chrono` date-time.
@@ -56,15 +61,11 @@ impl Timestamp {
     /// years 0000–9999 in UTC, the only ones RFC 3339 can write, so that it can be written
     /// back (9999-12-31T23:00:00-05:00 is already in the year 10000).
     pub fn parse_rfc3339(text: &str) -> Option<Self> {
-        let t = DateTime::parse_from_rfc3339(text).ok()?.with_timezone(&Utc);
-        (0..=9999)
-            .contains(&t.year())
-            .then(|| Self::from_micros(t.timestamp_micros()))
+        agentidp_proto::time::parse_rfc3339(text).map(Self::from_datetime)
     }
 }
 
-/// What a timestamp in a request must look like.
-const EXPECTED: &str = "an RFC 3339 timestamp in the years 0000-9999, e.g. 2026-01-31T12:00:00Z";
+use agentidp_proto::time::EXPECTED;
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

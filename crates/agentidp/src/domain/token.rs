@@ -1,30 +1,11 @@
 //! Access-token claims (RFC 9068) and the authenticated caller they describe.
 
-use serde::{Deserialize, Serialize};
-
 use super::ids::{AgentId, TenantId};
 use super::scope::ScopeSet;
 use super::time::Timestamp;
 
-/// The `aud` claim: one audience or several.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(untagged)]
-pub enum Audience {
-    /// A single audience (how this server issues tokens).
-    One(String),
-    /// Several audiences.
-    Many(Vec<String>),
-}
-
-impl Audience {
-    /// Whether `aud` is among the audiences.
-    pub fn contains(&self, aud: &str) -> bool {
-        match self {
-            Self::One(a) => a == aud,
-            Self::Many(all) => all.iter().any(|a| a == aud),
-        }
-    }
-}
+/// The claims and audience of an access token are wire types, shared with the SDK.
+pub use agentidp_proto::{AccessClaims, Audience};
 
 /// Longest target resource accepted.
 const RESOURCE_MAX_BYTES: usize = 256;
@@ -71,33 +52,6 @@ impl Resource {
 /// Whether `b` may appear in a URI: unreserved, reserved or `%` (RFC 3986 §2).
 fn is_uri_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b)
-}
-
-/// The claims of every access token this server issues.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AccessClaims {
-    /// Issuer: this server's public base URL.
-    pub iss: String,
-    /// Subject: the agent id.
-    pub sub: String,
-    /// Audience: the resource the token is for.
-    pub aud: Audience,
-    /// Expiry (seconds since the epoch).
-    pub exp: i64,
-    /// Issued-at (seconds since the epoch).
-    pub iat: i64,
-    /// Not-before (seconds since the epoch).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nbf: Option<i64>,
-    /// Unique token id.
-    pub jti: String,
-    /// The OAuth client (same as `sub` for client-credentials tokens).
-    pub client_id: String,
-    /// Granted scopes, space separated.
-    #[serde(default)]
-    pub scope: String,
-    /// The tenant the agent belongs to.
-    pub tenant_id: String,
 }
 
 /// An authenticated caller of the management API.

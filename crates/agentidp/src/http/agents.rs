@@ -1,13 +1,12 @@
 //! `/v1/agents`: register, list, read, update and decommission agents.
 
+use agentidp_proto as wire;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -22,6 +21,7 @@ use crate::domain::agent::{
 };
 use crate::domain::ids::AgentId;
 use crate::domain::scope::ScopeSet;
+use crate::domain::time::Timestamp;
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -30,199 +30,77 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_agent, update_agent, delete_agent))
 }
 
-/// Body of `POST /v1/agents`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CreateAgentRequest {
-    /// Contact address, unique within the tenant; immutable.
-    #[schema(example = "search-bot@example.com")]
-    email: String,
-    /// Display name (1–128 characters).
-    #[schema(example = "Search bot")]
-    name: String,
-    /// Free text (up to 1024 characters).
-    #[serde(default)]
-    description: String,
-    /// Lower-case type token, e.g. `retrieval`.
-    #[schema(example = "retrieval")]
-    agent_type: String,
-    /// Semantic version.
-    #[schema(example = "1.0.0")]
-    version: String,
-    /// Capability tokens matching `^[a-z0-9][a-z0-9._:-]*$` (at most 50).
-    #[serde(default)]
-    capabilities: Vec<String>,
-    /// Responsible team or person.
-    #[schema(example = "search-team")]
-    owner: String,
-    /// `development`, `staging` or `production`.
-    #[schema(example = "production")]
-    deployment_env: String,
-    /// List the agent in the public marketplace.
-    #[serde(default)]
-    is_public: bool,
-    /// JSON object, at most 8 KiB.
-    #[serde(default)]
-    #[schema(value_type = Object)]
-    metadata: Option<Value>,
-    /// Scopes the agent may request in tokens.
-    #[serde(default)]
-    allowed_scopes: Vec<String>,
+/// Validates a registration body into the domain's new agent.
+fn new_agent(body: wire::NewAgent) -> Result<NewAgent, DomainError> {
+    Ok(NewAgent {
+        email: Email::parse(&body.email)?,
+        name: agent::parse_name(body.name)?,
+        description: agent::parse_description(body.description)?,
+        agent_type: agent::parse_agent_type(body.agent_type)?,
+        version: agent::parse_version(&body.version)?,
+        capabilities: agent::parse_capabilities(body.capabilities)?,
+        owner: agent::parse_owner(body.owner)?,
+        deployment_env: DeploymentEnv::parse("deploymentEnv", body.deployment_env.as_str())?,
+        is_public: body.is_public,
+        metadata: agent::parse_metadata(body.metadata.unwrap_or(Value::Object(Map::new())))?,
+        allowed_scopes: ScopeSet::from_list(&body.allowed_scopes)?,
+    })
 }
 
-impl CreateAgentRequest {
-    fn parse(self) -> Result<NewAgent, DomainError> {
-        Ok(NewAgent {
-            email: Email::parse(&self.email)?,
-            name: agent::parse_name(self.name)?,
-            description: agent::parse_description(self.description)?,
-            agent_type: agent::parse_agent_type(self.agent_type)?,
-            version: agent::parse_version(&self.version)?,
-            capabilities: agent::parse_capabilities(self.capabilities)?,
-            owner: agent::parse_owner(self.owner)?,
-            deployment_env: DeploymentEnv::parse("deploymentEnv", &self.deployment_env)?,
-            is_public: self.is_public,
-            metadata: agent::parse_metadata(self.metadata.unwrap_or(Value::Object(Map::new())))?,
-            allowed_scopes: ScopeSet::from_list(&self.allowed_scopes)?,
-        })
-    }
-}
-
-/// Body of `PATCH /v1/agents/{agentId}`: every field optional; `id`, `email`, `tenantId`,
-/// `createdAt`, `updatedAt` and `lastAuthAt` are immutable and rejected by name.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UpdateAgentRequest {
-    name: Option<String>,
-    description: Option<String>,
-    agent_type: Option<String>,
-    version: Option<String>,
-    capabilities: Option<Vec<String>>,
-    owner: Option<String>,
-    deployment_env: Option<String>,
-    /// `active`, `suspended` or `revoked` (terminal; revokes every credential).
-    status: Option<String>,
-    is_public: Option<bool>,
-    #[schema(value_type = Option<Object>)]
-    metadata: Option<Value>,
-    allowed_scopes: Option<Vec<String>>,
-}
-
-impl UpdateAgentRequest {
-    fn parse(self) -> Result<AgentPatch, DomainError> {
-        Ok(AgentPatch {
-            name: self.name.map(agent::parse_name).transpose()?,
-            description: self.description.map(agent::parse_description).transpose()?,
-            agent_type: self.agent_type.map(agent::parse_agent_type).transpose()?,
-            version: self
-                .version
-                .as_deref()
-                .map(agent::parse_version)
-                .transpose()?,
-            capabilities: self
-                .capabilities
-                .map(agent::parse_capabilities)
-                .transpose()?,
-            owner: self.owner.map(agent::parse_owner).transpose()?,
-            deployment_env: self
-                .deployment_env
-                .map(|e| DeploymentEnv::parse("deploymentEnv", &e))
-                .transpose()?,
-            status: self
-                .status
-                .map(|s| AgentStatus::parse("status", &s))
-                .transpose()?,
-            is_public: self.is_public,
-            metadata: self.metadata.map(agent::parse_metadata).transpose()?,
-            allowed_scopes: self
-                .allowed_scopes
-                .map(|s| ScopeSet::from_list(&s))
-                .transpose()?,
-        })
-    }
+/// Validates an update body into the domain's patch.
+fn agent_patch(body: wire::AgentUpdate) -> Result<AgentPatch, DomainError> {
+    Ok(AgentPatch {
+        name: body.name.map(agent::parse_name).transpose()?,
+        description: body.description.map(agent::parse_description).transpose()?,
+        agent_type: body.agent_type.map(agent::parse_agent_type).transpose()?,
+        version: body
+            .version
+            .as_deref()
+            .map(agent::parse_version)
+            .transpose()?,
+        capabilities: body
+            .capabilities
+            .map(agent::parse_capabilities)
+            .transpose()?,
+        owner: body.owner.map(agent::parse_owner).transpose()?,
+        deployment_env: body
+            .deployment_env
+            .map(|e| DeploymentEnv::parse("deploymentEnv", e.as_str()))
+            .transpose()?,
+        status: body
+            .status
+            .map(|s| AgentStatus::parse("status", s.as_str()))
+            .transpose()?,
+        is_public: body.is_public,
+        metadata: body.metadata.map(agent::parse_metadata).transpose()?,
+        allowed_scopes: body
+            .allowed_scopes
+            .map(|s| ScopeSet::from_list(&s))
+            .transpose()?,
+    })
 }
 
 /// An agent as the API shows it.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AgentResponse {
-    /// Agent id; also its OAuth `client_id`.
-    agent_id: Uuid,
-    tenant_id: Uuid,
-    email: String,
-    name: String,
-    description: String,
-    agent_type: String,
-    version: String,
-    capabilities: Vec<String>,
-    owner: String,
-    deployment_env: &'static str,
-    /// `active`, `suspended`, `revoked` or `decommissioned`.
-    status: &'static str,
-    is_public: bool,
-    #[schema(value_type = Object)]
-    metadata: Map<String, Value>,
-    allowed_scopes: Vec<String>,
-    #[schema(value_type = String, format = DateTime)]
-    created_at: crate::domain::time::Timestamp,
-    #[schema(value_type = String, format = DateTime)]
-    updated_at: crate::domain::time::Timestamp,
-    #[schema(value_type = Option<String>, format = DateTime)]
-    last_auth_at: Option<crate::domain::time::Timestamp>,
-}
-
-impl From<Agent> for AgentResponse {
-    fn from(a: Agent) -> Self {
-        Self {
-            agent_id: a.id.uuid(),
-            tenant_id: a.tenant_id.uuid(),
-            allowed_scopes: a.allowed_scopes.to_vec(),
-            deployment_env: a.deployment_env.as_str(),
-            status: a.status.as_str(),
-            email: a.email,
-            name: a.name,
-            description: a.description,
-            agent_type: a.agent_type,
-            version: a.version,
-            capabilities: a.capabilities,
-            owner: a.owner,
-            is_public: a.is_public,
-            metadata: a.metadata,
-            created_at: a.created_at,
-            updated_at: a.updated_at,
-            last_auth_at: a.last_auth_at,
-        }
+pub(crate) fn agent_body(a: Agent) -> wire::Agent {
+    wire::Agent {
+        agent_id: wire::AgentId(a.id.uuid()),
+        tenant_id: wire::TenantId(a.tenant_id.uuid()),
+        allowed_scopes: a.allowed_scopes.to_vec(),
+        deployment_env: a.deployment_env.as_str().into(),
+        status: a.status.as_str().into(),
+        email: a.email,
+        name: a.name,
+        description: a.description,
+        agent_type: a.agent_type,
+        version: a.version,
+        capabilities: a.capabilities,
+        owner: a.owner,
+        is_public: a.is_public,
+        metadata: a.metadata,
+        created_at: a.created_at.to_datetime(),
+        updated_at: a.updated_at.to_datetime(),
+        last_auth_at: a.last_auth_at.map(Timestamp::to_datetime),
     }
-}
-
-/// One page of agents.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AgentList {
-    data: Vec<AgentResponse>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    next_cursor: Option<String>,
-}
-
-/// Filters and paging of `GET /v1/agents`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListAgentsQuery {
-    /// Only agents in this status.
-    status: Option<String>,
-    /// Only agents of this type.
-    agent_type: Option<String>,
-    /// Only agents with this owner.
-    owner: Option<String>,
-    /// Only agents in this environment.
-    deployment_env: Option<String>,
-    /// Only agents declaring this capability.
-    capability: Option<String>,
-    /// Page size, 1–100 (default 20).
-    limit: Option<u32>,
-    /// The `nextCursor` of the previous page.
-    cursor: Option<String>,
 }
 
 /// Encodes a page position as an opaque cursor.
@@ -245,10 +123,10 @@ fn decode_cursor(cursor: &str) -> Result<AgentId, ApiError> {
 }
 
 /// Register an agent.
-#[utoipa::path(post, path = "/v1/agents", tag = "agents", request_body = CreateAgentRequest,
+#[utoipa::path(post, path = "/v1/agents", tag = "agents", request_body = wire::NewAgent,
     security(("bearerAuth" = ["agents:write"])),
     responses(
-        (status = 201, description = "Registered", body = AgentResponse),
+        (status = 201, description = "Registered", body = wire::Agent),
         (status = 400, description = "Invalid input", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "Missing scope, scope not grantable or agent limit reached", body = ErrorBody),
@@ -257,17 +135,17 @@ fn decode_cursor(cursor: &str) -> Result<AgentId, ApiError> {
 async fn create_agent(
     State(state): State<AppState>,
     Auth(caller): Auth,
-    ApiJson(body): ApiJson<CreateAgentRequest>,
+    ApiJson(body): ApiJson<wire::NewAgent>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let agent = state.idp.create_agent(&caller, body.parse()?).await?;
-    Ok((StatusCode::CREATED, axum::Json(AgentResponse::from(agent))))
+    let agent = state.idp.create_agent(&caller, new_agent(body)?).await?;
+    Ok((StatusCode::CREATED, axum::Json(agent_body(agent))))
 }
 
 /// List the tenant's agents (keyset pagination in creation order).
-#[utoipa::path(get, path = "/v1/agents", tag = "agents", params(ListAgentsQuery),
+#[utoipa::path(get, path = "/v1/agents", tag = "agents", params(wire::AgentFilter),
     security(("bearerAuth" = ["agents:read"])),
     responses(
-        (status = 200, description = "A page of agents", body = AgentList),
+        (status = 200, description = "A page of agents", body = wire::AgentList),
         (status = 400, description = "Invalid filter, limit or cursor", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "Missing scope", body = ErrorBody),
@@ -275,8 +153,8 @@ async fn create_agent(
 async fn list_agents(
     State(state): State<AppState>,
     Auth(caller): Auth,
-    ApiQuery(q): ApiQuery<ListAgentsQuery>,
-) -> Result<axum::Json<AgentList>, ApiError> {
+    ApiQuery(q): ApiQuery<wire::AgentFilter>,
+) -> Result<axum::Json<wire::AgentList>, ApiError> {
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::validation(
@@ -288,13 +166,13 @@ async fn list_agents(
     let filter = AgentFilter {
         status: q
             .status
-            .map(|s| AgentStatus::parse("status", &s))
+            .map(|s| AgentStatus::parse("status", s.as_str()))
             .transpose()?,
         agent_type: q.agent_type,
         owner: q.owner,
         deployment_env: q
             .deployment_env
-            .map(|e| DeploymentEnv::parse("deploymentEnv", &e))
+            .map(|e| DeploymentEnv::parse("deploymentEnv", e.as_str()))
             .transpose()?,
         capability: q.capability,
     };
@@ -302,8 +180,8 @@ async fn list_agents(
         .idp
         .list_agents(&caller, &filter, after, limit)
         .await?;
-    Ok(axum::Json(AgentList {
-        data: page.agents.into_iter().map(AgentResponse::from).collect(),
+    Ok(axum::Json(wire::AgentList {
+        data: page.agents.into_iter().map(agent_body).collect(),
         next_cursor: page.next.map(encode_cursor),
     }))
 }
@@ -313,7 +191,7 @@ async fn list_agents(
     params(("agentId" = Uuid, Path, description = "Agent id")),
     security(("bearerAuth" = ["agents:read"])),
     responses(
-        (status = 200, description = "The agent", body = AgentResponse),
+        (status = 200, description = "The agent", body = wire::Agent),
         (status = 400, description = "Malformed id", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "Missing scope", body = ErrorBody),
@@ -323,17 +201,17 @@ async fn get_agent(
     State(state): State<AppState>,
     Auth(caller): Auth,
     ApiPath(id): ApiPath<Uuid>,
-) -> Result<axum::Json<AgentResponse>, ApiError> {
+) -> Result<axum::Json<wire::Agent>, ApiError> {
     let agent = state.idp.get_agent(&caller, AgentId::from_uuid(id)).await?;
-    Ok(axum::Json(agent.into()))
+    Ok(axum::Json(agent_body(agent)))
 }
 
 /// Update an agent's mutable fields or status.
-#[utoipa::path(patch, path = "/v1/agents/{agentId}", tag = "agents", request_body = UpdateAgentRequest,
+#[utoipa::path(patch, path = "/v1/agents/{agentId}", tag = "agents", request_body = wire::AgentUpdate,
     params(("agentId" = Uuid, Path, description = "Agent id")),
     security(("bearerAuth" = ["agents:write"])),
     responses(
-        (status = 200, description = "The updated agent", body = AgentResponse),
+        (status = 200, description = "The updated agent", body = wire::Agent),
         (status = 400, description = "Invalid input or an immutable field", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "Missing scope or scope not grantable", body = ErrorBody),
@@ -345,17 +223,17 @@ async fn update_agent(
     Auth(caller): Auth,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<Map<String, Value>>,
-) -> Result<axum::Json<AgentResponse>, ApiError> {
+) -> Result<axum::Json<wire::Agent>, ApiError> {
     if let Some(field) = IMMUTABLE_FIELDS.iter().find(|f| body.contains_key(**f)) {
         return Err(DomainError::ImmutableField((*field).to_owned()).into());
     }
-    let patch: UpdateAgentRequest = serde_json::from_value(Value::Object(body))
+    let patch: wire::AgentUpdate = serde_json::from_value(Value::Object(body))
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "VALIDATION_ERROR", e.to_string()))?;
     let agent = state
         .idp
-        .update_agent(&caller, AgentId::from_uuid(id), patch.parse()?)
+        .update_agent(&caller, AgentId::from_uuid(id), agent_patch(patch)?)
         .await?;
-    Ok(axum::Json(agent.into()))
+    Ok(axum::Json(agent_body(agent)))
 }
 
 /// Decommission an agent: it stays on record, its credentials are revoked and its tokens

@@ -1,14 +1,12 @@
 //! `/v1/audit/events`: query the tenant's audit log, newest first, or stream it as NDJSON.
 
+use agentidp_proto as wire;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -33,118 +31,53 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// An audit event as the API shows it.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EventResponse {
-    event_id: Uuid,
-    tenant_id: Uuid,
-    /// Position in the tenant's hash chain.
-    seq: i64,
-    /// When it happened (RFC 3339, UTC).
-    #[schema(value_type = String, format = DateTime)]
-    timestamp: Timestamp,
-    /// Who acted: an agent id, `system`, `operator`, `signup`, or the presented client id.
-    actor: String,
-    /// The agent acted upon.
-    agent_id: Option<Uuid>,
-    #[schema(example = "agent.created")]
-    action: &'static str,
-    /// `success` or `failure`.
-    outcome: &'static str,
-    ip: Option<String>,
-    user_agent: Option<String>,
-    #[schema(value_type = Object)]
-    metadata: Map<String, Value>,
-    /// The previous event's `hash` (64 zeros before the first event).
-    prev_hash: String,
-    /// SHA-256 (hex) over `prevHash` and this event's canonical encoding; with an audit chain
-    /// key, `hmac-sha256:<key id>:<hex>`, the HMAC-SHA-256 of the same under that key.
-    hash: String,
-}
-
-impl From<StoredEvent> for EventResponse {
-    fn from(s: StoredEvent) -> Self {
-        let e = s.event;
-        Self {
-            event_id: e.id,
-            tenant_id: e.tenant_id.uuid(),
-            seq: s.seq,
-            timestamp: e.occurred_at,
-            actor: e.actor,
-            agent_id: e.agent_id.map(AgentId::uuid),
-            action: e.action.as_str(),
-            outcome: e.outcome.as_str(),
-            ip: e.meta.ip,
-            user_agent: e.meta.user_agent,
-            metadata: e.metadata,
-            prev_hash: s.prev_hash,
-            hash: s.hash,
-        }
+pub fn event_body(s: StoredEvent) -> wire::AuditEvent {
+    let e = s.event;
+    wire::AuditEvent {
+        event_id: wire::EventId(e.id),
+        tenant_id: wire::TenantId(e.tenant_id.uuid()),
+        seq: s.seq,
+        timestamp: e.occurred_at.to_datetime(),
+        actor: e.actor,
+        agent_id: e.agent_id.map(|a| wire::AgentId(a.uuid())),
+        action: e.action.as_str().to_owned(),
+        outcome: e.outcome.as_str().into(),
+        ip: e.meta.ip,
+        user_agent: e.meta.user_agent,
+        metadata: e.metadata,
+        prev_hash: s.prev_hash,
+        hash: s.hash,
     }
 }
 
-/// One page of events.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EventList {
-    data: Vec<EventResponse>,
-    next_cursor: Option<String>,
-}
-
-/// Filters and paging of `GET /v1/audit/events`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct EventQuery {
-    /// Only events about this agent.
-    agent_id: Option<Uuid>,
-    /// Only events by this actor.
-    actor: Option<String>,
-    /// Only this action, e.g. `token.issued`.
-    action: Option<String>,
-    /// `success` or `failure`.
-    outcome: Option<String>,
-    /// Only events at or after this time (RFC 3339).
-    #[param(value_type = Option<String>, format = DateTime)]
-    from: Option<Timestamp>,
-    /// Only events at or before this time (RFC 3339).
-    #[param(value_type = Option<String>, format = DateTime)]
-    to: Option<Timestamp>,
-    /// Page size, 1–100 (default 50). Ignored by NDJSON exports.
-    limit: Option<u32>,
-    /// The `nextCursor` of the previous page.
-    cursor: Option<String>,
-}
-
-impl EventQuery {
-    fn filter(&self) -> Result<EventFilter, ApiError> {
-        let action = match &self.action {
-            Some(a) => Some(Action::parse(a).ok_or_else(|| {
-                let known: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
-                ApiError::validation(
-                    "action",
-                    format!("action must be one of: {}", known.join(", ")),
-                )
-            })?),
-            None => None,
-        };
-        let outcome = match &self.outcome {
-            Some(o) => Some(Outcome::parse(o).ok_or_else(|| {
-                ApiError::validation("outcome", "outcome must be success or failure")
-            })?),
-            None => None,
-        };
-        let filter = EventFilter {
-            agent_id: self.agent_id.map(AgentId::from_uuid),
-            actor: self.actor.clone(),
-            action,
-            outcome,
-            from: self.from,
-            to: self.to,
-        };
-        filter.validate()?;
-        Ok(filter)
-    }
+/// Validates the query's filters into the domain's.
+fn event_filter(q: &wire::EventFilter) -> Result<EventFilter, ApiError> {
+    let action = match &q.action {
+        Some(a) => Some(Action::parse(a).ok_or_else(|| {
+            let known: Vec<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+            ApiError::validation(
+                "action",
+                format!("action must be one of: {}", known.join(", ")),
+            )
+        })?),
+        None => None,
+    };
+    let outcome = match &q.outcome {
+        Some(o) => Some(Outcome::parse(o.as_str()).ok_or_else(|| {
+            ApiError::validation("outcome", "outcome must be success or failure")
+        })?),
+        None => None,
+    };
+    let filter = EventFilter {
+        agent_id: q.agent_id.map(|a| AgentId::from_uuid(a.0)),
+        actor: q.actor.clone(),
+        action,
+        outcome,
+        from: q.from.map(Timestamp::from_datetime),
+        to: q.to.map(Timestamp::from_datetime),
+    };
+    filter.validate()?;
+    Ok(filter)
 }
 
 /// A page cursor: the chain position of the last event sent, as 8 big-endian bytes in
@@ -177,11 +110,11 @@ fn wants_ndjson(headers: &HeaderMap) -> bool {
 
 /// Query the audit log (newest first). With `Accept: application/x-ndjson` every matching
 /// event is streamed oldest first, one JSON object per line, without paging.
-#[utoipa::path(get, path = "/v1/audit/events", tag = "audit", params(EventQuery),
+#[utoipa::path(get, path = "/v1/audit/events", tag = "audit", params(wire::EventFilter),
     security(("bearerAuth" = ["audit:read"])),
     responses(
         (status = 200, description = "A page of events (JSON) or every matching event (NDJSON)", content(
-            (EventList = "application/json"),
+            (wire::EventList = "application/json"),
             (String = "application/x-ndjson"),
         )),
         (status = 400, description = "Bad date, range, action, outcome, limit or cursor", body = ErrorBody),
@@ -192,9 +125,9 @@ async fn list_events(
     State(state): State<AppState>,
     Auth(caller): Auth,
     headers: HeaderMap,
-    ApiQuery(q): ApiQuery<EventQuery>,
+    ApiQuery(q): ApiQuery<wire::EventFilter>,
 ) -> Result<Response, ApiError> {
-    let filter = q.filter()?;
+    let filter = event_filter(&q)?;
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
     if wants_ndjson(&headers) {
         state.idp.authorize(&caller, "audit:read").await?;
@@ -211,8 +144,8 @@ async fn list_events(
         .idp
         .list_events(&caller, &filter, after, limit)
         .await?;
-    Ok(axum::Json(EventList {
-        data: page.events.into_iter().map(EventResponse::from).collect(),
+    Ok(axum::Json(wire::EventList {
+        data: page.events.into_iter().map(event_body).collect(),
         next_cursor: page.next.map(encode_cursor),
     })
     .into_response())
@@ -239,7 +172,7 @@ fn export(
                     let next = page.last().map(|e| e.seq);
                     let mut chunk = Vec::with_capacity(page.len() * 512);
                     for event in page {
-                        if serde_json::to_writer(&mut chunk, &EventResponse::from(event)).is_ok() {
+                        if serde_json::to_writer(&mut chunk, &event_body(event)).is_ok() {
                             chunk.push(b'\n');
                         }
                     }
@@ -264,7 +197,7 @@ fn export(
     params(("eventId" = Uuid, Path, description = "Event id")),
     security(("bearerAuth" = ["audit:read"])),
     responses(
-        (status = 200, description = "The event", body = EventResponse),
+        (status = 200, description = "The event", body = wire::AuditEvent),
         (status = 400, description = "Malformed id", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "Missing scope audit:read", body = ErrorBody),
@@ -274,6 +207,8 @@ async fn get_event(
     State(state): State<AppState>,
     Auth(caller): Auth,
     ApiPath(id): ApiPath<Uuid>,
-) -> Result<axum::Json<EventResponse>, ApiError> {
-    Ok(axum::Json(state.idp.get_event(&caller, id).await?.into()))
+) -> Result<axum::Json<wire::AuditEvent>, ApiError> {
+    Ok(axum::Json(event_body(
+        state.idp.get_event(&caller, id).await?,
+    )))
 }

@@ -1,10 +1,9 @@
 //! `/v1/agents/{agentId}/credentials`: issue, list, rotate and revoke client secrets.
 
+use agentidp_proto as wire;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -24,95 +23,36 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_credential))
 }
 
-/// Body of `POST …/credentials` (optional).
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CreateCredentialRequest {
-    /// When the secret stops working (RFC 3339, future); omitted = never.
-    #[schema(value_type = Option<String>, format = DateTime)]
-    expires_at: Option<Timestamp>,
-}
-
-/// Body of `POST …/rotate` (optional).
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RotateCredentialRequest {
-    /// Seconds the old secret keeps working (0–604800, default 0).
-    #[serde(default)]
-    grace_period_seconds: i64,
-    /// Expiry of the new secret (RFC 3339, future); omitted = never.
-    #[schema(value_type = Option<String>, format = DateTime)]
-    expires_at: Option<Timestamp>,
-}
-
 /// A credential as the API shows it (never its secret or digest).
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CredentialResponse {
-    credential_id: Uuid,
-    /// The agent, which is also the OAuth `client_id`.
-    agent_id: Uuid,
-    /// `active` or `revoked`.
-    status: &'static str,
-    #[schema(value_type = String, format = DateTime)]
-    created_at: Timestamp,
-    #[schema(value_type = Option<String>, format = DateTime)]
-    expires_at: Option<Timestamp>,
-    #[schema(value_type = Option<String>, format = DateTime)]
-    rotated_at: Option<Timestamp>,
-    #[schema(value_type = Option<String>, format = DateTime)]
-    revoked_at: Option<Timestamp>,
-    #[schema(value_type = Option<String>, format = DateTime)]
-    last_used_at: Option<Timestamp>,
-    /// Until when the secret replaced by the last rotation still works.
-    #[schema(value_type = Option<String>, format = DateTime)]
-    previous_secret_expires_at: Option<Timestamp>,
-}
-
-impl From<Credential> for CredentialResponse {
-    fn from(c: Credential) -> Self {
-        Self {
-            credential_id: c.id.uuid(),
-            agent_id: c.agent_id.uuid(),
-            status: c.status.as_str(),
-            created_at: c.created_at,
-            expires_at: c.expires_at,
-            rotated_at: c.rotated_at,
-            revoked_at: c.revoked_at,
-            last_used_at: c.last_used_at,
-            previous_secret_expires_at: c.previous_expires_at,
-        }
+fn credential_body(c: Credential) -> wire::Credential {
+    wire::Credential {
+        credential_id: wire::CredentialId(c.id.uuid()),
+        agent_id: wire::AgentId(c.agent_id.uuid()),
+        status: c.status.as_str().to_owned(),
+        created_at: c.created_at.to_datetime(),
+        expires_at: c.expires_at.map(Timestamp::to_datetime),
+        rotated_at: c.rotated_at.map(Timestamp::to_datetime),
+        revoked_at: c.revoked_at.map(Timestamp::to_datetime),
+        last_used_at: c.last_used_at.map(Timestamp::to_datetime),
+        previous_secret_expires_at: c.previous_expires_at.map(Timestamp::to_datetime),
     }
 }
 
-/// A credential with its secret: returned once, by creation and rotation only.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CredentialWithSecret {
-    #[serde(flatten)]
-    credential: CredentialResponse,
-    /// The OAuth client id (the agent id).
-    client_id: Uuid,
-    /// The client secret. Store it now: it is never shown again.
-    #[schema(example = "sk_live_…")]
-    client_secret: String,
-}
-
-fn with_secret(credential: Credential, secret: &ClientSecret) -> CredentialWithSecret {
-    CredentialWithSecret {
-        client_id: credential.agent_id.uuid(),
-        credential: credential.into(),
-        client_secret: secret.expose().to_owned(),
+fn with_secret(credential: Credential, secret: &ClientSecret) -> wire::CredentialWithSecret {
+    wire::CredentialWithSecret {
+        client_id: wire::AgentId(credential.agent_id.uuid()),
+        credential: credential_body(credential),
+        client_secret: secret.expose().into(),
     }
 }
 
 /// Issue a new client secret for an agent.
 #[utoipa::path(post, path = "/v1/agents/{agentId}/credentials", tag = "credentials",
-    request_body(content = Option<CreateCredentialRequest>),
+    request_body(content = Option<wire::NewCredential>),
     params(("agentId" = Uuid, Path, description = "Agent id")),
     security(("bearerAuth" = ["credentials:write"])),
     responses(
-        (status = 201, description = "Created; the secret is in this response only", body = CredentialWithSecret),
+        (status = 201, description = "Created; the secret is in this response only", body = wire::CredentialWithSecret),
         (status = 400, description = "Invalid input", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "Missing scope", body = ErrorBody),
@@ -123,11 +63,15 @@ async fn create_credential(
     State(state): State<AppState>,
     Auth(caller): Auth,
     ApiPath(agent): ApiPath<Uuid>,
-    OptionalJson(body): OptionalJson<CreateCredentialRequest>,
+    OptionalJson(body): OptionalJson<wire::NewCredential>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (credential, secret) = state
         .idp
-        .create_credential(&caller, AgentId::from_uuid(agent), body.expires_at)
+        .create_credential(
+            &caller,
+            AgentId::from_uuid(agent),
+            body.expires_at.map(Timestamp::from_datetime),
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -140,7 +84,7 @@ async fn create_credential(
     params(("agentId" = Uuid, Path, description = "Agent id")),
     security(("bearerAuth" = ["credentials:read"])),
     responses(
-        (status = 200, description = "The credentials, oldest first", body = Vec<CredentialResponse>),
+        (status = 200, description = "The credentials, oldest first", body = Vec<wire::Credential>),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "Missing scope", body = ErrorBody),
         (status = 404, description = "No such agent in the tenant", body = ErrorBody),
@@ -149,23 +93,21 @@ async fn list_credentials(
     State(state): State<AppState>,
     Auth(caller): Auth,
     ApiPath(agent): ApiPath<Uuid>,
-) -> Result<axum::Json<Vec<CredentialResponse>>, ApiError> {
+) -> Result<axum::Json<Vec<wire::Credential>>, ApiError> {
     let list = state
         .idp
         .list_credentials(&caller, AgentId::from_uuid(agent))
         .await?;
-    Ok(axum::Json(
-        list.into_iter().map(CredentialResponse::from).collect(),
-    ))
+    Ok(axum::Json(list.into_iter().map(credential_body).collect()))
 }
 
 /// Rotate a credential's secret, optionally keeping the old one valid for a grace period.
 #[utoipa::path(post, path = "/v1/agents/{agentId}/credentials/{credentialId}/rotate", tag = "credentials",
-    request_body(content = Option<RotateCredentialRequest>),
+    request_body(content = Option<wire::RotateOptions>),
     params(("agentId" = Uuid, Path, description = "Agent id"), ("credentialId" = Uuid, Path, description = "Credential id")),
     security(("bearerAuth" = ["credentials:write"])),
     responses(
-        (status = 200, description = "Rotated; the new secret is in this response only", body = CredentialWithSecret),
+        (status = 200, description = "Rotated; the new secret is in this response only", body = wire::CredentialWithSecret),
         (status = 400, description = "Invalid input", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "Missing scope", body = ErrorBody),
@@ -176,8 +118,8 @@ async fn rotate_credential(
     State(state): State<AppState>,
     Auth(caller): Auth,
     ApiPath((agent, id)): ApiPath<(Uuid, Uuid)>,
-    OptionalJson(body): OptionalJson<RotateCredentialRequest>,
-) -> Result<axum::Json<CredentialWithSecret>, ApiError> {
+    OptionalJson(body): OptionalJson<wire::RotateOptions>,
+) -> Result<axum::Json<wire::CredentialWithSecret>, ApiError> {
     let (credential, secret) = state
         .idp
         .rotate_credential(
@@ -185,7 +127,7 @@ async fn rotate_credential(
             AgentId::from_uuid(agent),
             CredentialId::from_uuid(id),
             body.grace_period_seconds,
-            body.expires_at,
+            body.expires_at.map(Timestamp::from_datetime),
         )
         .await?;
     Ok(axum::Json(with_secret(credential, &secret)))

@@ -1,33 +1,21 @@
 //! The only place that knows status codes: REST errors `{code, message, details}` and
 //! OAuth errors `{error, error_description}` (RFC 6749 §5.2).
 
+pub use agentidp_proto::{ErrorBody, OAuthErrorBody};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde_json::{Value, json};
-use utoipa::ToSchema;
 
 use crate::domain::DomainError;
 use crate::service::ServiceError;
-
-/// The body of every REST error.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// Machine-readable code, e.g. `AGENT_NOT_FOUND`.
-    #[schema(example = "AGENT_NOT_FOUND")]
-    pub code: &'static str,
-    /// Human-readable explanation.
-    pub message: String,
-    /// Structured context (the offending field, a limit…); `{}` when there is none.
-    #[schema(value_type = Object)]
-    pub details: Value,
-}
 
 /// A REST API error response.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    code: &'static str,
+    message: String,
+    details: Value,
     challenge: Option<String>,
     retry_after: Option<u64>,
 }
@@ -37,11 +25,9 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody {
-                code,
-                message: message.into(),
-                details: json!({}),
-            },
+            code,
+            message: message.into(),
+            details: json!({}),
             challenge: None,
             retry_after: None,
         }
@@ -85,7 +71,7 @@ impl ApiError {
 
     /// Adds structured details.
     pub fn with_details(mut self, details: Value) -> Self {
-        self.body.details = details;
+        self.details = details;
         self
     }
 
@@ -217,7 +203,12 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(self.body)).into_response();
+        let body = ErrorBody {
+            code: self.code.to_owned(),
+            message: self.message,
+            details: self.details,
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         if let Some(challenge) = self.challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
             headers.insert(header::WWW_AUTHENTICATE, challenge);
@@ -227,18 +218,6 @@ impl IntoResponse for ApiError {
         }
         response
     }
-}
-
-/// The body of an OAuth error (RFC 6749 §5.2).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OAuthErrorBody {
-    /// `invalid_request`, `invalid_client`, `unauthorized_client`, `unsupported_grant_type`,
-    /// `invalid_scope`, `invalid_target`, `quota_exceeded`, `too_many_requests`,
-    /// `temporarily_unavailable` or `server_error`.
-    #[schema(example = "invalid_client")]
-    pub error: &'static str,
-    /// Human-readable explanation.
-    pub error_description: String,
 }
 
 /// Marks a response as already in the OAuth error shape, so that the error-shaping layer
@@ -259,7 +238,7 @@ impl OAuthError {
         Self {
             status,
             body: OAuthErrorBody {
-                error,
+                error: error.to_owned(),
                 error_description: description.into(),
             },
             retry_after: None,
@@ -342,7 +321,7 @@ impl From<ServiceError> for OAuthError {
                     let err = Self::new(
                         StatusCode::SERVICE_UNAVAILABLE,
                         "temporarily_unavailable",
-                        api.body.message,
+                        api.message,
                     );
                     err.retry_in(api.retry_after.unwrap_or(1))
                 } else if api.status().is_server_error() {
@@ -352,7 +331,7 @@ impl From<ServiceError> for OAuthError {
                         "an internal error occurred",
                     )
                 } else {
-                    Self::bad_request("invalid_request", api.body.message)
+                    Self::bad_request("invalid_request", api.message)
                 }
             }
         }

@@ -4,10 +4,9 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use agentidp_proto::{Checks, DependencyHealth, DetailedHealth, Health};
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -25,64 +24,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(health_detailed))
 }
 
-/// Liveness answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Health {
-    /// Always `ok` while the process serves HTTP.
-    status: &'static str,
-    /// Server version.
-    version: &'static str,
-}
-
-/// One dependency's state.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct DependencyHealth {
-    /// `healthy`, `degraded` (slower than 1000 ms, or Redis bypassed) or `unreachable`.
-    status: &'static str,
-    /// Round-trip time in milliseconds (the timeout when unreachable).
-    latency_ms: u64,
-    /// `sqlite` or `postgres` for the database; `redis`, `vault` or `opa` for the others.
-    backend: &'static str,
-    /// Why the dependency is not healthy.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
-/// The dependencies checked.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Checks {
-    /// The database.
-    database: DependencyHealth,
-    /// Redis, when `REDIS_URL` is set.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    redis: Option<DependencyHealth>,
-    /// Vault (`GET /v1/sys/health`), when `VAULT_ADDR` is set.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    vault: Option<DependencyHealth>,
-    /// Open Policy Agent (`GET /health`), when `OPA_URL` is set.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    opa: Option<DependencyHealth>,
-}
-
-/// Detailed health.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DetailedHealth {
-    /// `healthy` (200), `degraded` (207: slow or a non-critical dependency down) or
-    /// `unhealthy` (503: the database is unreachable).
-    status: &'static str,
-    /// Server version.
-    version: &'static str,
-    /// Each dependency.
-    checks: Checks,
-}
-
 /// Liveness: answers while the process serves HTTP; checks no dependency.
 #[utoipa::path(get, path = "/health", tag = "operations", responses((status = 200, body = Health)))]
 async fn health() -> axum::Json<Health> {
     axum::Json(Health {
-        status: "ok",
-        version: env!("CARGO_PKG_VERSION"),
+        status: "ok".to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
     })
 }
 
@@ -100,9 +47,9 @@ where
         Err(_) => ("unreachable", Some("timed out".to_owned())),
     };
     DependencyHealth {
-        status,
+        status: status.to_owned(),
         latency_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
-        backend,
+        backend: backend.to_owned(),
         error,
     }
 }
@@ -141,7 +88,7 @@ async fn health_detailed(
         let link = state.redis.as_ref()?;
         let mut health = check("redis", async { link.ping().await.map(|_| ()) }).await;
         if health.status == "healthy" && !link.is_up() {
-            health.status = "degraded";
+            "degraded".clone_into(&mut health.status);
             health.error = Some("answering again; shared state resumes within a second".into());
         }
         Some(health)
@@ -172,8 +119,8 @@ async fn health_detailed(
         (StatusCode::OK, "healthy")
     };
     let body = DetailedHealth {
-        status,
-        version: env!("CARGO_PKG_VERSION"),
+        status: status.to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
         checks: Checks {
             database,
             redis,

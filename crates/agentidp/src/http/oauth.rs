@@ -1,6 +1,7 @@
 //! OAuth 2.0 endpoints: token (client credentials), introspection (RFC 7662) and
 //! revocation (RFC 7009). Errors use the RFC 6749 §5.2 shape.
 
+use agentidp_proto as wire;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -9,8 +10,6 @@ use base64::engine::general_purpose::STANDARD;
 use percent_encoding::percent_decode_str;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -21,7 +20,7 @@ use crate::app::AppState;
 use crate::domain::audit::RequestMeta;
 use crate::domain::credential::Client;
 use crate::domain::scope::ScopeSet;
-use crate::domain::token::{Audience, Principal, Resource};
+use crate::domain::token::{Principal, Resource};
 use crate::service::ServiceError;
 use crate::service::tokens::TokenRequest;
 
@@ -57,37 +56,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OAuthForm<T> {
             .map(|axum::Form(v)| Self(v))
             .map_err(|e| OAuthError::bad_request("invalid_request", e.body_text()))
     }
-}
-
-/// Parameters of `POST /oauth2/token`.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct TokenForm {
-    /// Must be `client_credentials`.
-    grant_type: Option<String>,
-    /// Space-separated subset of the agent's allowed scopes; default all of them.
-    scope: Option<String>,
-    /// Target resource (RFC 8707): an absolute URI without a fragment; becomes the `aud` claim.
-    resource: Option<String>,
-    /// Target audience; same as `resource`.
-    audience: Option<String>,
-    /// client_secret_post: the client id.
-    client_id: Option<String>,
-    /// client_secret_post: the client secret.
-    #[schema(value_type = Option<String>)]
-    client_secret: Option<SecretString>,
-}
-
-/// A successful token response (RFC 6749 §5.1).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenResponse {
-    /// The JWT access token (RFC 9068).
-    access_token: String,
-    /// Always `Bearer`.
-    token_type: &'static str,
-    /// Lifetime in seconds.
-    expires_in: i64,
-    /// Granted scopes, space separated.
-    scope: String,
 }
 
 /// Client credentials from `client_secret_basic` or `client_secret_post` (exactly one).
@@ -200,10 +168,10 @@ fn no_store(mut response: Response) -> Response {
 
 /// Obtain an access token with the client-credentials grant.
 #[utoipa::path(post, path = "/oauth2/token", tag = "oauth2",
-    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = wire::TokenRequest, content_type = "application/x-www-form-urlencoded"),
     security((), ("clientBasic" = [])),
     responses(
-        (status = 200, description = "Token issued", body = TokenResponse),
+        (status = 200, description = "Token issued", body = wire::TokenResponse),
         (status = 400, description = "invalid_request, unsupported_grant_type, invalid_scope or invalid_target (resource or audience not an absolute URI, or with a fragment)", body = OAuthErrorBody),
         (status = 401, description = "invalid_client", body = OAuthErrorBody),
         (status = 429, description = "quota_exceeded (the tenant's monthly token quota is used up) or too_many_requests (rate limit)", body = OAuthErrorBody),
@@ -213,7 +181,7 @@ async fn token(
     headers: HeaderMap,
     Meta(meta): Meta,
     slot: RateSlot,
-    OAuthForm(form): OAuthForm<TokenForm>,
+    OAuthForm(form): OAuthForm<wire::TokenRequest>,
 ) -> Result<Response, OAuthError> {
     match form.grant_type.as_deref() {
         Some("client_credentials") => {}
@@ -260,82 +228,22 @@ async fn token(
         .issue_token(&agent, TokenRequest { scope, audience }, &meta)
         .await?;
     state.metrics.token_issued(issued.algorithm.as_str());
-    let body = TokenResponse {
-        access_token: issued.access_token,
-        token_type: "Bearer",
+    let body = wire::TokenResponse {
+        access_token: issued.access_token.into(),
+        token_type: "Bearer".to_owned(),
         expires_in: issued.expires_in,
         scope: issued.scope.to_string(),
     };
     Ok(no_store(axum::Json(body).into_response()))
 }
 
-/// Parameters of introspection and revocation.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct TokenParam {
-    /// The token to inspect or revoke.
-    token: Option<String>,
-    /// Ignored hint (`access_token`).
-    token_type_hint: Option<String>,
-    /// client_secret_post: the caller's client id.
-    client_id: Option<String>,
-    /// client_secret_post: the caller's client secret.
-    #[schema(value_type = Option<String>)]
-    client_secret: Option<SecretString>,
-}
-
-/// RFC 7662 response; an inactive token shows only `{"active": false}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IntrospectionResponse {
-    active: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    client_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    token_type: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    exp: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    iat: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    nbf: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sub: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    aud: Option<Audience>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    iss: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    jti: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tenant_id: Option<String>,
-}
-
-fn inactive() -> IntrospectionResponse {
-    IntrospectionResponse {
-        active: false,
-        scope: None,
-        client_id: None,
-        token_type: None,
-        exp: None,
-        iat: None,
-        nbf: None,
-        sub: None,
-        aud: None,
-        iss: None,
-        jti: None,
-        tenant_id: None,
-    }
-}
-
 /// Introspect a token (RFC 7662). The caller authenticates with client credentials or a
 /// bearer token; only tokens of the caller's tenant can be active.
 #[utoipa::path(post, path = "/oauth2/introspect", tag = "oauth2",
-    request_body(content = TokenParam, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = wire::TokenParam, content_type = "application/x-www-form-urlencoded"),
     security(("clientBasic" = []), ("bearerAuth" = [])),
     responses(
-        (status = 200, description = "Token state", body = IntrospectionResponse),
+        (status = 200, description = "Token state", body = wire::Introspection),
         (status = 400, description = "invalid_request", body = OAuthErrorBody),
         (status = 401, description = "invalid_client", body = OAuthErrorBody),
     ))]
@@ -344,7 +252,7 @@ async fn introspect(
     headers: HeaderMap,
     Meta(meta): Meta,
     slot: RateSlot,
-    OAuthForm(form): OAuthForm<TokenParam>,
+    OAuthForm(form): OAuthForm<wire::TokenParam>,
 ) -> Result<Response, OAuthError> {
     let principal = caller(
         &state,
@@ -360,12 +268,12 @@ async fn introspect(
         .token
         .ok_or_else(|| OAuthError::bad_request("invalid_request", "token is required"))?;
     let response = match state.idp.introspect(&principal, &token).await? {
-        None => inactive(),
-        Some(c) => IntrospectionResponse {
+        None => wire::Introspection::default(),
+        Some(c) => wire::Introspection {
             active: true,
             scope: Some(c.scope),
             client_id: Some(c.client_id),
-            token_type: Some("Bearer"),
+            token_type: Some("Bearer".to_owned()),
             exp: Some(c.exp),
             iat: Some(c.iat),
             nbf: c.nbf,
@@ -382,7 +290,7 @@ async fn introspect(
 /// Revoke a token (RFC 7009). Answers 200 for unknown, invalid or already revoked tokens;
 /// revoking another agent's token needs `tokens:revoke`.
 #[utoipa::path(post, path = "/oauth2/revoke", tag = "oauth2",
-    request_body(content = TokenParam, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = wire::TokenParam, content_type = "application/x-www-form-urlencoded"),
     security(("clientBasic" = []), ("bearerAuth" = ["tokens:revoke"])),
     responses(
         (status = 200, description = "Revoked (or nothing to revoke)"),
@@ -394,7 +302,7 @@ async fn revoke(
     headers: HeaderMap,
     Meta(meta): Meta,
     slot: RateSlot,
-    OAuthForm(form): OAuthForm<TokenParam>,
+    OAuthForm(form): OAuthForm<wire::TokenParam>,
 ) -> Result<Response, OAuthError> {
     let principal = caller(
         &state,

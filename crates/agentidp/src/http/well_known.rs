@@ -1,10 +1,9 @@
 //! Discovery documents: the JWKS and RFC 8414 authorization-server metadata.
 
+use agentidp_proto::ServerMetadata;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -31,30 +30,13 @@ async fn jwks(State(state): State<AppState>) -> Response {
     response
 }
 
-/// RFC 8414 authorization-server metadata.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ServerMetadata {
-    issuer: String,
-    token_endpoint: String,
-    jwks_uri: String,
-    introspection_endpoint: String,
-    revocation_endpoint: String,
-    /// Empty: this server has no authorization endpoint (no redirect-based flows).
-    response_types_supported: Vec<&'static str>,
-    grant_types_supported: Vec<&'static str>,
-    scopes_supported: Vec<&'static str>,
-    token_endpoint_auth_methods_supported: Vec<&'static str>,
-    introspection_endpoint_auth_methods_supported: Vec<&'static str>,
-    revocation_endpoint_auth_methods_supported: Vec<&'static str>,
-    service_documentation: String,
-}
-
 /// Discovery metadata (RFC 8414).
 #[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "discovery",
     responses((status = 200, description = "Server metadata", body = ServerMetadata)))]
 async fn metadata(State(state): State<AppState>) -> axum::Json<ServerMetadata> {
     let issuer = state.idp.settings.issuer.clone();
-    let auth_methods = vec!["client_secret_basic", "client_secret_post"];
+    let strings = |all: &[&str]| all.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let auth_methods = strings(&["client_secret_basic", "client_secret_post"]);
     let introspection_methods = auth_methods.clone();
     axum::Json(ServerMetadata {
         token_endpoint: format!("{issuer}/oauth2/token"),
@@ -62,8 +44,8 @@ async fn metadata(State(state): State<AppState>) -> axum::Json<ServerMetadata> {
         introspection_endpoint: format!("{issuer}/oauth2/introspect"),
         revocation_endpoint: format!("{issuer}/oauth2/revoke"),
         response_types_supported: vec![],
-        grant_types_supported: vec!["client_credentials"],
-        scopes_supported: MANAGEMENT_SCOPES.to_vec(),
+        grant_types_supported: strings(&["client_credentials"]),
+        scopes_supported: strings(&MANAGEMENT_SCOPES),
         token_endpoint_auth_methods_supported: auth_methods,
         introspection_endpoint_auth_methods_supported: introspection_methods.clone(),
         revocation_endpoint_auth_methods_supported: introspection_methods,

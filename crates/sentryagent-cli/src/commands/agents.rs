@@ -22,7 +22,10 @@ fn fields(a: &Agent) -> Vec<(&'static str, String)> {
         ("public", a.is_public.to_string()),
         ("capabilities", list(&a.capabilities)),
         ("allowed scopes", list(&a.allowed_scopes)),
-        ("metadata", a.metadata.to_string()),
+        (
+            "metadata",
+            serde_json::Value::Object(a.metadata.clone()).to_string(),
+        ),
         ("created", when(Some(a.created_at))),
         ("updated", when(Some(a.updated_at))),
         ("last auth", when(a.last_auth_at)),
@@ -52,10 +55,10 @@ pub async fn register(ctx: &Ctx, args: RegisterArgs) -> Result<(), CliError> {
     let client = ctx.client()?;
     let email = args.email.unwrap_or_else(|| default_email(&args.name));
     let agent = NewAgent {
-        description: args.description,
+        description: args.description.unwrap_or_default(),
         capabilities: args.capabilities,
         allowed_scopes: args.scopes,
-        is_public: args.public.then_some(true),
+        is_public: args.public,
         metadata: args.metadata,
         ..NewAgent::new(
             email,

@@ -135,13 +135,10 @@ fn print(output: Output, e: &AuditEvent) -> Result<(), CliError> {
         "{}  {:<22} {:<7}  actor={}  agent={}  {}",
         when(Some(e.timestamp)),
         e.action,
-        match e.outcome {
-            sentryagent_sdk::models::Outcome::Success => "success",
-            sentryagent_sdk::models::Outcome::Failure => "failure",
-        },
+        e.outcome,
         e.actor,
         agent,
-        e.metadata
+        serde_json::Value::Object(e.metadata.clone())
     );
     Ok(())
 }

@@ -112,7 +112,7 @@ pub async fn rotate(ctx: &Ctx, args: RotateArgs) -> Result<(), CliError> {
         ))?;
     }
     let options = RotateOptions {
-        grace_period_seconds: Some(args.grace_period),
+        grace_period_seconds: i64::from(args.grace_period),
         expires_at: None,
     };
     let mut rotated = Vec::new();

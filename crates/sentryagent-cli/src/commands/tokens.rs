@@ -21,11 +21,12 @@ pub async fn issue(ctx: &Ctx, args: IssueTokenArgs) -> Result<(), CliError> {
     let request = TokenRequest {
         scope: args.scope,
         resource: args.resource,
+        ..TokenRequest::default()
     };
     let token = client
         .issue_token(&args.agent_id.to_string(), &secret, &request)
         .await?;
-    let expires_at = chrono::Utc::now() + chrono::Duration::seconds(token.expires_in as i64);
+    let expires_at = chrono::Utc::now() + chrono::Duration::seconds(token.expires_in);
     if ctx.output == Output::Json {
         return output::json(&serde_json::json!({
             "accessToken": token.access_token.expose_secret(),

@@ -4,7 +4,7 @@ use reqwest::Method;
 
 use super::{Client, plain, with_json, with_query};
 use crate::error::Result;
-use crate::models::{Agent, AgentFilter, AgentId, AgentUpdate, NewAgent, Page, Usage};
+use crate::models::{Agent, AgentFilter, AgentId, AgentList, AgentUpdate, NewAgent, Usage};
 use crate::transport::{Repeat, json};
 
 impl Client {
@@ -22,7 +22,7 @@ impl Client {
     }
 
     /// One page of the tenant's agents, oldest first (`agents:read`).
-    pub async fn list_agents(&self, filter: &AgentFilter) -> Result<Page<Agent>> {
+    pub async fn list_agents(&self, filter: &AgentFilter) -> Result<AgentList> {
         let r = self
             .call(Method::GET, "/v1/agents", Repeat::Safe, with_query(filter))
             .await?;

@@ -4,12 +4,12 @@ use reqwest::{Method, Response, header};
 
 use super::{Client, plain, with_query};
 use crate::error::{Error, Result};
-use crate::models::{AuditEvent, EventFilter, EventId, Page};
+use crate::models::{AuditEvent, EventFilter, EventId, EventList};
 use crate::transport::{Repeat, json};
 
 impl Client {
     /// One page of events, newest first (`audit:read`).
-    pub async fn list_audit_events(&self, filter: &EventFilter) -> Result<Page<AuditEvent>> {
+    pub async fn list_audit_events(&self, filter: &EventFilter) -> Result<EventList> {
         let r = self
             .call(
                 Method::GET,

@@ -3,19 +3,14 @@
 
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Serialize;
 
 use super::Client;
 use crate::error::Result;
 use crate::models::{
-    Health, Introspection, ServerMetadata, TenantCreated, TokenRequest, TokenResponse,
+    Health, Introspection, ServerMetadata, SignUpRequest, TenantCreated, TokenParam, TokenRequest,
+    TokenResponse,
 };
 use crate::transport::{Repeat, json};
-
-#[derive(Serialize)]
-struct TokenParam<'a> {
-    token: &'a str,
-}
 
 impl Client {
     /// A token for any client (client_secret_basic), uncached: what `issue-token` does. An
@@ -26,16 +21,7 @@ impl Client {
         client_secret: &SecretString,
         request: &TokenRequest,
     ) -> Result<TokenResponse> {
-        #[derive(Serialize)]
-        struct Form<'a> {
-            grant_type: &'static str,
-            #[serde(flatten)]
-            request: &'a TokenRequest,
-        }
-        let form = Form {
-            grant_type: "client_credentials",
-            request,
-        };
+        let form = request.client_credentials_grant();
         let r = self
             .transport
             .send(Repeat::Safe, || {
@@ -61,7 +47,10 @@ impl Client {
     }
 
     async fn oauth_post(&self, path: &str, token: &str) -> Result<reqwest::Response> {
-        let form = TokenParam { token };
+        let form = TokenParam {
+            token: Some(token.to_owned()),
+            ..TokenParam::default()
+        };
         self.transport
             .send(Repeat::Safe, || {
                 self.oauth_auth(self.transport.request(Method::POST, path))
@@ -88,7 +77,9 @@ impl Client {
 
     /// Creates a tenant and its administrator (when the server allows sign-up).
     pub async fn sign_up(&self, name: &str) -> Result<TenantCreated> {
-        let body = serde_json::json!({ "name": name });
+        let body = SignUpRequest {
+            name: name.to_owned(),
+        };
         let r = self
             .transport
             .send(Repeat::OnlyWhenRefused, || {

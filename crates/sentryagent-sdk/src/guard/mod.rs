@@ -6,8 +6,9 @@ mod jwks;
 mod layer;
 mod verify;
 
+pub use agentidp_proto::AccessClaims;
 pub use layer::{GuardLayer, GuardService};
-pub use verify::{Claims, VerifiedToken};
+pub use verify::VerifiedToken;
 
 use std::sync::Arc;
 use std::time::Duration;

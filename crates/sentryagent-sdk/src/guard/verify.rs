@@ -2,45 +2,18 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use agentidp_proto::AccessClaims;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
 
 use super::{Algorithm, Guard, GuardError};
 
-/// The claims of an AgentIdP access token (RFC 9068).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Claims {
-    /// Issuer.
-    pub iss: String,
-    /// Subject: the agent id.
-    pub sub: String,
-    /// Audience: one string or several.
-    pub aud: serde_json::Value,
-    /// Expiry (seconds since the epoch).
-    pub exp: i64,
-    /// Issued at (seconds since the epoch).
-    pub iat: i64,
-    /// Not before (seconds since the epoch).
-    #[serde(default)]
-    pub nbf: Option<i64>,
-    /// Token id.
-    pub jti: String,
-    /// The OAuth client: the agent id.
-    pub client_id: String,
-    /// Granted scopes, space separated.
-    #[serde(default)]
-    pub scope: String,
-    /// The agent's tenant.
-    #[serde(default)]
-    pub tenant_id: Option<String>,
-}
-
 /// A token that passed every check; handlers take it as an extractor.
 #[derive(Debug, Clone)]
 pub struct VerifiedToken {
     /// Its claims.
-    pub claims: Claims,
+    pub claims: AccessClaims,
 }
 
 impl VerifiedToken {
@@ -51,12 +24,12 @@ impl VerifiedToken {
 
     /// The granted scopes.
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.claims.scope.split_ascii_whitespace()
+        self.claims.scopes()
     }
 
     /// Whether `scope` was granted.
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes().any(|s| s == scope)
+        self.claims.has_scope(scope)
     }
 
     /// `Ok` when every one of `scopes` was granted; otherwise the first missing one.
@@ -116,13 +89,13 @@ impl Guard {
         if !key.verify(signed.as_bytes(), &signature) {
             return Err(GuardError::BadSignature);
         }
-        let claims: Claims = serde_json::from_slice(&decode_part(p, "payload")?)
+        let claims: AccessClaims = serde_json::from_slice(&decode_part(p, "payload")?)
             .map_err(|e| GuardError::Malformed(format!("claims: {e}")))?;
         self.check_claims(&claims)?;
         Ok(VerifiedToken { claims })
     }
 
-    fn check_claims(&self, claims: &Claims) -> Result<(), GuardError> {
+    fn check_claims(&self, claims: &AccessClaims) -> Result<(), GuardError> {
         let inner = &self.inner;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -137,14 +110,7 @@ impl Guard {
         if claims.iss.trim_end_matches('/') != inner.issuer {
             return Err(GuardError::WrongIssuer);
         }
-        let audience_ok = match &claims.aud {
-            serde_json::Value::String(a) => *a == inner.audience,
-            serde_json::Value::Array(all) => {
-                all.iter().any(|a| a.as_str() == Some(&inner.audience))
-            }
-            _ => false,
-        };
-        if !audience_ok {
+        if !claims.aud.contains(&inner.audience) {
             return Err(GuardError::WrongAudience);
         }
         Ok(())

@@ -1,0 +1,73 @@
+//! The claims of an access token (RFC 9068), as the server signs them and a resource server
+//! reads them after verification.
+
+use serde::{Deserialize, Serialize};
+
+/// The `aud` claim: one audience or several.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Audience {
+    /// A single audience (how this server issues tokens).
+    One(String),
+    /// Several audiences.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Whether `aud` is among the audiences.
+    pub fn contains(&self, aud: &str) -> bool {
+        match self {
+            Self::One(a) => a == aud,
+            Self::Many(all) => all.iter().any(|a| a == aud),
+        }
+    }
+}
+
+impl std::fmt::Display for Audience {
+    /// The audience, or the audiences separated by spaces.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::One(a) => f.write_str(a),
+            Self::Many(all) => f.write_str(&all.join(" ")),
+        }
+    }
+}
+
+/// The claims of every access token the server issues.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    /// Issuer: the server's public base URL.
+    pub iss: String,
+    /// Subject: the agent id.
+    pub sub: String,
+    /// Audience: the resource the token is for.
+    pub aud: Audience,
+    /// Expiry (seconds since the epoch).
+    pub exp: i64,
+    /// Issued-at (seconds since the epoch).
+    pub iat: i64,
+    /// Not-before (seconds since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// Unique token id.
+    pub jti: String,
+    /// The OAuth client (same as `sub` for client-credentials tokens).
+    pub client_id: String,
+    /// Granted scopes, space separated.
+    #[serde(default)]
+    pub scope: String,
+    /// The tenant the agent belongs to.
+    pub tenant_id: String,
+}
+
+impl AccessClaims {
+    /// The granted scopes.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scope.split_ascii_whitespace()
+    }
+
+    /// Whether `scope` was granted.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes().any(|s| s == scope)
+    }
+}
