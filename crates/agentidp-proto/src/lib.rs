@@ -24,7 +24,10 @@ pub use agents::{
 };
 pub use audit::{AuditEvent, EventFilter, EventList, Outcome};
 pub use claims::{AccessClaims, Audience};
-pub use credentials::{Credential, CredentialWithSecret, NewCredential, RotateOptions};
+pub use credentials::{
+    Credential, CredentialType, CredentialWithSecret, IssuedCredential, NewCredential,
+    RotateOptions,
+};
 pub use error::{ErrorBody, OAuthErrorBody};
 pub use health::{Checks, DependencyHealth, DetailedHealth, Health};
 pub use ids::{AgentId, CredentialId, EventId, TenantId};

@@ -32,6 +32,18 @@ pub struct TokenRequest {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub client_secret: Option<SecretString>,
+    /// private_key_jwt: `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_assertion_type: Option<String>,
+    /// private_key_jwt: a JWT signed by the client's registered key (RFC 7523 §2.2):
+    /// `iss` = `sub` = the client id, `aud` = the token endpoint or issuer, `exp` at most
+    /// 5 minutes ahead, a `jti` used once.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::secret::expose_option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub client_assertion: Option<SecretString>,
 }
 
 impl TokenRequest {
@@ -146,6 +158,9 @@ pub struct ServerMetadata {
     pub scopes_supported: Vec<String>,
     /// Client authentication methods at the token endpoint.
     pub token_endpoint_auth_methods_supported: Vec<String>,
+    /// Algorithms accepted for `private_key_jwt` client assertions.
+    #[serde(default)]
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<String>,
     /// Client authentication methods at the introspection endpoint.
     pub introspection_endpoint_auth_methods_supported: Vec<String>,
     /// Client authentication methods at the revocation endpoint.

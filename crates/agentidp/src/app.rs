@@ -13,6 +13,7 @@ use crate::infra::redis::RedisLink;
 use crate::service::audit::verify::check_chain_key;
 use crate::service::audit::watch::ChainWatch;
 use crate::service::audit::writer::AuditWriter;
+use crate::service::replay::ReplayGuard;
 use crate::service::signing::{self, KeySettings};
 use crate::service::{Idp, QuotaCounter, ServiceError, Settings};
 use crate::store::{Db, StoreError};
@@ -130,6 +131,7 @@ impl App {
             ),
             chain_watch: Arc::new(chain_watch),
             quota: Arc::new(QuotaCounter::new(background.clone(), redis.clone())),
+            replay: Arc::new(ReplayGuard::new(background.clone(), redis.clone())),
             background_db: background,
             db,
             keys: Arc::new(KeyRing::new(keys)),
@@ -225,6 +227,14 @@ impl App {
                 }
             }
             if n % 720 == 1 {
+                if let Err(e) = self
+                    .idp
+                    .background_db
+                    .purge_expired_assertion_jtis(crate::domain::time::Timestamp::now())
+                    .await
+                {
+                    tracing::warn!(error = %e, "could not purge used client assertion ids");
+                }
                 match self
                     .idp
                     .db

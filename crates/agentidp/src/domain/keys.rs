@@ -42,6 +42,16 @@ impl Algorithm {
         }
     }
 
+    /// Parses the `alg` of a client's key or assertion: this server's names, and `Ed25519`,
+    /// the fully specified name RFC 9864 gives EdDSA over Ed25519 (what current JOSE
+    /// libraries write).
+    pub fn parse_client(name: &str) -> Option<Self> {
+        match name {
+            "Ed25519" => Some(Self::EdDsa),
+            other => Self::parse(other),
+        }
+    }
+
     /// Parses a JOSE `alg` name (exact spelling).
     pub fn parse(s: &str) -> Option<Self> {
         match s {
@@ -244,7 +254,7 @@ fn public_jwk(alg: Algorithm, material: &Material) -> Value {
 }
 
 /// RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order.
-fn thumbprint(jwk: &Value) -> String {
+pub fn thumbprint(jwk: &Value) -> String {
     let field = |k: &str| {
         jwk.get(k)
             .and_then(Value::as_str)
@@ -325,7 +335,7 @@ impl VerifyingKey {
 }
 
 /// DER `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017).
-fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
+pub(crate) fn rsa_public_key_der(n: &[u8], e: &[u8]) -> Vec<u8> {
     fn der_len(out: &mut Vec<u8>, len: usize) {
         if len < 0x80 {
             out.push(len as u8);

@@ -3,7 +3,9 @@
 //! database; the use cases that sequence these rules with storage live in `crate::service`.
 
 pub mod agent;
+pub mod assertion;
 pub mod audit;
+pub mod client_key;
 pub mod credential;
 pub mod ids;
 pub mod keys;

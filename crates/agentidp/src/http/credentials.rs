@@ -4,6 +4,7 @@ use agentidp_proto as wire;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -11,7 +12,8 @@ use uuid::Uuid;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiPath, Auth, OptionalJson};
 use crate::app::AppState;
-use crate::domain::credential::{ClientSecret, Credential};
+use crate::domain::client_key::ClientKey;
+use crate::domain::credential::{ClientSecret, Credential, Verifier};
 use crate::domain::ids::{AgentId, CredentialId};
 use crate::domain::time::Timestamp;
 
@@ -28,7 +30,13 @@ fn credential_body(c: Credential) -> wire::Credential {
     wire::Credential {
         credential_id: wire::CredentialId(c.id.uuid()),
         agent_id: wire::AgentId(c.agent_id.uuid()),
+        credential_type: c.type_name().into(),
         status: c.status.as_str().to_owned(),
+        kid: c.public_key.as_ref().map(|k| k.kid().to_owned()),
+        jwk: c
+            .public_key
+            .as_ref()
+            .and_then(|k| k.jwk().as_object().cloned()),
         created_at: c.created_at.to_datetime(),
         expires_at: c.expires_at.map(Timestamp::to_datetime),
         rotated_at: c.rotated_at.map(Timestamp::to_datetime),
@@ -38,21 +46,52 @@ fn credential_body(c: Credential) -> wire::Credential {
     }
 }
 
-fn with_secret(credential: Credential, secret: &ClientSecret) -> wire::CredentialWithSecret {
-    wire::CredentialWithSecret {
-        client_id: wire::AgentId(credential.agent_id.uuid()),
-        credential: credential_body(credential),
-        client_secret: secret.expose().into(),
+/// A created or rotated credential: with its secret, shown this once, or its key.
+fn issued(credential: Credential, secret: Option<ClientSecret>) -> wire::IssuedCredential {
+    match secret {
+        Some(secret) => wire::IssuedCredential::Secret(wire::CredentialWithSecret {
+            client_id: wire::AgentId(credential.agent_id.uuid()),
+            credential: credential_body(credential),
+            client_secret: secret.expose().into(),
+        }),
+        None => wire::IssuedCredential::PublicKey(credential_body(credential)),
     }
 }
 
-/// Issue a new client secret for an agent.
+/// What a body asks a credential to hold: a new secret, or the public key it gives.
+fn verifier(
+    kind: Option<&wire::CredentialType>,
+    jwk: Option<&Value>,
+) -> Result<Verifier, ApiError> {
+    let kind = kind.unwrap_or(&wire::CredentialType::ClientSecret);
+    match (kind, jwk) {
+        (wire::CredentialType::ClientSecret, None) => Ok(Verifier::Secret),
+        (wire::CredentialType::ClientSecret, Some(_)) => Err(ApiError::validation(
+            "jwk",
+            "jwk: only a credential of type public_key has a jwk",
+        )),
+        (wire::CredentialType::PublicKey, Some(jwk)) => {
+            Ok(Verifier::PublicKey(ClientKey::parse(jwk)?))
+        }
+        (wire::CredentialType::PublicKey, None) => Err(ApiError::validation(
+            "jwk",
+            "jwk: a public_key credential needs the public JWK",
+        )),
+        (wire::CredentialType::Other(t), _) => Err(ApiError::validation(
+            "type",
+            format!("type: {t:?} must be one of: client_secret, public_key"),
+        )),
+    }
+}
+
+/// Add a credential to an agent: a new client secret (the default), or a public key
+/// (`"type": "public_key"` with its `jwk`) for `private_key_jwt`.
 #[utoipa::path(post, path = "/v1/agents/{agentId}/credentials", tag = "credentials",
     request_body(content = Option<wire::NewCredential>),
     params(("agentId" = Uuid, Path, description = "Agent id")),
     security(("bearerAuth" = ["credentials:write"])),
     responses(
-        (status = 201, description = "Created; the secret is in this response only", body = wire::CredentialWithSecret),
+        (status = 201, description = "Created; a secret is in this response only", body = wire::IssuedCredential),
         (status = 400, description = "Invalid input", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "Missing scope", body = ErrorBody),
@@ -65,18 +104,17 @@ async fn create_credential(
     ApiPath(agent): ApiPath<Uuid>,
     OptionalJson(body): OptionalJson<wire::NewCredential>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let verifier = verifier(body.credential_type.as_ref(), body.jwk.as_ref())?;
     let (credential, secret) = state
         .idp
         .create_credential(
             &caller,
             AgentId::from_uuid(agent),
+            verifier,
             body.expires_at.map(Timestamp::from_datetime),
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(with_secret(credential, &secret)),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(issued(credential, secret))))
 }
 
 /// List an agent's credentials.
@@ -101,13 +139,14 @@ async fn list_credentials(
     Ok(axum::Json(list.into_iter().map(credential_body).collect()))
 }
 
-/// Rotate a credential's secret, optionally keeping the old one valid for a grace period.
+/// Rotate a credential's secret (or replace its key with the `jwk` given), optionally keeping
+/// the old one valid for a grace period.
 #[utoipa::path(post, path = "/v1/agents/{agentId}/credentials/{credentialId}/rotate", tag = "credentials",
     request_body(content = Option<wire::RotateOptions>),
     params(("agentId" = Uuid, Path, description = "Agent id"), ("credentialId" = Uuid, Path, description = "Credential id")),
     security(("bearerAuth" = ["credentials:write"])),
     responses(
-        (status = 200, description = "Rotated; the new secret is in this response only", body = wire::CredentialWithSecret),
+        (status = 200, description = "Rotated; a new secret is in this response only", body = wire::IssuedCredential),
         (status = 400, description = "Invalid input", body = ErrorBody),
         (status = 401, description = "Missing or invalid token", body = ErrorBody),
         (status = 403, description = "Missing scope", body = ErrorBody),
@@ -119,18 +158,21 @@ async fn rotate_credential(
     Auth(caller): Auth,
     ApiPath((agent, id)): ApiPath<(Uuid, Uuid)>,
     OptionalJson(body): OptionalJson<wire::RotateOptions>,
-) -> Result<axum::Json<wire::CredentialWithSecret>, ApiError> {
+) -> Result<axum::Json<wire::IssuedCredential>, ApiError> {
+    let kind = body.jwk.as_ref().map(|_| &wire::CredentialType::PublicKey);
+    let verifier = verifier(kind, body.jwk.as_ref())?;
     let (credential, secret) = state
         .idp
         .rotate_credential(
             &caller,
             AgentId::from_uuid(agent),
             CredentialId::from_uuid(id),
+            verifier,
             body.grace_period_seconds,
             body.expires_at.map(Timestamp::from_datetime),
         )
         .await?;
-    Ok(axum::Json(with_secret(credential, &secret)))
+    Ok(axum::Json(issued(credential, secret)))
 }
 
 /// Revoke a credential immediately.

@@ -162,7 +162,9 @@ impl From<ServiceError> for ApiError {
                 .with_details(json!({ "scope": s })),
             D::ScopeNotAllowed(s) => Self::new(S::BAD_REQUEST, "SCOPE_NOT_ALLOWED", msg)
                 .with_details(json!({ "scope": s })),
-            D::InvalidClient => Self::new(S::UNAUTHORIZED, "INVALID_CLIENT", msg),
+            D::InvalidClient | D::InvalidClientAssertion(_) => {
+                Self::new(S::UNAUTHORIZED, "INVALID_CLIENT", msg)
+            }
             D::InvalidToken(reason) => {
                 tracing::debug!(reason, "bearer token rejected");
                 let mut err = Self::new(
@@ -306,6 +308,7 @@ impl From<ServiceError> for OAuthError {
         let msg = e.to_string();
         match e {
             D::InvalidClient => Self::invalid_client("client authentication failed"),
+            D::InvalidClientAssertion(reason) => Self::invalid_client(reason),
             D::Domain(DomainError::InvalidScope(_)) | D::ScopeNotAllowed(_) => {
                 Self::bad_request("invalid_scope", msg)
             }

@@ -2,6 +2,7 @@
 
 pub mod agents;
 pub mod audit;
+mod client_auth;
 pub mod credentials;
 pub mod error;
 pub mod extract;

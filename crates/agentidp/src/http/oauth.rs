@@ -5,20 +5,17 @@ use agentidp_proto as wire;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use percent_encoding::percent_decode_str;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::client_auth::{authenticate_client, client_credentials, token_client};
 use super::error::{OAuthError, OAuthErrorBody};
 use super::extract::{Meta, bearer_token};
 use super::limits::{BearerRefusal, RateSlot, authenticate_bearer};
 use crate::app::AppState;
 use crate::domain::audit::RequestMeta;
-use crate::domain::credential::Client;
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{Principal, Resource};
 use crate::service::ServiceError;
@@ -58,45 +55,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OAuthForm<T> {
     }
 }
 
-/// Client credentials from `client_secret_basic` or `client_secret_post` (exactly one).
-fn client_credentials(
-    headers: &HeaderMap,
-    id: Option<&str>,
-    secret: Option<&SecretString>,
-) -> Result<(String, SecretString), OAuthError> {
-    let basic = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"));
-    match (basic, id, secret) {
-        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(OAuthError::bad_request(
-            "invalid_request",
-            "use exactly one client authentication method",
-        )),
-        (Some((_, encoded)), None, None) => {
-            let bad = || OAuthError::invalid_client("malformed Basic credentials");
-            let decoded = STANDARD.decode(encoded.trim()).map_err(|_| bad())?;
-            let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
-            let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
-            // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64.
-            let unescape = |s: &str| {
-                percent_decode_str(&s.replace('+', " "))
-                    .decode_utf8()
-                    .map(|c| c.into_owned())
-            };
-            Ok((
-                unescape(id).map_err(|_| bad())?,
-                SecretString::from(unescape(secret).map_err(|_| bad())?),
-            ))
-        }
-        (None, Some(id), Some(secret)) => Ok((id.to_owned(), secret.clone())),
-        _ => Err(OAuthError::invalid_client(
-            "client authentication is required",
-        )),
-    }
-}
-
 /// Authenticates the caller of introspection or revocation: client credentials, or a bearer
 /// token of the same tenant.
 async fn caller(
@@ -125,38 +83,6 @@ async fn caller(
         agent_id: agent.id,
         scopes: agent.allowed_scopes,
     })
-}
-
-/// Authenticates a client by id and secret under the rate limits: a failure is counted
-/// against the presenting IP's budget for that client, a success against the client's own.
-async fn authenticate_client(
-    state: &AppState,
-    slot: &RateSlot,
-    id: &str,
-    secret: &SecretString,
-    meta: &RequestMeta,
-) -> Result<Client, OAuthError> {
-    slot.client_attempt(id)
-        .await
-        .map_err(OAuthError::rate_limited)?;
-    match state
-        .idp
-        .authenticate_client(id, secret.expose_secret(), meta)
-        .await
-    {
-        Ok((agent, _)) => {
-            slot.client(&agent.id.to_string())
-                .await
-                .map_err(OAuthError::rate_limited)?;
-            Ok(agent)
-        }
-        Err(e) => {
-            if matches!(e, ServiceError::InvalidClient) {
-                slot.client_failed(id).await;
-            }
-            Err(e.into())
-        }
-    }
 }
 
 fn no_store(mut response: Response) -> Response {
@@ -198,7 +124,7 @@ async fn token(
             ));
         }
     }
-    let audience = match (form.resource, form.audience) {
+    let audience = match (form.resource.clone(), form.audience.clone()) {
         (Some(r), Some(a)) if r != a => {
             return Err(OAuthError::bad_request(
                 "invalid_request",
@@ -217,12 +143,7 @@ async fn token(
         .map(ScopeSet::parse)
         .transpose()
         .map_err(|e| OAuthError::bad_request("invalid_scope", e.to_string()))?;
-    let (id, secret) = client_credentials(
-        &headers,
-        form.client_id.as_deref(),
-        form.client_secret.as_ref(),
-    )?;
-    let agent = authenticate_client(&state, &slot, &id, &secret, &meta).await?;
+    let agent = token_client(&state, &slot, &headers, &form, &meta).await?;
     let issued = state
         .idp
         .issue_token(&agent, TokenRequest { scope, audience }, &meta)

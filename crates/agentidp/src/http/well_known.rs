@@ -36,8 +36,12 @@ async fn jwks(State(state): State<AppState>) -> Response {
 async fn metadata(State(state): State<AppState>) -> axum::Json<ServerMetadata> {
     let issuer = state.idp.settings.issuer.clone();
     let strings = |all: &[&str]| all.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-    let auth_methods = strings(&["client_secret_basic", "client_secret_post"]);
-    let introspection_methods = auth_methods.clone();
+    let introspection_methods = strings(&["client_secret_basic", "client_secret_post"]);
+    let token_methods = strings(&[
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+    ]);
     axum::Json(ServerMetadata {
         token_endpoint: format!("{issuer}/oauth2/token"),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
@@ -46,7 +50,10 @@ async fn metadata(State(state): State<AppState>) -> axum::Json<ServerMetadata> {
         response_types_supported: vec![],
         grant_types_supported: strings(&["client_credentials"]),
         scopes_supported: strings(&MANAGEMENT_SCOPES),
-        token_endpoint_auth_methods_supported: auth_methods,
+        token_endpoint_auth_methods_supported: token_methods,
+        token_endpoint_auth_signing_alg_values_supported: strings(&[
+            "RS256", "ES256", "EdDSA", "Ed25519",
+        ]),
         introspection_endpoint_auth_methods_supported: introspection_methods.clone(),
         revocation_endpoint_auth_methods_supported: introspection_methods,
         service_documentation: format!("{issuer}/api-docs"),

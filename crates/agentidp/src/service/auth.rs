@@ -11,6 +11,9 @@ use crate::domain::scope::ScopeSet;
 use crate::domain::time::Timestamp;
 use crate::domain::token::{AccessClaims, Principal};
 
+/// The audit `method` of client-secret authentication.
+const SECRET: &str = "client_secret";
+
 /// Why a validly signed token is refused when its tenant has no such agent.
 const UNKNOWN_SUBJECT: &str = "unknown subject";
 
@@ -56,7 +59,7 @@ impl Idp {
         let now = Timestamp::now();
         let Some((client, credentials)) = found else {
             return self
-                .client_refused(client_id, None, "unknown client", meta)
+                .client_refused(client_id, None, SECRET, "unknown client", meta)
                 .await;
         };
         let Some(credential) = credentials
@@ -64,12 +67,24 @@ impl Idp {
             .find(|c| c.accepts(&hasher, &digest, now))
         else {
             return self
-                .client_refused(client_id, Some(&client), "wrong or expired secret", meta)
+                .client_refused(
+                    client_id,
+                    Some(&client),
+                    SECRET,
+                    "wrong or expired secret",
+                    meta,
+                )
                 .await;
         };
         if client.status != AgentStatus::Active {
             return self
-                .client_refused(client_id, Some(&client), "agent is not active", meta)
+                .client_refused(
+                    client_id,
+                    Some(&client),
+                    SECRET,
+                    "agent is not active",
+                    meta,
+                )
                 .await;
         }
         if LastUse::due(credential.last_used_at, now) {
@@ -82,10 +97,12 @@ impl Idp {
         Ok((client, credential))
     }
 
-    async fn client_refused<T>(
+    /// Records a refused client authentication by `method` and fails with `InvalidClient`.
+    pub(super) async fn client_refused<T>(
         &self,
         client_id: &str,
         client: Option<&Client>,
+        method: &'static str,
         reason: &str,
         meta: &RequestMeta,
     ) -> ServiceResult<T> {
@@ -93,7 +110,7 @@ impl Idp {
         let tenant = client.map_or(SYSTEM_TENANT, |c| c.tenant_id);
         let mut event = NewEvent::new(tenant, actor, Action::AuthFailed, meta, Timestamp::now())
             .failed()
-            .with("method", "client_secret")
+            .with("method", method)
             .with("reason", reason);
         if let Some(c) = client {
             event = event.subject(c.id);

@@ -4,7 +4,7 @@ use super::{Idp, ServiceError, ServiceResult};
 use crate::domain::agent::AgentStatus;
 use crate::domain::audit::Action;
 use crate::domain::credential::{
-    ClientSecret, Credential, CredentialStatus, MAX_ACTIVE_CREDENTIALS, check_expiry,
+    ClientSecret, Credential, CredentialStatus, MAX_ACTIVE_CREDENTIALS, Verifier, check_expiry,
     check_grace_period,
 };
 use crate::domain::ids::{AgentId, CredentialId};
@@ -27,13 +27,15 @@ impl Idp {
         Ok(())
     }
 
-    /// Creates a credential; the secret is returned once and only its digest is stored.
+    /// Creates a credential: a secret, returned once with only its digest stored, or a
+    /// public key the client registers.
     pub async fn create_credential(
         &self,
         caller: &Principal,
         agent_id: AgentId,
+        verifier: Verifier,
         expires_at: Option<Timestamp>,
-    ) -> ServiceResult<(Credential, ClientSecret)> {
+    ) -> ServiceResult<(Credential, Option<ClientSecret>)> {
         self.authorize(caller, "credentials:write").await?;
         let now = Timestamp::now();
         check_expiry(expires_at, now)?;
@@ -48,11 +50,17 @@ impl Idp {
         if active >= MAX_ACTIVE_CREDENTIALS {
             return Err(limit_reached());
         }
-        let (credential, secret) = Credential::issue(&self.hasher(), agent_id, expires_at, now)?;
+        let (credential, secret) =
+            Credential::issue(&self.hasher(), agent_id, verifier, expires_at, now)?;
         let event = caller
             .event(Action::CredentialCreated, now)
             .subject(agent_id)
             .with("credentialId", credential.id.to_string())
+            .with("type", credential.type_name())
+            .with(
+                "kid",
+                credential.public_key.as_ref().map(|k| k.kid().to_owned()),
+            )
             .with("expiresAt", expires_at.map(Timestamp::to_rfc3339));
         match self
             .db
@@ -98,16 +106,18 @@ impl Idp {
             .ok_or(ServiceError::CredentialNotFound)
     }
 
-    /// Replaces a credential's secret. The old secret keeps working for `grace_secs`
-    /// (0 = stops at once); `expires_at` sets the new secret's expiry (`None` = never).
+    /// Replaces a credential's secret, or its key with the new one given. The old one keeps
+    /// working for `grace_secs` (0 = stops at once); `expires_at` sets the new one's expiry
+    /// (`None` = never).
     pub async fn rotate_credential(
         &self,
         caller: &Principal,
         agent_id: AgentId,
         id: CredentialId,
+        verifier: Verifier,
         grace_secs: i64,
         expires_at: Option<Timestamp>,
-    ) -> ServiceResult<(Credential, ClientSecret)> {
+    ) -> ServiceResult<(Credential, Option<ClientSecret>)> {
         self.authorize(caller, "credentials:write").await?;
         check_grace_period(grace_secs)?;
         let now = Timestamp::now();
@@ -117,27 +127,17 @@ impl Idp {
         if credential.status == CredentialStatus::Revoked {
             return Err(ServiceError::CredentialRevoked);
         }
-        let secret = ClientSecret::generate()?;
         let read_secret = credential.secret_hash.clone();
-        let old = std::mem::replace(
-            &mut credential.secret_hash,
-            self.hasher().digest(secret.expose()),
-        );
-        let old_still_valid = credential.expires_at.is_none_or(|e| e > now);
-        (
-            credential.previous_secret_hash,
-            credential.previous_expires_at,
-        ) = if grace_secs > 0 && old_still_valid {
-            (Some(old), Some(now.plus_seconds(grace_secs)))
-        } else {
-            (None, None)
-        };
-        credential.rotated_at = Some(now);
-        credential.expires_at = expires_at;
+        let secret = credential.rotate(&self.hasher(), verifier, grace_secs, expires_at, now)?;
         let event = caller
             .event(Action::CredentialRotated, now)
             .subject(agent_id)
             .with("credentialId", credential.id.to_string())
+            .with("type", credential.type_name())
+            .with(
+                "kid",
+                credential.public_key.as_ref().map(|k| k.kid().to_owned()),
+            )
             .with("gracePeriodSeconds", grace_secs);
         self.db
             .update_credential(&credential, &read_secret, &[event])
@@ -161,11 +161,8 @@ impl Idp {
                 return Ok(());
             }
             let read_secret = credential.secret_hash.clone();
-            credential.status = CredentialStatus::Revoked;
             let now = Timestamp::now();
-            credential.revoked_at = Some(now);
-            credential.previous_secret_hash = None;
-            credential.previous_expires_at = None;
+            credential.revoke(now);
             let event = caller
                 .event(Action::CredentialRevoked, now)
                 .subject(agent_id)

@@ -5,10 +5,12 @@
 //! events.
 
 pub mod agents;
+mod assertions;
 pub mod audit;
 mod auth;
 pub mod credentials;
 mod quota;
+pub mod replay;
 pub mod signing;
 pub mod tenants;
 pub mod tokens;
@@ -70,6 +72,8 @@ pub struct Idp {
     pub chain_watch: Arc<audit::watch::ChainWatch>,
     /// Where signing keys come from (for reloads).
     pub key_settings: Arc<signing::KeySettings>,
+    /// The client assertions already used.
+    pub replay: Arc<replay::ReplayGuard>,
     /// Credential and agent uses not yet written.
     pub last_use: Arc<last_use::LastUse>,
     /// Where the periodic writes go (on SQLite, the audit writer's own connection).
@@ -139,6 +143,10 @@ pub enum ServiceError {
     /// Client authentication failed (unknown client, wrong or expired secret, inactive agent).
     #[error("client authentication failed")]
     InvalidClient,
+    /// A client assertion signed by the client's key breaks a rule; the reason is shown,
+    /// since only the key's holder can have made it.
+    #[error("{0}")]
+    InvalidClientAssertion(&'static str),
     /// A bearer token is not acceptable; the reason is for logs, not for the client.
     #[error("invalid token: {0}")]
     InvalidToken(&'static str),

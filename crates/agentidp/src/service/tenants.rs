@@ -69,7 +69,7 @@ impl Idp {
             created_at: now,
         };
         let admin = admin_agent(&tenant, AgentId::new(), ADMIN_EMAIL.into(), now);
-        let (credential, secret) = Credential::issue(&self.hasher(), admin.id, None, now)?;
+        let (credential, secret) = Credential::issue_secret(&self.hasher(), admin.id, None, now)?;
         let events = [
             NewEvent::new(tenant.id, actor, Action::TenantCreated, meta, now)
                 .with("name", tenant.name.as_str()),
@@ -130,7 +130,7 @@ impl Idp {
             return self.recover_tenant(tenant).await.map(Bootstrap::Recovered);
         };
         let (credential, secret) =
-            Credential::issue(&self.hasher(), admin.id, None, Timestamp::now())?;
+            Credential::issue_secret(&self.hasher(), admin.id, None, Timestamp::now())?;
         let event = NewEvent::new(
             tenant.id,
             "operator",
@@ -161,7 +161,7 @@ impl Idp {
         let id = AgentId::new();
         let email = format!("admin+{}@agentidp.local", id.uuid().simple());
         let admin = admin_agent(&tenant, id, email, now);
-        let (credential, secret) = Credential::issue(&self.hasher(), admin.id, None, now)?;
+        let (credential, secret) = Credential::issue_secret(&self.hasher(), admin.id, None, now)?;
         let meta = RequestMeta::default();
         let events = [
             NewEvent::new(tenant.id, "operator", Action::AgentCreated, &meta, now)

@@ -11,6 +11,7 @@ use super::{
 };
 use crate::domain::agent::AgentStatus;
 use crate::domain::audit::NewEvent;
+use crate::domain::client_key::ClientKey;
 use crate::domain::credential::{Client, Credential, CredentialStatus};
 use crate::domain::ids::{AgentId, CredentialId, TenantId};
 use crate::domain::last_use::Use;
@@ -20,7 +21,7 @@ use crate::domain::time::Timestamp;
 macro_rules! credential_columns {
     () => {
         "id, agent_id, secret_hash, previous_secret_hash, previous_expires_at, status, created_at, \
-         expires_at, rotated_at, revoked_at, last_used_at"
+         expires_at, rotated_at, revoked_at, last_used_at, public_jwk, previous_public_jwk"
     };
 }
 
@@ -36,6 +37,8 @@ pub(crate) struct CredentialRow {
     rotated_at: Option<Timestamp>,
     revoked_at: Option<Timestamp>,
     last_used_at: Option<Timestamp>,
+    public_jwk: Option<String>,
+    previous_public_jwk: Option<String>,
 }
 
 from_row!(CredentialRow {
@@ -49,14 +52,25 @@ from_row!(CredentialRow {
     expires_at,
     rotated_at,
     revoked_at,
-    last_used_at
+    last_used_at,
+    public_jwk,
+    previous_public_jwk
 });
 
 impl TryFrom<CredentialRow> for Credential {
     type Error = StoreError;
 
     fn try_from(r: CredentialRow) -> StoreResult<Self> {
+        let key = |text: Option<String>| {
+            text.map(|t| {
+                ClientKey::from_stored(&t)
+                    .map_err(|e| StoreError::Corrupt(format!("credential {} key: {e}", r.id)))
+            })
+            .transpose()
+        };
         Ok(Credential {
+            public_key: key(r.public_jwk)?,
+            previous_public_key: key(r.previous_public_jwk)?,
             id: CredentialId::from_uuid(r.id),
             agent_id: AgentId::from_uuid(r.agent_id),
             status: parse_stored("credential status", &r.status, CredentialStatus::parse)?,
@@ -115,19 +129,20 @@ pub enum InsertRefused {
 pub(crate) const CLIENT_WITH_CREDENTIALS: Sql = hinted!(
     "SELECT a.tenant_id, a.status AS agent_status, a.allowed_scopes,
         c.id, c.agent_id, c.secret_hash, c.previous_secret_hash, c.previous_expires_at, c.status,
-        c.created_at, c.expires_at, c.rotated_at, c.revoked_at, c.last_used_at
+        c.created_at, c.expires_at, c.rotated_at, c.revoked_at, c.last_used_at, c.public_jwk,
+        c.previous_public_jwk
     FROM agents a" => "sqlite_autoindex_agents_1",
     " LEFT JOIN credentials c" => "credentials_agent_idx",
     " ON c.agent_id = a.id AND c.status = 'active' WHERE a.id = $1",
 );
 
-/// Inserts a credential unless its agent already holds `$13` active ones.
+/// Inserts a credential unless its agent already holds `$15` active ones.
 pub(crate) const INSERT_CREDENTIAL: Sql = hinted!(
     "INSERT INTO credentials (tenant_id, ",
     credential_columns!(),
-    ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
-    WHERE $13 IS NULL OR (SELECT count(*) FROM credentials" => "credentials_agent_idx",
-    " WHERE agent_id = $3 AND status = 'active') < $13",
+    ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+    WHERE $15 IS NULL OR (SELECT count(*) FROM credentials" => "credentials_agent_idx",
+    " WHERE agent_id = $3 AND status = 'active') < $15",
 );
 
 /// One credential of an agent.
@@ -189,6 +204,8 @@ impl Db {
             .bind(c.rotated_at)
             .bind(c.revoked_at)
             .bind(c.last_used_at)
+            .bind(stored_jwk(c.public_key.as_ref()))
+            .bind(stored_jwk(c.previous_public_key.as_ref()))
             .bind(max_active)
             .execute(&mut *tx).await?;
             if inserted.rows_affected() == 0 {
@@ -234,7 +251,8 @@ impl Db {
         events: &[NewEvent],
     ) -> StoreResult<()> {
         const SQL: &str = "UPDATE credentials SET secret_hash = $2, previous_secret_hash = $3,
-            previous_expires_at = $4, status = $5, expires_at = $6, rotated_at = $7, revoked_at = $8
+            previous_expires_at = $4, status = $5, expires_at = $6, rotated_at = $7, revoked_at = $8,
+            public_jwk = $10, previous_public_jwk = $11
             WHERE id = $1 AND status = 'active' AND secret_hash = $9";
         in_tx!(self, tx => {
             let updated = sqlx::query(SQL)
@@ -247,6 +265,8 @@ impl Db {
             .bind(c.rotated_at)
             .bind(c.revoked_at)
             .bind(read_secret)
+            .bind(stored_jwk(c.public_key.as_ref()))
+            .bind(stored_jwk(c.previous_public_key.as_ref()))
             .execute(&mut *tx).await?;
             if updated.rows_affected() != 1 {
                 return Err(StoreError::Stale);
@@ -336,6 +356,11 @@ impl Db {
         }
         Ok(())
     }
+}
+
+/// A key's public JWK as stored.
+fn stored_jwk(key: Option<&ClientKey>) -> Option<String> {
+    key.map(|k| k.jwk().to_string())
 }
 
 /// [`sqlite_record_uses`] with `rows` (id, time) bound: its placeholders are anonymous (SQLite

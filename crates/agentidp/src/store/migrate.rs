@@ -54,6 +54,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0007_audit_actor_keys.sql"),
         postgres: include_str!("../../migrations/postgres/0007_audit_actor_keys.sql"),
     },
+    Migration {
+        version: 8,
+        description: "public-key credentials and client assertion replay records",
+        sqlite: include_str!("../../migrations/sqlite/0008_public_key_credentials.sql"),
+        postgres: include_str!("../../migrations/postgres/0008_public_key_credentials.sql"),
+    },
 ];
 
 /// Serialises concurrent `migrate` runs on PostgreSQL (several nodes starting at once).

@@ -5,6 +5,7 @@
 //! [`on_pool!`] macro instantiates it for whichever backend is configured.
 
 mod agents;
+mod assertions;
 pub(crate) mod audit;
 mod codec;
 mod connect;

@@ -29,6 +29,7 @@ enum P {
     NoId,
     NoAt,
     NoBytes,
+    NoText,
 }
 
 /// Adds `n` tenants with one audit head and one revoked token each, and `n` agents of the
@@ -95,6 +96,7 @@ macro_rules! bind_all {
                 P::NoId => q.bind(None::<Uuid>),
                 P::NoAt => q.bind(None::<Timestamp>),
                 P::NoBytes => q.bind(None::<Vec<u8>>),
+                P::NoText => q.bind(None::<String>),
             };
         }
         q
@@ -159,6 +161,8 @@ async fn hot_statements_use_their_indexes_after_growth_behind_the_planner(db: Db
         P::NoAt,
         P::NoAt,
         P::NoAt,
+        P::NoText,
+        P::NoText,
         P::Int(10),
     ];
     let mut statements: Vec<(&str, String, Vec<P>, &[&str])> = vec![

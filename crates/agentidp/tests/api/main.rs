@@ -22,6 +22,7 @@ mod limits;
 mod oauth;
 mod openapi;
 mod portal;
+mod private_key_jwt;
 mod races;
 mod shared;
 mod tamper;

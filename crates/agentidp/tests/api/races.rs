@@ -98,7 +98,7 @@ backend_tests! {
         let (id, _) = app.agent_with_secret(&admin, json!({})).await;
         let agent = id.parse::<AgentId>().unwrap();
         let (db, tenant) = (&app.state.idp.db, app.tenant_id().await);
-        let issue = || Credential::issue(&SecretHasher::new(None), agent, None, Timestamp::now()).unwrap().0;
+        let issue = || Credential::issue_secret(&SecretHasher::new(None), agent, None, Timestamp::now()).unwrap().0;
         assert_eq!(db.insert_credential(tenant, &issue(), Some(1), &[]).await.unwrap(), Err(InsertRefused::AtLimit));
         assert_eq!(db.insert_credential(tenant, &issue(), Some(2), &[]).await.unwrap(), Ok(()));
         assert_eq!(db.insert_credential(tenant, &issue(), None, &[]).await.unwrap(), Ok(()), "no limit");
@@ -111,7 +111,7 @@ backend_tests! {
         app.request(Method::DELETE, &format!("/v1/agents/{id}"), Some(&admin), None).await
             .expect(StatusCode::NO_CONTENT);
         // What a creation that found the agent active just before the DELETE would insert.
-        let (credential, _) = Credential::issue(&SecretHasher::new(None), agent, None, Timestamp::now()).unwrap();
+        let (credential, _) = Credential::issue_secret(&SecretHasher::new(None), agent, None, Timestamp::now()).unwrap();
         let db = &app.state.idp.db;
         let tenant = app.tenant_id().await;
         let written = db.insert_credential(tenant, &credential, Some(10), &[]).await.unwrap();
