@@ -46,14 +46,16 @@ pub enum Command {
     DecommissionAgent(ConfirmAgentArg),
     /// List an agent's credentials (never their secrets).
     ListCredentials(AgentArg),
-    /// Create a credential; its secret is shown once.
+    /// Create a credential: a secret, shown once, or a public key (--key or --jwk).
     CreateCredential(CreateCredentialArgs),
     /// Rotate one credential, or every active credential of an agent.
     RotateCredentials(RotateArgs),
     /// Revoke a credential at once.
     RevokeCredential(RevokeCredentialArgs),
-    /// Get an access token for an agent (client credentials).
+    /// Get an access token for an agent (client credentials: its secret or its private key).
     IssueToken(IssueTokenArgs),
+    /// Generate an Ed25519 private key for private_key_jwt and print its public JWK.
+    GenerateKey(GenerateKeyArgs),
     /// Show what the server knows about a token (RFC 7662).
     IntrospectToken(TokenArg),
     /// Revoke a token (RFC 7009).
@@ -213,9 +215,23 @@ pub struct CreateCredentialArgs {
     /// The agent's id.
     #[arg(long)]
     pub agent_id: AgentId,
-    /// When the secret stops working (RFC 3339) [default: never].
+    /// When the secret or key stops working (RFC 3339) [default: never].
     #[arg(long)]
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[command(flatten)]
+    pub public_key: PublicKeyArgs,
+}
+
+/// A public key to register, given by its private key or its public JWK.
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct PublicKeyArgs {
+    /// Register the public part of this PKCS#8 PEM private key (it never leaves this machine).
+    #[arg(long, value_name = "PEM_FILE")]
+    pub key: Option<std::path::PathBuf>,
+    /// Register this public JWK (a JSON file).
+    #[arg(long, value_name = "JSON_FILE")]
+    pub jwk: Option<std::path::PathBuf>,
 }
 
 /// `rotate-credentials`.
@@ -227,9 +243,12 @@ pub struct RotateArgs {
     /// Only this credential [default: every active credential of the agent].
     #[arg(long)]
     pub credential_id: Option<CredentialId>,
-    /// Seconds the old secrets keep working (0–604800).
+    /// Seconds the old secrets or keys keep working (0–604800).
     #[arg(long, default_value_t = 0)]
     pub grace_period: u32,
+    /// The new key of a public-key credential (needs --credential-id).
+    #[command(flatten)]
+    pub public_key: PublicKeyArgs,
     /// Do not ask for confirmation.
     #[arg(long, short)]
     pub yes: bool,
@@ -258,12 +277,23 @@ pub struct IssueTokenArgs {
     /// The agent's client secret [default: $SENTRYAGENT_AGENT_SECRET, else read from stdin].
     #[arg(long, env = "SENTRYAGENT_AGENT_SECRET", hide_env_values = true)]
     pub client_secret: Option<String>,
+    /// Authenticate with private_key_jwt, signing with this PKCS#8 PEM private key.
+    #[arg(long, value_name = "PEM_FILE", conflicts_with = "client_secret")]
+    pub private_key: Option<std::path::PathBuf>,
     /// Space-separated scopes [default: every scope the agent may have].
     #[arg(long)]
     pub scope: Option<String>,
     /// The resource the token is for (its audience).
     #[arg(long)]
     pub resource: Option<String>,
+}
+
+/// `generate-key`.
+#[derive(Debug, Args)]
+pub struct GenerateKeyArgs {
+    /// Where to write the private key (PKCS#8 PEM, readable by you only).
+    #[arg(long, value_name = "PEM_FILE")]
+    pub out: std::path::PathBuf,
 }
 
 /// A token to inspect or revoke.

@@ -454,6 +454,57 @@ async fn credentials_and_tokens_are_managed_from_the_command_line() {
 }
 
 #[tokio::test]
+async fn a_generated_key_is_registered_and_gets_tokens_by_private_key_jwt() {
+    let (_server, home) = configured().await;
+    let id = register(&home.0, "keyed-bot").await;
+    let key = home.0.join("agent-key.pem");
+    let key_arg = key.to_str().unwrap();
+    let generated = json(&run(&home.0, &["generate-key", "--out", key_arg, "-o", "json"]).await);
+    assert_eq!(generated["publicJwk"]["kty"], "OKP");
+    assert!(
+        generated["publicJwk"].get("d").is_none(),
+        "the public JWK only"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let again = run(&home.0, &["generate-key", "--out", key_arg]).await;
+    assert!(
+        !again.status.success(),
+        "an existing key file is never overwritten"
+    );
+
+    let created = json(
+        &run(
+            &home.0,
+            &[
+                "create-credential",
+                "--agent-id",
+                &id,
+                "--key",
+                key_arg,
+                "-o",
+                "json",
+            ],
+        )
+        .await,
+    );
+    assert_eq!(created["type"], "public_key");
+    assert_eq!(created["kid"], generated["kid"]);
+    let token = ok(&run(
+        &home.0,
+        &["issue-token", "--agent-id", &id, "--private-key", key_arg],
+    )
+    .await);
+    assert_eq!(token.trim().split('.').count(), 3, "{token}");
+    let listed = ok(&run(&home.0, &["list-credentials", "--agent-id", &id]).await);
+    assert!(listed.contains("public_key"), "{listed}");
+}
+
+#[tokio::test]
 async fn server_errors_are_one_line_with_the_code_and_a_non_zero_exit() {
     let (_server, home) = configured().await;
     let out = run(

@@ -2,8 +2,10 @@
 //!
 //! - [`Client`]: a typed client for every `/v1` endpoint and the OAuth endpoints; errors are
 //!   [`Error`], carrying the server's code and message.
-//! - [`TokenProvider`]: an agent's tokens by client credentials, cached in memory, refreshed
-//!   before expiry, one request in flight, retried with backoff on 429/5xx (`Retry-After`).
+//! - [`TokenProvider`]: an agent's tokens by client credentials (a secret, or a
+//!   [`PrivateKey`] signing `private_key_jwt` assertions, feature `private-key-jwt`, on by
+//!   default), cached in memory, refreshed before expiry, one request in flight, retried with
+//!   backoff on 429/5xx (`Retry-After`).
 //! - [`guard::Guard`] (feature `guard`, on by default): verifies access tokens offline against
 //!   the JWKS and protects an axum/tower service in a few lines.
 //!
@@ -20,6 +22,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "private-key-jwt")]
+mod assertion;
 mod client;
 mod error;
 pub mod models;
@@ -29,6 +33,8 @@ mod transport;
 #[cfg(feature = "guard")]
 pub mod guard;
 
+#[cfg(feature = "private-key-jwt")]
+pub use assertion::{ASSERTION_TYPE, PrivateKey};
 pub use client::{AuditExport, Client, ClientBuilder};
 pub use error::{Error, Result};
 pub use secrecy::{ExposeSecret, SecretString};

@@ -52,10 +52,21 @@ struct Cached {
     refresh_at: Instant,
 }
 
+/// How the provider proves the agent's identity at the token endpoint (`Debug` shows neither
+/// the secret nor the key).
+#[derive(Debug)]
+pub(crate) enum ClientAuth {
+    /// `client_secret_basic`.
+    Secret(SecretString),
+    /// `private_key_jwt`: a fresh signed assertion per token request.
+    #[cfg(feature = "private-key-jwt")]
+    PrivateKey(crate::PrivateKey),
+}
+
 struct Inner {
     transport: Arc<Transport>,
     client_id: String,
-    client_secret: SecretString,
+    auth: ClientAuth,
     request: TokenRequest,
     cache: RwLock<Option<Cached>>,
     refresh: tokio::sync::Mutex<()>,
@@ -99,7 +110,30 @@ impl TokenProvider {
         Ok(Self::with_transport(
             Arc::new(transport),
             client_id.into(),
-            client_secret.into(),
+            ClientAuth::Secret(client_secret.into()),
+            request,
+        ))
+    }
+
+    /// A provider for the agent `client_id` that authenticates with `private_key_jwt`: each
+    /// token request carries a new 60-second assertion signed by `key`, whose public JWK is
+    /// registered as one of the agent's credentials.
+    #[cfg(feature = "private-key-jwt")]
+    pub fn private_key_jwt(
+        base_url: &str,
+        client_id: impl Into<String>,
+        key: crate::PrivateKey,
+        request: TokenRequest,
+    ) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let transport = Transport::new(base_url, http, crate::RetryPolicy::default())?;
+        Ok(Self::with_transport(
+            Arc::new(transport),
+            client_id.into(),
+            ClientAuth::PrivateKey(key),
             request,
         ))
     }
@@ -107,14 +141,14 @@ impl TokenProvider {
     pub(crate) fn with_transport(
         transport: Arc<Transport>,
         client_id: String,
-        client_secret: SecretString,
+        auth: ClientAuth,
         request: TokenRequest,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 transport,
                 client_id,
-                client_secret,
+                auth,
                 request,
                 cache: RwLock::new(None),
                 refresh: tokio::sync::Mutex::new(()),
@@ -138,8 +172,13 @@ impl TokenProvider {
         &self.inner.client_id
     }
 
-    pub(crate) fn client_secret(&self) -> &SecretString {
-        &self.inner.client_secret
+    /// The agent's secret, when it authenticates with one.
+    pub(crate) fn client_secret(&self) -> Option<&SecretString> {
+        match &self.inner.auth {
+            ClientAuth::Secret(secret) => Some(secret),
+            #[cfg(feature = "private-key-jwt")]
+            ClientAuth::PrivateKey(_) => None,
+        }
     }
 
     /// A valid token: the cached one while it is fresh, otherwise a new one.
@@ -194,22 +233,46 @@ impl TokenProvider {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    async fn fetch(&self) -> Result<Cached> {
+    /// One token request as the provider makes it, without the cache: what `issue-token`
+    /// does. Each attempt (retries included) carries a new assertion for `private_key_jwt`,
+    /// since the server accepts each only once.
+    pub async fn request_token(&self) -> Result<TokenResponse> {
         let inner = &self.inner;
-        self.inner.fetches.fetch_add(1, Ordering::Relaxed);
         let form = inner.request.client_credentials_grant();
+        #[cfg(feature = "private-key-jwt")]
+        let audience = format!("{}/oauth2/token", inner.transport.base());
         let response = inner
             .transport
             .send(Repeat::Safe, || {
-                inner
-                    .transport
-                    .request(Method::POST, "/oauth2/token")
-                    .basic_auth(&inner.client_id, Some(inner.client_secret.expose_secret()))
-                    .form(&form)
+                let request = inner.transport.request(Method::POST, "/oauth2/token");
+                match &inner.auth {
+                    ClientAuth::Secret(secret) => request
+                        .basic_auth(&inner.client_id, Some(secret.expose_secret()))
+                        .form(&form),
+                    #[cfg(feature = "private-key-jwt")]
+                    ClientAuth::PrivateKey(key) => {
+                        let mut form = form.clone();
+                        match key.sign_assertion(&inner.client_id, &audience) {
+                            Ok(assertion) => {
+                                form.client_assertion_type = Some(crate::ASSERTION_TYPE.to_owned());
+                                form.client_assertion = Some(assertion.into());
+                            }
+                            // The server then refuses the request as unauthenticated.
+                            Err(e) => tracing::error!(error = %e, "cannot sign a client assertion"),
+                        }
+                        request.form(&form)
+                    }
+                }
             })
             .await?;
+        json(response).await
+    }
+
+    async fn fetch(&self) -> Result<Cached> {
+        let inner = &self.inner;
+        inner.fetches.fetch_add(1, Ordering::Relaxed);
+        let body = self.request_token().await?;
         let issued = Instant::now();
-        let body: TokenResponse = json(response).await?;
         if !body.token_type.eq_ignore_ascii_case("bearer") {
             return Err(Error::Decode(format!(
                 "token_type {:?} is not Bearer",

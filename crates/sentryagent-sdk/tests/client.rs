@@ -12,7 +12,7 @@ use sentryagent_sdk::models::{
     AgentFilter, AgentStatus, AgentUpdate, DeploymentEnv, EventFilter, NewAgent, Outcome,
     RotateOptions, TokenRequest,
 };
-use sentryagent_sdk::{Client, Error, ExposeSecret, RetryPolicy, TokenProvider};
+use sentryagent_sdk::{Client, Error, ExposeSecret, PrivateKey, RetryPolicy, TokenProvider};
 use support::server::TestServer;
 
 fn admin(server: &TestServer) -> Client {
@@ -388,4 +388,64 @@ async fn a_rate_limited_token_request_is_retried_after_the_servers_retry_after()
         .unwrap_err();
     assert_eq!(refused.status(), Some(429));
     assert!(refused.retry_after().is_some());
+}
+
+#[tokio::test]
+async fn an_agent_with_a_registered_key_gets_tokens_by_private_key_jwt_and_rotates_its_key() {
+    let server = TestServer::start(&[]).await;
+    let admin = admin(&server);
+    let agent = admin.create_agent(&new_agent("keyed-bot")).await.unwrap();
+    let key = PrivateKey::generate_ed25519().unwrap();
+    let registered = admin
+        .register_public_key(agent.agent_id, key.public_jwk(), None)
+        .await
+        .unwrap();
+    assert_eq!(registered.kid.as_deref(), Some(key.kid()));
+
+    // The key survives its PEM round trip, and the provider signs a new assertion per request.
+    let key = PrivateKey::from_pem(&key.to_pkcs8_pem().unwrap()).unwrap();
+    let id = agent.agent_id.to_string();
+    let provider =
+        TokenProvider::private_key_jwt(&server.url, &id, key, TokenRequest::default()).unwrap();
+    let first = provider.token().await.unwrap();
+    assert_eq!(first.scope(), "weather:read");
+    let second = provider.request_token().await.unwrap();
+    assert_ne!(second.access_token.expose_secret(), first.secret());
+    assert_eq!(provider.fetch_count(), 1);
+
+    // A client built on the key reads through its own tokens (introspection included).
+    let client = Client::builder(&server.url)
+        .private_key_jwt(&id, PrivateKey::generate_ed25519().unwrap())
+        .build()
+        .unwrap();
+    assert!(client.health().await.is_ok());
+    let unregistered = client.introspect_token(first.secret()).await.unwrap_err();
+    assert_eq!(unregistered.code(), Some("invalid_client"));
+
+    let next = PrivateKey::generate_ed25519().unwrap();
+    let options = RotateOptions {
+        grace_period_seconds: 0,
+        ..RotateOptions::default()
+    };
+    let rotated = admin
+        .rotate_public_key(
+            agent.agent_id,
+            registered.credential_id,
+            next.public_jwk(),
+            &options,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rotated.kid.as_deref(), Some(next.kid()));
+    let refused = provider.request_token().await.unwrap_err();
+    assert_eq!(refused.code(), Some("invalid_client"));
+    let provider =
+        TokenProvider::private_key_jwt(&server.url, &id, next, TokenRequest::default()).unwrap();
+    provider.token().await.unwrap();
+    assert!(matches!(
+        admin
+            .rotate_credential(agent.agent_id, registered.credential_id, &options)
+            .await,
+        Err(Error::Api { status: 400, .. })
+    ));
 }

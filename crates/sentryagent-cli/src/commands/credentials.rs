@@ -1,9 +1,9 @@
 //! `list-credentials`, `create-credential`, `rotate-credentials`, `revoke-credential`.
 
 use sentryagent_sdk::ExposeSecret;
-use sentryagent_sdk::models::{Credential, CredentialWithSecret, RotateOptions};
+use sentryagent_sdk::models::{Credential, CredentialType, CredentialWithSecret, RotateOptions};
 
-use super::Ctx;
+use super::{Ctx, keys};
 use crate::cli::{AgentArg, CreateCredentialArgs, Output, RevokeCredentialArgs, RotateArgs};
 use crate::error::CliError;
 use crate::output::{self, when};
@@ -54,6 +54,7 @@ pub async fn list(ctx: &Ctx, args: AgentArg) -> Result<(), CliError> {
         .map(|c: &Credential| {
             vec![
                 c.credential_id.to_string(),
+                c.credential_type.to_string(),
                 c.status.clone(),
                 when(Some(c.created_at)),
                 when(c.expires_at),
@@ -62,31 +63,75 @@ pub async fn list(ctx: &Ctx, args: AgentArg) -> Result<(), CliError> {
         })
         .collect();
     output::table(
-        &["CREDENTIAL ID", "STATUS", "CREATED", "EXPIRES", "LAST USED"],
+        &[
+            "CREDENTIAL ID",
+            "TYPE",
+            "STATUS",
+            "CREATED",
+            "EXPIRES",
+            "LAST USED",
+        ],
         &rows,
     );
     Ok(())
 }
 
-/// Runs `create-credential`.
+fn print_key(output: Output, c: &Credential) -> Result<(), CliError> {
+    if output == Output::Json {
+        return output::json(c);
+    }
+    println!("credential id:  {}", c.credential_id);
+    println!("client id:      {}", c.agent_id);
+    println!("key id (kid):   {}", c.kid.as_deref().unwrap_or("-"));
+    println!("expires:        {}", when(c.expires_at));
+    if let Some(old) = c.previous_secret_expires_at {
+        println!("old key until:  {}", when(Some(old)));
+    }
+    Ok(())
+}
+
+/// Runs `create-credential`: a secret, or the public key given.
 pub async fn create(ctx: &Ctx, args: CreateCredentialArgs) -> Result<(), CliError> {
-    let created = ctx
-        .client()?
+    let client = ctx.client()?;
+    if let Some(jwk) = keys::public_jwk(&args.public_key)? {
+        let created = client
+            .register_public_key(args.agent_id, jwk, args.expires_at)
+            .await?;
+        return print_key(ctx.output, &created);
+    }
+    let created = client
         .create_credential(args.agent_id, args.expires_at)
         .await?;
     print_secrets(ctx.output, &[created])
 }
 
-/// Runs `rotate-credentials`: one credential, or every active one of the agent.
+/// Runs `rotate-credentials`: one credential, or every active one of the agent; a public-key
+/// credential, one at a time, to the new key given.
 pub async fn rotate(ctx: &Ctx, args: RotateArgs) -> Result<(), CliError> {
     let client = ctx.client()?;
+    if let Some(jwk) = keys::public_jwk(&args.public_key)? {
+        let Some(id) = args.credential_id else {
+            return Err(CliError::Usage(
+                "a new key replaces one credential's key: give --credential-id".into(),
+            ));
+        };
+        let options = RotateOptions {
+            grace_period_seconds: i64::from(args.grace_period),
+            ..RotateOptions::default()
+        };
+        let rotated = client
+            .rotate_public_key(args.agent_id, id, jwk, &options)
+            .await?;
+        return print_key(ctx.output, &rotated);
+    }
     let targets = match args.credential_id {
         Some(id) => vec![id],
         None => client
             .list_credentials(args.agent_id)
             .await?
             .into_iter()
-            .filter(|c| c.status == "active")
+            // Keys rotate one at a time, to a key given.
+            .filter(|c| c.status == "active" && c.credential_type == CredentialType::ClientSecret)
             .map(|c| c.credential_id)
             .collect(),
     };
@@ -113,7 +158,7 @@ pub async fn rotate(ctx: &Ctx, args: RotateArgs) -> Result<(), CliError> {
     }
     let options = RotateOptions {
         grace_period_seconds: i64::from(args.grace_period),
-        expires_at: None,
+        ..RotateOptions::default()
     };
     let mut rotated = Vec::new();
     for id in targets {

@@ -4,6 +4,7 @@ mod agents;
 mod audit;
 mod configure;
 mod credentials;
+mod keys;
 mod tokens;
 
 use std::path::PathBuf;
@@ -64,6 +65,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::RotateCredentials(args) => credentials::rotate(&ctx, args).await,
         Command::RevokeCredential(args) => credentials::revoke(&ctx, args).await,
         Command::IssueToken(args) => tokens::issue(&ctx, args).await,
+        Command::GenerateKey(args) => keys::generate(&ctx, args),
         Command::IntrospectToken(args) => tokens::introspect(&ctx, args).await,
         Command::RevokeToken(args) => tokens::revoke(&ctx, args).await,
         Command::TailAuditLog(args) => audit::tail(&ctx, args).await,

@@ -1,7 +1,7 @@
 //! `issue-token`, `introspect-token`, `revoke-token`.
 
 use sentryagent_sdk::models::TokenRequest;
-use sentryagent_sdk::{ExposeSecret, SecretString};
+use sentryagent_sdk::{ExposeSecret, SecretString, TokenProvider};
 
 use super::Ctx;
 use crate::cli::{IssueTokenArgs, Output, TokenArg};
@@ -9,23 +9,29 @@ use crate::error::CliError;
 use crate::output::{self, when};
 use crate::prompt;
 
-/// Runs `issue-token`: the agent's secret comes from the flag, `SENTRYAGENT_AGENT_SECRET`, or
-/// stdin (without echo on a terminal).
+/// Runs `issue-token`: with `--private-key`, by a client assertion signed with it; otherwise
+/// by the agent's secret, from the flag, `SENTRYAGENT_AGENT_SECRET`, or stdin (without echo
+/// on a terminal).
 pub async fn issue(ctx: &Ctx, args: IssueTokenArgs) -> Result<(), CliError> {
     let api_url = ctx.config()?.api_url;
-    let secret: SecretString = match args.client_secret {
-        Some(s) => s.into(),
-        None => prompt::ask_secret("Agent client secret")?.into(),
-    };
-    let client = super::client_for(&api_url)?.build()?;
     let request = TokenRequest {
         scope: args.scope,
         resource: args.resource,
         ..TokenRequest::default()
     };
-    let token = client
-        .issue_token(&args.agent_id.to_string(), &secret, &request)
-        .await?;
+    let client_id = args.agent_id.to_string();
+    let token = if let Some(path) = &args.private_key {
+        let key = super::keys::private_key(path)?;
+        let provider = TokenProvider::private_key_jwt(&api_url, client_id, key, request)?;
+        provider.request_token().await?
+    } else {
+        let secret: SecretString = match args.client_secret {
+            Some(s) => s.into(),
+            None => prompt::ask_secret("Agent client secret")?.into(),
+        };
+        let client = super::client_for(&api_url)?.build()?;
+        client.issue_token(&client_id, &secret, &request).await?
+    };
     let expires_at = chrono::Utc::now() + chrono::Duration::seconds(token.expires_in);
     if ctx.output == Output::Json {
         return output::json(&serde_json::json!({

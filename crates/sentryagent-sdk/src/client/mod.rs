@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::models::TokenRequest;
-use crate::token::TokenProvider;
+use crate::token::{ClientAuth, TokenProvider};
 use crate::transport::{Repeat, RetryPolicy, Transport};
 
 /// How the client authenticates its `/v1` calls.
@@ -38,7 +38,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     user_agent: String,
     retry: RetryPolicy,
-    credentials: Option<(String, SecretString, TokenRequest)>,
+    credentials: Option<(String, ClientAuth, TokenRequest)>,
     bearer: Option<SecretString>,
     refresh_margin: Option<Duration>,
 }
@@ -52,7 +52,20 @@ impl ClientBuilder {
     ) -> Self {
         self.credentials = Some((
             client_id.into(),
-            client_secret.into(),
+            ClientAuth::Secret(client_secret.into()),
+            TokenRequest::default(),
+        ));
+        self
+    }
+
+    /// Authenticate as the agent `client_id` with `private_key_jwt`: tokens are requested
+    /// with assertions signed by `key` (whose public JWK is registered with the agent), then
+    /// cached and refreshed.
+    #[cfg(feature = "private-key-jwt")]
+    pub fn private_key_jwt(mut self, client_id: impl Into<String>, key: crate::PrivateKey) -> Self {
+        self.credentials = Some((
+            client_id.into(),
+            ClientAuth::PrivateKey(key),
             TokenRequest::default(),
         ));
         self
@@ -112,9 +125,9 @@ impl ClientBuilder {
                     "choose client credentials or a bearer token, not both".into(),
                 ));
             }
-            (Some((id, secret, request)), None) => {
+            (Some((id, auth, request)), None) => {
                 let provider =
-                    TokenProvider::with_transport(Arc::clone(&transport), id, secret, request);
+                    TokenProvider::with_transport(Arc::clone(&transport), id, auth, request);
                 Auth::Credentials(match self.refresh_margin {
                     Some(margin) => provider.with_refresh_margin(margin),
                     None => provider,
@@ -203,15 +216,31 @@ impl Client {
     }
 
     /// Adds the caller's authentication to an OAuth introspection or revocation request:
-    /// client_secret_basic with client credentials, else the bearer token (without either,
-    /// the server answers `invalid_client`).
-    fn oauth_auth(&self, request: RequestBuilder) -> RequestBuilder {
-        match &self.auth {
-            Auth::Credentials(p) => {
-                request.basic_auth(p.client_id(), Some(p.client_secret().expose_secret()))
-            }
-            Auth::Bearer(token) => request.bearer_auth(token.expose_secret()),
-            Auth::None => request,
+    /// client_secret_basic for an agent with a secret, else a bearer token (the provider's,
+    /// for an agent with a key). Without either the server answers `invalid_client`.
+    async fn oauth_auth(&self) -> Result<Option<OAuthAuth>> {
+        Ok(match &self.auth {
+            Auth::Credentials(p) => Some(match p.client_secret() {
+                Some(secret) => OAuthAuth::Basic(p.client_id().to_owned(), secret.clone()),
+                None => OAuthAuth::Bearer(p.token().await?.secret().to_owned().into()),
+            }),
+            Auth::Bearer(token) => Some(OAuthAuth::Bearer(token.clone())),
+            Auth::None => None,
+        })
+    }
+}
+
+/// How an OAuth introspection or revocation request authenticates.
+enum OAuthAuth {
+    Basic(String, SecretString),
+    Bearer(SecretString),
+}
+
+impl OAuthAuth {
+    fn apply(&self, request: RequestBuilder) -> RequestBuilder {
+        match self {
+            Self::Basic(id, secret) => request.basic_auth(id, Some(secret.expose_secret())),
+            Self::Bearer(token) => request.bearer_auth(token.expose_secret()),
         }
     }
 }

@@ -51,10 +51,14 @@ impl Client {
             token: Some(token.to_owned()),
             ..TokenParam::default()
         };
+        let auth = self.oauth_auth().await?;
         self.transport
             .send(Repeat::Safe, || {
-                self.oauth_auth(self.transport.request(Method::POST, path))
-                    .form(&form)
+                let request = self.transport.request(Method::POST, path).form(&form);
+                match &auth {
+                    Some(auth) => auth.apply(request),
+                    None => request,
+                }
             })
             .await
     }

@@ -3,9 +3,9 @@
 
 pub use agentidp_proto::{
     AccessClaims, Agent, AgentFilter, AgentId, AgentList, AgentStatus, AgentUpdate, Audience,
-    AuditEvent, Checks, Credential, CredentialId, CredentialWithSecret, DependencyHealth,
-    DeploymentEnv, DetailedHealth, ErrorBody, EventFilter, EventId, EventList, Health,
-    Introspection, Metered, NewAgent, NewCredential, OAuthErrorBody, Outcome, RotateOptions,
-    ServerMetadata, SignUpRequest, TenantAdmin, TenantCreated, TenantId, TokenParam, TokenRequest,
-    TokenResponse, Usage,
+    AuditEvent, Checks, Credential, CredentialId, CredentialType, CredentialWithSecret,
+    DependencyHealth, DeploymentEnv, DetailedHealth, ErrorBody, EventFilter, EventId, EventList,
+    Health, Introspection, IssuedCredential, Metered, NewAgent, NewCredential, OAuthErrorBody,
+    Outcome, RotateOptions, ServerMetadata, SignUpRequest, TenantAdmin, TenantCreated, TenantId,
+    TokenParam, TokenRequest, TokenResponse, Usage,
 };
