@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Interoperability checks against a real `agentidp` process, for RS256, ES256 and EdDSA:
 #   1. tokens verify with PyJWT against the published JWKS (verify_with_pyjwt.py);
-#   2. the README's curl walk-through (the ```bash block starting with `# walkthrough`)
+#   2. an agent gets tokens with private_key_jwt through authlib, and forged or replayed
+#      assertions are refused (private_key_jwt_with_authlib.py);
+#   3. the README's curl walk-through (the ```bash block starting with `# walkthrough`)
 #      runs verbatim.
 # With AGENTIDP_TEST_POSTGRES_URL set, the walk-through also runs on a fresh PostgreSQL database.
 #
@@ -46,6 +48,7 @@ for alg in RS256 ES256 EdDSA; do
   echo "--- $alg on SQLite"
   start_server "$alg" "sqlite://./data/agentidp.db"
   python3 "$HERE/verify_with_pyjwt.py" || failed=1
+  python3 "$HERE/private_key_jwt_with_authlib.py" || failed=1
   if bash "$WALKTHROUGH" > /tmp/agentidp-walkthrough.log 2>&1; then
     echo "walkthrough: ok ($alg, SQLite)"
   else
@@ -60,6 +63,7 @@ if [ -n "${AGENTIDP_TEST_POSTGRES_URL:-}" ]; then
   psql "${AGENTIDP_TEST_POSTGRES_URL%/}/postgres" -qc "CREATE DATABASE $db"
   start_server ES256 "${AGENTIDP_TEST_POSTGRES_URL%/}/$db"
   python3 "$HERE/verify_with_pyjwt.py" || failed=1
+  python3 "$HERE/private_key_jwt_with_authlib.py" || failed=1
   if bash "$WALKTHROUGH" > /tmp/agentidp-walkthrough.log 2>&1; then
     echo "walkthrough: ok (ES256, PostgreSQL)"
   else
