@@ -131,7 +131,7 @@ impl App {
             ),
             chain_watch: Arc::new(chain_watch),
             quota: Arc::new(QuotaCounter::new(background.clone(), redis.clone())),
-            replay: Arc::new(ReplayGuard::new(background.clone(), redis.clone())),
+            replay: Arc::new(ReplayGuard::spawn(background.clone(), redis.clone())),
             background_db: background,
             db,
             keys: Arc::new(KeyRing::new(keys)),

@@ -1,6 +1,8 @@
 //! Public keys registered as client credentials (`private_key_jwt`): validated once, when
 //! registered, into a parsed verifier pinned to one algorithm.
 
+use std::sync::Arc;
+
 use aws_lc_rs::signature::{
     self, ECDSA_P256_SHA256_FIXED, ED25519, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256,
 };
@@ -17,9 +19,11 @@ const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
 const RSA_BITS: std::ops::RangeInclusive<usize> = 2048..=8192;
 
 /// A client's public key: its public JWK (with `kid` = RFC 7638 thumbprint, `alg`, `use`)
-/// and a verifier for the one algorithm that key type signs with here.
+/// and a verifier for the one algorithm that key type signs with here. Cheap to clone.
 #[derive(Clone)]
-pub struct ClientKey {
+pub struct ClientKey(Arc<Parsed>);
+
+struct Parsed {
     kid: String,
     alg: Algorithm,
     jwk: Value,
@@ -29,8 +33,8 @@ pub struct ClientKey {
 impl std::fmt::Debug for ClientKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientKey")
-            .field("kid", &self.kid)
-            .field("alg", &self.alg.as_str())
+            .field("kid", &self.0.kid)
+            .field("alg", &self.0.alg.as_str())
             .finish_non_exhaustive()
     }
 }
@@ -123,7 +127,12 @@ impl ClientKey {
             }
             _ => return Err(invalid("\"kty\" must be RSA, EC (P-256) or OKP (Ed25519)")),
         };
-        if map.get("alg").and_then(Value::as_str).and_then(Algorithm::parse_client) != Some(alg) {
+        if map
+            .get("alg")
+            .and_then(Value::as_str)
+            .and_then(Algorithm::parse_client)
+            != Some(alg)
+        {
             optional_is(map, "alg", alg.as_str())?;
         }
         optional_is(map, "use", "sig")?;
@@ -141,12 +150,12 @@ impl ClientKey {
             m.insert("alg".into(), Value::String(alg.as_str().into()));
             m.insert("use".into(), Value::String("sig".into()));
         }
-        Ok(Self {
+        Ok(Self(Arc::new(Parsed {
             kid,
             alg,
             jwk,
             verifier,
-        })
+        })))
     }
 
     /// Rebuilds a key from its stored JWK text.
@@ -158,27 +167,27 @@ impl ClientKey {
 
     /// The RFC 7638 thumbprint, which is also the key's `kid`.
     pub fn kid(&self) -> &str {
-        &self.kid
+        &self.0.kid
     }
 
     /// The one algorithm this key verifies.
     pub fn alg(&self) -> Algorithm {
-        self.alg
+        self.0.alg
     }
 
     /// The public JWK as stored and shown (`kid`, `alg` and `use` included).
     pub fn jwk(&self) -> &Value {
-        &self.jwk
+        &self.0.jwk
     }
 
     /// The thumbprint's 32 bytes: what the credential row keeps as its verifier digest.
     pub fn thumbprint_bytes(&self) -> Vec<u8> {
-        B64.decode(&self.kid).unwrap_or_default()
+        B64.decode(&self.0.kid).unwrap_or_default()
     }
 
     /// Whether `signature` over `message` is this key's, with its pinned algorithm.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        self.verifier.verify_sig(message, signature).is_ok()
+        self.0.verifier.verify_sig(message, signature).is_ok()
     }
 }
 

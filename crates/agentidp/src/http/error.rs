@@ -195,7 +195,7 @@ impl From<ServiceError> for ApiError {
                 )
                 .retry_in(1)
             }
-            D::Unavailable | D::Store(_) | D::Audit(_) | D::ChainKey(_) => {
+            D::Unavailable | D::Store(_) | D::Audit(_) | D::ChainKey(_) | D::Replay(_) => {
                 log_internal(&e);
                 Self::internal()
             }

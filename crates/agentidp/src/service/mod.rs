@@ -162,6 +162,9 @@ pub enum ServiceError {
     /// The audit log could not record an event, so the action was not confirmed.
     #[error("audit log unavailable: {0}")]
     Audit(String),
+    /// The spent `jti` of a client assertion could not be recorded, so it was not accepted.
+    #[error("recording a client assertion failed: {0}")]
+    Replay(String),
     /// Self-service sign-up is turned off.
     #[error("sign-up is disabled on this server")]
     SignupDisabled,

@@ -1,26 +1,57 @@
 //! The `jti`s of accepted client assertions, kept until the assertions expire, so that a
 //! replay is refused by every node sharing the database.
 
+use std::collections::HashSet;
+
+use uuid::Uuid;
+
 use super::{Db, StoreResult, on_pool};
 use crate::domain::ids::AgentId;
 use crate::domain::time::Timestamp;
 
-/// Records a `jti`; a second one of the same client inserts nothing.
-const CLAIM_JTI: &str = "INSERT INTO client_assertion_jtis (client_id, jti_hash, expires_at)
-    VALUES ($1, $2, $3) ON CONFLICT (client_id, jti_hash) DO NOTHING";
+/// A `jti` (as its SHA-256) a client's assertion spends, remembered until `expires_at`.
+#[derive(Debug, Clone, Copy)]
+pub struct JtiClaim {
+    /// The client that presented it.
+    pub client: AgentId,
+    /// SHA-256 of the `jti`.
+    pub jti_hash: [u8; 32],
+    /// When the assertion expires (the record may go after).
+    pub expires_at: Timestamp,
+}
+
+/// The insert of `n` claims: rows already there are skipped, and the new ones returned.
+fn claim_sql(n: usize) -> String {
+    let rows: Vec<String> = (0..n)
+        .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+        .collect();
+    format!(
+        "INSERT INTO client_assertion_jtis (client_id, jti_hash, expires_at) VALUES {}
+        ON CONFLICT (client_id, jti_hash) DO NOTHING RETURNING client_id, jti_hash",
+        rows.join(", ")
+    )
+}
 
 impl Db {
-    /// Records `jti_hash` for `client` until `expires_at`; `false` when it was already there.
-    pub async fn claim_assertion_jti(
-        &self,
-        client: AgentId,
-        jti_hash: &[u8],
-        expires_at: Timestamp,
-    ) -> StoreResult<bool> {
-        let done = on_pool!(self, p => sqlx::query(CLAIM_JTI)
-            .bind(client.uuid()).bind(jti_hash).bind(expires_at)
-            .execute(p).await.map(|r| r.rows_affected()))?;
-        Ok(done == 1)
+    /// Records `claims` (distinct) in one statement; for each, `true` when it is new and
+    /// `false` when that client had already spent that `jti`.
+    pub async fn claim_assertion_jtis(&self, claims: &[JtiClaim]) -> StoreResult<Vec<bool>> {
+        if claims.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = claim_sql(claims.len());
+        let inserted: Vec<(Uuid, Vec<u8>)> = on_pool!(self, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+            for c in claims {
+                q = q.bind(c.client.uuid()).bind(c.jti_hash.as_slice()).bind(c.expires_at);
+            }
+            q.fetch_all(p).await
+        })?;
+        let fresh: HashSet<(Uuid, Vec<u8>)> = inserted.into_iter().collect();
+        Ok(claims
+            .iter()
+            .map(|c| fresh.contains(&(c.client.uuid(), c.jti_hash.to_vec())))
+            .collect())
     }
 
     /// Forgets the `jti`s of assertions that have expired (they are refused as expired

@@ -1,7 +1,7 @@
 //! Credential rows, and the one indexed query the token endpoint needs to authenticate.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 
 use uuid::Uuid;
 
@@ -63,7 +63,7 @@ impl TryFrom<CredentialRow> for Credential {
     fn try_from(r: CredentialRow) -> StoreResult<Self> {
         let key = |text: Option<String>| {
             text.map(|t| {
-                ClientKey::from_stored(&t)
+                stored_key(t)
                     .map_err(|e| StoreError::Corrupt(format!("credential {} key: {e}", r.id)))
             })
             .transpose()
@@ -356,6 +356,32 @@ impl Db {
         }
         Ok(())
     }
+}
+
+/// Most parsed client keys kept; past it the cache starts over.
+const KEY_CACHE_MAX: usize = 65_536;
+
+/// Client keys parsed from their stored JWK text. Parsing (the JSON, the curve point, the
+/// thumbprint) would otherwise be repeated for every assertion of every client; a stored
+/// text always parses to the same key, so entries never go stale.
+static KEY_CACHE: LazyLock<Mutex<HashMap<String, ClientKey>>> = LazyLock::new(Mutex::default);
+
+fn stored_key(text: String) -> Result<ClientKey, crate::domain::DomainError> {
+    let cache = || {
+        KEY_CACHE
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(key) = cache().get(&text) {
+        return Ok(key.clone());
+    }
+    let key = ClientKey::from_stored(&text)?;
+    let mut cache = cache();
+    if cache.len() >= KEY_CACHE_MAX {
+        cache.clear();
+    }
+    cache.insert(text, key.clone());
+    Ok(key)
 }
 
 /// A key's public JWK as stored.

@@ -31,6 +31,7 @@ use sqlx::sqlite::SqlitePool;
 use crate::domain::audit::chain_key::ChainKeys;
 
 pub use agents::AgentWrite;
+pub use assertions::JtiClaim;
 pub use audit::{BATCH_MAX, BlockFault, KnownHeads, Order, VerifyPage};
 pub use credentials::InsertRefused;
 pub use keys::StoredKey;

@@ -211,6 +211,17 @@ backend_tests! {
         assert_eq!(m["token_endpoint_auth_signing_alg_values_supported"], json!(["RS256", "ES256", "EdDSA", "Ed25519"]));
     }
 
+    async fn of_one_assertion_sent_many_times_at_once_exactly_one_gets_a_token(app) {
+        let admin = app.admin_token().await;
+        let (id, key, _) = keyed_agent(&app, &admin, Algorithm::EdDsa).await;
+        let text = assertion(&key, &id, json!({}));
+        let attempts = (0..16).map(|_| token_by_assertion(&app, &text));
+        let results = futures_util::future::join_all(attempts).await;
+        let issued = results.iter().filter(|r| r.status == StatusCode::OK).count();
+        assert_eq!(issued, 1, "{:?}", results.iter().map(|r| r.status).collect::<Vec<_>>());
+        assert!(results.iter().all(|r| r.status == StatusCode::OK || r.text.contains("already used")));
+    }
+
     async fn an_assertion_replayed_on_another_node_is_refused_with_and_without_redis(app) {
         let admin = app.admin_token().await;
         let (id, key, _) = keyed_agent(&app, &admin, Algorithm::EdDsa).await;
