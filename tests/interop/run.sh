@@ -3,7 +3,9 @@
 #   1. tokens verify with PyJWT against the published JWKS (verify_with_pyjwt.py);
 #   2. an agent gets tokens with private_key_jwt through authlib, and forged or replayed
 #      assertions are refused (private_key_jwt_with_authlib.py);
-#   3. the README's curl walk-through (the ```bash block starting with `# walkthrough`)
+#   3. DID documents deserialize strictly with pydid and map to their URLs by the did:web
+#      rules (identity_documents_with_pydid.py);
+#   4. the README's curl walk-through (the ```bash block starting with `# walkthrough`)
 #      runs verbatim.
 # With AGENTIDP_TEST_POSTGRES_URL set, the walk-through also runs on a fresh PostgreSQL database.
 #
@@ -31,7 +33,7 @@ start_server() {
   local alg="$1" url="$2" dir port
   dir="$(mktemp -d)"
   port="$(free_port)"
-  (cd "$dir" && exec env JWT_ALGORITHM="$alg" BIND_ADDR="127.0.0.1:$port" DATABASE_URL="$url" \
+  (cd "$dir" && exec env JWT_ALGORITHM="$alg" BIND_ADDR="127.0.0.1:$port" DATABASE_URL="$url" MARKETPLACE_ENABLED=true \
       RUST_LOG=warn "$BIN" serve > out.log 2> err.log) &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
@@ -49,6 +51,7 @@ for alg in RS256 ES256 EdDSA; do
   start_server "$alg" "sqlite://./data/agentidp.db"
   python3 "$HERE/verify_with_pyjwt.py" || failed=1
   python3 "$HERE/private_key_jwt_with_authlib.py" || failed=1
+  python3 "$HERE/identity_documents_with_pydid.py" || failed=1
   if bash "$WALKTHROUGH" > /tmp/agentidp-walkthrough.log 2>&1; then
     echo "walkthrough: ok ($alg, SQLite)"
   else
@@ -64,6 +67,7 @@ if [ -n "${AGENTIDP_TEST_POSTGRES_URL:-}" ]; then
   start_server ES256 "${AGENTIDP_TEST_POSTGRES_URL%/}/$db"
   python3 "$HERE/verify_with_pyjwt.py" || failed=1
   python3 "$HERE/private_key_jwt_with_authlib.py" || failed=1
+  python3 "$HERE/identity_documents_with_pydid.py" || failed=1
   if bash "$WALKTHROUGH" > /tmp/agentidp-walkthrough.log 2>&1; then
     echo "walkthrough: ok (ES256, PostgreSQL)"
   else

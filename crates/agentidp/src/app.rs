@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::domain::audit::chain_key::VerifyPolicy;
+use crate::domain::did::DidWeb;
 use crate::domain::keys::KeyRing;
 use crate::infra::metrics::Metrics;
 use crate::infra::rate_limit::RateLimiter;
@@ -47,6 +48,8 @@ pub struct App {
     pub metrics: Metrics,
     /// Outbound HTTP (dependency health checks), rustls on the one crypto backend.
     pub http_client: reqwest::Client,
+    /// The server's did:web identity when the public documents are on (`MARKETPLACE_ENABLED`).
+    pub identity: Option<DidWeb>,
 }
 
 /// Axum state: a cheap handle on [`App`].
@@ -139,7 +142,15 @@ impl App {
             key_settings: Arc::new(key_settings),
             last_use: Arc::default(),
         };
+        let identity = match config.marketplace_enabled {
+            true => Some(
+                DidWeb::from_public_url(&config.issuer())
+                    .map_err(|e| StartupError::Config(e.to_string()))?,
+            ),
+            false => None,
+        };
         Ok(Self {
+            identity,
             config,
             idp,
             metrics: Metrics::new(redis.is_some()),

@@ -195,6 +195,11 @@ pub struct Config {
         global = true
     )]
     pub audit_verify_heads_file: Option<PathBuf>,
+    /// Serve the public identity documents: the server's and public agents' DID documents
+    /// (did:web), their signed A2A agent cards and the marketplace. Off, those routes answer
+    /// 404.
+    #[arg(long, env = "MARKETPLACE_ENABLED", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub marketplace_enabled: bool,
     /// Open `POST /v1/tenants` self-service sign-up.
     #[arg(long, env = "SIGNUP_ENABLED", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub signup_enabled: bool,

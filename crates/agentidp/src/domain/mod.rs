@@ -7,6 +7,7 @@ pub mod assertion;
 pub mod audit;
 pub mod client_key;
 pub mod credential;
+pub mod did;
 pub mod ids;
 pub mod keys;
 pub mod last_use;

@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod error;
 pub mod extract;
 pub mod health;
+mod identity;
 pub mod limits;
 pub mod metrics;
 pub mod oauth;
@@ -51,6 +52,7 @@ use error::ApiError;
         (name = "audit", description = "Tamper-evident audit log"),
         (name = "oauth2", description = "Token, introspection and revocation endpoints"),
         (name = "discovery", description = "JWKS and server metadata"),
+        (name = "identity", description = "DID documents and agent cards of public agents (MARKETPLACE_ENABLED)"),
         (name = "tenants", description = "Self-service sign-up"),
         (name = "billing", description = "Usage against the plan's limits"),
         (name = "operations", description = "Health and metrics"),
@@ -87,6 +89,7 @@ fn api(with_metrics: bool) -> OpenApiRouter<AppState> {
         .merge(audit::routes())
         .merge(oauth::routes())
         .merge(well_known::routes())
+        .merge(identity::routes())
         .merge(tenants::routes())
         .merge(usage::routes())
         .merge(health::routes());

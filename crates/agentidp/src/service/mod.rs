@@ -9,6 +9,7 @@ mod assertions;
 pub mod audit;
 mod auth;
 pub mod credentials;
+pub mod identity;
 mod quota;
 pub mod replay;
 pub mod signing;
@@ -86,6 +87,9 @@ pub enum ServiceError {
     /// No agent with that id in the caller's tenant.
     #[error("agent not found")]
     AgentNotFound,
+    /// The agent was public but is retired (revoked or decommissioned): its documents are gone.
+    #[error("the agent is {0}; its public documents are withdrawn")]
+    AgentGone(&'static str),
     /// No credential with that id on that agent.
     #[error("credential not found")]
     CredentialNotFound,

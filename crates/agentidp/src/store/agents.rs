@@ -106,6 +106,17 @@ pub(crate) const GET_AGENT: Sql = hinted!(
     " WHERE id = $2 AND tenant_id = $1",
 );
 
+/// Any tenant's agent by id (public documents), with its tenant's name.
+pub(crate) const GET_ANY_AGENT: Sql = hinted!(
+    "SELECT ",
+    agent_columns!(),
+    " FROM agents" => "sqlite_autoindex_agents_1",
+    " WHERE id = $1",
+);
+
+/// A tenant's name by id.
+const TENANT_NAME: &str = "SELECT name FROM tenants WHERE id = $1";
+
 /// Claims one agent slot; matches no row once a non-zero limit is reached.
 const CLAIM_SLOT: &str = "UPDATE tenants SET agent_count = agent_count + 1 WHERE id = $1 AND ($2 = 0 OR agent_count < $2)";
 
@@ -176,6 +187,20 @@ impl Db {
         let row: Option<AgentRow> = on_pool!(self, p => sqlx::query_as(sql)
             .bind(tenant.uuid()).bind(id.uuid()).fetch_optional(p).await)?;
         row.map(Agent::try_from).transpose()
+    }
+
+    /// The agent with `id` in whichever tenant, with that tenant's name: what public
+    /// documents (DID documents, agent cards) show. `None` when there is no such agent.
+    pub async fn agent_with_publisher(&self, id: AgentId) -> StoreResult<Option<(Agent, String)>> {
+        let sql = GET_ANY_AGENT.on(self);
+        let row: Option<AgentRow> =
+            on_pool!(self, p => sqlx::query_as(sql).bind(id.uuid()).fetch_optional(p).await)?;
+        let Some(agent) = row.map(Agent::try_from).transpose()? else {
+            return Ok(None);
+        };
+        let name: Option<String> = on_pool!(self, p => sqlx::query_scalar(TENANT_NAME)
+            .bind(agent.tenant_id.uuid()).fetch_optional(p).await)?;
+        Ok(name.map(|name| (agent, name)))
     }
 
     /// The agent with this e-mail in `tenant`, if any.

@@ -12,7 +12,7 @@ use super::credentials::{
     SQLITE_RECORD_CREDENTIAL_USES, USES_PER_STATEMENT,
 };
 use super::tokens::{REVOKE_TOKEN, TOKEN_LIVENESS};
-use super::{Db, Pool, agents::GET_AGENT, test_db};
+use super::{Db, Pool, agents::GET_AGENT, agents::GET_ANY_AGENT, test_db};
 use crate::domain::time::Timestamp;
 
 /// Rows added behind the planner's back.
@@ -182,6 +182,12 @@ async fn hot_statements_use_their_indexes_after_growth_behind_the_planner(db: Db
             "agent by id",
             GET_AGENT.on(&db).into(),
             vec![P::Id, P::Id],
+            &["agents"],
+        ),
+        (
+            "public agent by id",
+            GET_ANY_AGENT.on(&db).into(),
+            vec![P::Id],
             &["agents"],
         ),
         (

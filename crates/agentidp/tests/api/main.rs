@@ -17,6 +17,7 @@ mod auth;
 mod credentials;
 mod errors;
 mod health;
+mod identity;
 mod keys;
 mod limits;
 mod oauth;
