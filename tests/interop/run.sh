@@ -5,7 +5,9 @@
 #      assertions are refused (private_key_jwt_with_authlib.py);
 #   3. DID documents deserialize strictly with pydid and map to their URLs by the did:web
 #      rules (identity_documents_with_pydid.py);
-#   4. the README's curl walk-through (the ```bash block starting with `# walkthrough`)
+#   4. A2A agent cards parse strictly with the A2A SDK and their signatures verify with its
+#      verifier (agent_cards_with_a2a_sdk.py);
+#   5. the README's curl walk-through (the ```bash block starting with `# walkthrough`)
 #      runs verbatim.
 # With AGENTIDP_TEST_POSTGRES_URL set, the walk-through also runs on a fresh PostgreSQL database.
 #
@@ -52,6 +54,7 @@ for alg in RS256 ES256 EdDSA; do
   python3 "$HERE/verify_with_pyjwt.py" || failed=1
   python3 "$HERE/private_key_jwt_with_authlib.py" || failed=1
   python3 "$HERE/identity_documents_with_pydid.py" || failed=1
+  python3 "$HERE/agent_cards_with_a2a_sdk.py" || failed=1
   if bash "$WALKTHROUGH" > /tmp/agentidp-walkthrough.log 2>&1; then
     echo "walkthrough: ok ($alg, SQLite)"
   else
@@ -68,6 +71,7 @@ if [ -n "${AGENTIDP_TEST_POSTGRES_URL:-}" ]; then
   python3 "$HERE/verify_with_pyjwt.py" || failed=1
   python3 "$HERE/private_key_jwt_with_authlib.py" || failed=1
   python3 "$HERE/identity_documents_with_pydid.py" || failed=1
+  python3 "$HERE/agent_cards_with_a2a_sdk.py" || failed=1
   if bash "$WALKTHROUGH" > /tmp/agentidp-walkthrough.log 2>&1; then
     echo "walkthrough: ok (ES256, PostgreSQL)"
   else

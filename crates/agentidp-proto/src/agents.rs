@@ -37,6 +37,24 @@ fn is_false(b: &bool) -> bool {
     !b
 }
 
+/// A skill an agent offers, as its A2A agent card lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AgentSkill {
+    /// Unique among the agent's skills (1–128 characters).
+    pub id: String,
+    /// Display name (1–128 characters).
+    pub name: String,
+    /// What it does (1–1024 characters).
+    pub description: String,
+    /// Keywords, 1 to 20 (A2A requires at least one).
+    pub tags: Vec<String>,
+    /// Example requests, at most 10.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<String>,
+}
+
 /// Body of `POST /v1/agents`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = CreateAgentRequest))]
@@ -76,6 +94,18 @@ pub struct NewAgent {
     /// Scopes the agent may request in tokens.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_scopes: Vec<String>,
+    /// Where the agent serves A2A requests (https); its agent card's interface.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Option<String>,
+    /// Its documentation (https).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documentation_url: Option<String>,
+    /// Its icon (https).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon_url: Option<String>,
+    /// Its skills (at most 50), as its agent card lists them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skills: Vec<AgentSkill>,
 }
 
 impl NewAgent {
@@ -100,6 +130,10 @@ impl NewAgent {
             is_public: false,
             metadata: None,
             allowed_scopes: Vec::new(),
+            endpoint_url: None,
+            documentation_url: None,
+            icon_url: None,
+            skills: Vec::new(),
         }
     }
 }
@@ -146,6 +180,18 @@ pub struct AgentUpdate {
     /// Replaces the allowed scopes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_scopes: Option<Vec<String>>,
+    /// New A2A endpoint (https); `""` removes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint_url: Option<String>,
+    /// New documentation URL; `""` removes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documentation_url: Option<String>,
+    /// New icon URL; `""` removes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icon_url: Option<String>,
+    /// Replaces the skills.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skills: Option<Vec<AgentSkill>>,
 }
 
 impl AgentUpdate {
@@ -205,6 +251,18 @@ pub struct Agent {
     #[serde(default, with = "crate::time::millis_option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub last_auth_at: Option<DateTime<Utc>>,
+    /// Where the agent serves A2A requests.
+    #[serde(default)]
+    pub endpoint_url: Option<String>,
+    /// Its documentation.
+    #[serde(default)]
+    pub documentation_url: Option<String>,
+    /// Its icon.
+    #[serde(default)]
+    pub icon_url: Option<String>,
+    /// Its skills.
+    #[serde(default)]
+    pub skills: Vec<AgentSkill>,
 }
 
 /// One page of agents.

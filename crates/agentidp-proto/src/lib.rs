@@ -20,7 +20,7 @@ pub mod time;
 mod wire_enum;
 
 pub use agents::{
-    Agent, AgentFilter, AgentList, AgentStatus, AgentUpdate, DeploymentEnv, NewAgent,
+    Agent, AgentFilter, AgentList, AgentSkill, AgentStatus, AgentUpdate, DeploymentEnv, NewAgent,
 };
 pub use audit::{AuditEvent, EventFilter, EventList, Outcome};
 pub use claims::{AccessClaims, Audience};

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sentryagent_sdk::models::{AgentId, AgentStatus, CredentialId, DeploymentEnv};
+use sentryagent_sdk::models::{AgentId, AgentSkill, AgentStatus, CredentialId, DeploymentEnv};
 
 /// sentryagent: manage AgentIdP agents, credentials, tokens and the audit log.
 #[derive(Debug, Parser)]
@@ -143,7 +143,30 @@ pub struct RegisterArgs {
     /// Metadata: a JSON object.
     #[arg(long, value_parser = parse_json_object)]
     pub metadata: Option<serde_json::Value>,
+    #[command(flatten)]
+    pub card: CardArgs,
 }
+
+/// The agent-card fields of `register-agent` and `update-agent`.
+#[derive(Debug, Args)]
+pub struct CardArgs {
+    /// Where the agent serves A2A requests (https; "" removes it on update).
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+    /// Its documentation (https; "" removes it on update).
+    #[arg(long)]
+    pub documentation_url: Option<String>,
+    /// Its icon (https; "" removes it on update).
+    #[arg(long)]
+    pub icon_url: Option<String>,
+    /// Its skills, replacing any: a JSON array of {"id","name","description","tags":[…],"examples"?}.
+    #[arg(long, value_parser = parse_skills)]
+    pub skills: Option<SkillList>,
+}
+
+/// A JSON array of skills, parsed at the command line.
+#[derive(Debug, Clone)]
+pub struct SkillList(pub Vec<AgentSkill>);
 
 /// `list-agents`.
 #[derive(Debug, Args)]
@@ -207,6 +230,8 @@ pub struct UpdateArgs {
     /// Replaces the metadata: a JSON object.
     #[arg(long, value_parser = parse_json_object)]
     pub metadata: Option<serde_json::Value>,
+    #[command(flatten)]
+    pub card: CardArgs,
 }
 
 /// `create-credential`.
@@ -327,4 +352,12 @@ fn parse_json_object(s: &str) -> Result<serde_json::Value, String> {
         Ok(_) => Err("must be a JSON object, e.g. {\"team\":\"search\"}".into()),
         Err(e) => Err(format!("not JSON: {e}")),
     }
+}
+
+fn parse_skills(s: &str) -> Result<SkillList, String> {
+    serde_json::from_str(s).map(SkillList).map_err(|e| {
+        format!(
+            "must be a JSON array of skills, e.g. [{{\"id\":\"forecast\",\"name\":\"Forecast\",\"description\":\"7-day forecast\",\"tags\":[\"weather\"]}}]: {e}"
+        )
+    })
 }

@@ -299,6 +299,42 @@ async fn agents_are_registered_listed_read_updated_and_decommissioned() {
     let nothing = run(&home.0, &["update-agent", "--agent-id", &id]).await;
     assert_eq!(nothing.status.code(), Some(2));
 
+    let carded = json(
+        &run(
+            &home.0,
+            &[
+                "update-agent",
+                "--agent-id",
+                &id,
+                "--endpoint-url",
+                "https://weather.example/a2a",
+                "--skills",
+                r#"[{"id":"forecast","name":"Forecast","description":"7 days","tags":["weather"]}]"#,
+                "-o",
+                "json",
+            ],
+        )
+        .await,
+    );
+    assert_eq!(carded["endpointUrl"], "https://weather.example/a2a");
+    assert_eq!(carded["skills"][0]["id"], "forecast");
+    let bad_skills = run(
+        &home.0,
+        &[
+            "update-agent",
+            "--agent-id",
+            &id,
+            "--skills",
+            r#"{"id":"x"}"#,
+        ],
+    )
+    .await;
+    assert_eq!(bad_skills.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad_skills.stderr).contains("JSON array of skills"),
+        "{bad_skills:?}"
+    );
+
     let declined = run_with(
         &home.0,
         &["decommission-agent", "--agent-id", &id],

@@ -283,6 +283,8 @@ pub struct Agent {
     pub updated_at: Timestamp,
     /// Last successful client authentication.
     pub last_auth_at: Option<Timestamp>,
+    /// What its A2A agent card publishes.
+    pub card: super::card::CardFields,
 }
 
 /// A validated request to register an agent.
@@ -310,6 +312,8 @@ pub struct NewAgent {
     pub metadata: Map<String, Value>,
     /// Scopes the agent may request.
     pub allowed_scopes: ScopeSet,
+    /// Agent card fields.
+    pub card: super::card::CardFields,
 }
 
 /// A validated partial update; `None` leaves a field as it is.
@@ -337,6 +341,8 @@ pub struct AgentPatch {
     pub metadata: Option<Map<String, Value>>,
     /// New allowed scopes (replaces the old set).
     pub allowed_scopes: Option<ScopeSet>,
+    /// Changes to the agent card fields.
+    pub card: super::card::CardPatch,
 }
 
 /// Fields that a PATCH may never name.

@@ -202,28 +202,41 @@ impl SigningKey {
         out.push_str(&self.encoded_header);
         out.push('.');
         B64.encode_string(claims, &mut out);
-        let signature = match &self.material {
-            Material::Rsa(kp) => {
-                let mut sig = vec![0u8; kp.public_modulus_len()];
-                kp.sign(
-                    &RSA_PKCS1_SHA256,
-                    &SystemRandom::new(),
-                    out.as_bytes(),
-                    &mut sig,
-                )
-                .map_err(crypto("RSA signing"))?;
-                sig
-            }
-            Material::Ec(kp) => kp
-                .sign(&SystemRandom::new(), out.as_bytes())
-                .map_err(crypto("ECDSA signing"))?
-                .as_ref()
-                .to_vec(),
-            Material::Ed(kp) => kp.sign(out.as_bytes()).as_ref().to_vec(),
-        };
+        let signature = self.sign(out.as_bytes())?;
         out.push('.');
         B64.encode_string(signature, &mut out);
         Ok(out)
+    }
+
+    /// A JWS with a detached payload (RFC 7515 Appendix F): the protected header
+    /// (`header` plus this key's `alg` and `kid`) and the signature, both base64url, over
+    /// `payload`, which the verifier supplies itself (an agent card's canonical form, say).
+    pub fn sign_detached(&self, header: Value, payload: &[u8]) -> DomainResult<(String, String)> {
+        let mut header = header;
+        header["alg"] = Value::String(self.alg.as_str().into());
+        header["kid"] = Value::String(self.kid.clone());
+        let protected = B64.encode(header.to_string());
+        let mut signing_input = format!("{protected}.");
+        B64.encode_string(payload, &mut signing_input);
+        let signature = B64.encode(self.sign(signing_input.as_bytes())?);
+        Ok((protected, signature))
+    }
+
+    fn sign(&self, message: &[u8]) -> DomainResult<Vec<u8>> {
+        Ok(match &self.material {
+            Material::Rsa(kp) => {
+                let mut sig = vec![0u8; kp.public_modulus_len()];
+                kp.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut sig)
+                    .map_err(crypto("RSA signing"))?;
+                sig
+            }
+            Material::Ec(kp) => kp
+                .sign(&SystemRandom::new(), message)
+                .map_err(crypto("ECDSA signing"))?
+                .as_ref()
+                .to_vec(),
+            Material::Ed(kp) => kp.sign(message).as_ref().to_vec(),
+        })
     }
 }
 

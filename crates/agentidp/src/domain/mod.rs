@@ -2,13 +2,16 @@
 //! Redis, no clock: the current time is passed in). Everything here can be tested without a
 //! database; the use cases that sequence these rules with storage live in `crate::service`.
 
+pub mod a2a;
 pub mod agent;
 pub mod assertion;
 pub mod audit;
+pub mod card;
 pub mod client_key;
 pub mod credential;
 pub mod did;
 pub mod ids;
+pub mod jcs;
 pub mod keys;
 pub mod last_use;
 pub mod scope;

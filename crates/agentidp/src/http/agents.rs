@@ -19,6 +19,7 @@ use crate::domain::agent::{
     self, Agent, AgentFilter, AgentPatch, AgentStatus, DeploymentEnv, Email, IMMUTABLE_FIELDS,
     NewAgent,
 };
+use crate::domain::card::{self, CardFields, CardPatch, Skill};
 use crate::domain::ids::AgentId;
 use crate::domain::scope::ScopeSet;
 use crate::domain::time::Timestamp;
@@ -44,7 +45,27 @@ fn new_agent(body: wire::NewAgent) -> Result<NewAgent, DomainError> {
         is_public: body.is_public,
         metadata: agent::parse_metadata(body.metadata.unwrap_or(Value::Object(Map::new())))?,
         allowed_scopes: ScopeSet::from_list(&body.allowed_scopes)?,
+        card: CardFields {
+            endpoint_url: url("endpointUrl", body.endpoint_url)?.flatten(),
+            documentation_url: url("documentationUrl", body.documentation_url)?.flatten(),
+            icon_url: url("iconUrl", body.icon_url)?.flatten(),
+            skills: card::parse_skills(body.skills.into_iter().map(skill).collect())?,
+        },
     })
+}
+
+fn url(field: &'static str, url: Option<String>) -> Result<Option<Option<String>>, DomainError> {
+    url.map(|u| card::parse_url(field, u)).transpose()
+}
+
+fn skill(s: wire::AgentSkill) -> Skill {
+    Skill {
+        id: s.id,
+        name: s.name,
+        description: s.description,
+        tags: s.tags,
+        examples: s.examples,
+    }
 }
 
 /// Validates an update body into the domain's patch.
@@ -77,6 +98,15 @@ fn agent_patch(body: wire::AgentUpdate) -> Result<AgentPatch, DomainError> {
             .allowed_scopes
             .map(|s| ScopeSet::from_list(&s))
             .transpose()?,
+        card: CardPatch {
+            endpoint_url: url("endpointUrl", body.endpoint_url)?,
+            documentation_url: url("documentationUrl", body.documentation_url)?,
+            icon_url: url("iconUrl", body.icon_url)?,
+            skills: body
+                .skills
+                .map(|s| card::parse_skills(s.into_iter().map(skill).collect()))
+                .transpose()?,
+        },
     })
 }
 
@@ -100,6 +130,21 @@ pub(crate) fn agent_body(a: Agent) -> wire::Agent {
         created_at: a.created_at.to_datetime(),
         updated_at: a.updated_at.to_datetime(),
         last_auth_at: a.last_auth_at.map(Timestamp::to_datetime),
+        endpoint_url: a.card.endpoint_url,
+        documentation_url: a.card.documentation_url,
+        icon_url: a.card.icon_url,
+        skills: a
+            .card
+            .skills
+            .into_iter()
+            .map(|s| wire::AgentSkill {
+                id: s.id,
+                name: s.name,
+                description: s.description,
+                tags: s.tags,
+                examples: s.examples,
+            })
+            .collect(),
     }
 }
 

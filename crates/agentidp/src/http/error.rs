@@ -135,6 +135,7 @@ impl From<ServiceError> for ApiError {
             D::Domain(e) => Self::from(e),
             D::AgentNotFound => Self::new(S::NOT_FOUND, "AGENT_NOT_FOUND", msg),
             D::AgentGone(_) => Self::new(S::GONE, "AGENT_GONE", msg),
+            D::CardIncomplete(_) => Self::new(S::NOT_FOUND, "AGENT_CARD_INCOMPLETE", msg),
             D::CredentialNotFound => Self::new(S::NOT_FOUND, "CREDENTIAL_NOT_FOUND", msg),
             D::EmailTaken => Self::new(S::CONFLICT, "AGENT_EMAIL_CONFLICT", msg)
                 .with_details(json!({"field": "email"})),

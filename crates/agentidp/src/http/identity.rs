@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(server_did))
         .routes(routes!(agent_did))
+        .routes(routes!(agent_card))
 }
 
 /// The server's did:web identity, or 404 while the public documents are off.
@@ -78,4 +79,26 @@ async fn agent_did(
     let id = AgentId::from_uuid(id);
     let public = state.idp.public_agent(id, Timestamp::now()).await?;
     Ok(document(&web.agent_document(id, &public.keys), DID_JSON))
+}
+
+/// A public agent's A2A agent card (A2A protocol 1.0), signed by this server: its
+/// interface, skills, provider and the OAuth 2.0 client-credentials scheme of this server.
+#[utoipa::path(get, path = "/agents/{agentId}/agent-card.json", tag = "identity",
+    params(("agentId" = Uuid, Path, description = "Agent id")),
+    responses(
+        (status = 200, description = "A2A agent card with a JWS signature (A2A §8.4)", content_type = "application/json", body = Object),
+        (status = 400, description = "Malformed id", body = ErrorBody),
+        (status = 404, description = "No such public, active agent (AGENT_NOT_FOUND), one without an endpointUrl, skills or capabilities (AGENT_CARD_INCOMPLETE), or MARKETPLACE_ENABLED is off", body = ErrorBody),
+        (status = 410, description = "The agent was public and is now revoked or decommissioned", body = ErrorBody),
+    ))]
+async fn agent_card(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    let web = did_web(&state)?;
+    let card = state
+        .idp
+        .agent_card(AgentId::from_uuid(id), web, Timestamp::now())
+        .await?;
+    Ok(document(&card, "application/json"))
 }

@@ -53,6 +53,17 @@ fn patched_fields(patch: &AgentPatch) -> Vec<&'static str> {
     named!(name => "name", description => "description", agent_type => "agentType", version => "version",
         capabilities => "capabilities", owner => "owner", deployment_env => "deploymentEnv", status => "status",
         is_public => "isPublic", metadata => "metadata", allowed_scopes => "allowedScopes");
+    let card = &patch.card;
+    for (set, name) in [
+        (card.endpoint_url.is_some(), "endpointUrl"),
+        (card.documentation_url.is_some(), "documentationUrl"),
+        (card.icon_url.is_some(), "iconUrl"),
+        (card.skills.is_some(), "skills"),
+    ] {
+        if set {
+            fields.push(name);
+        }
+    }
     fields
 }
 
@@ -77,6 +88,7 @@ impl Idp {
             is_public: new.is_public,
             metadata: new.metadata,
             allowed_scopes: new.allowed_scopes,
+            card: new.card,
             created_at: now,
             updated_at: now,
             last_auth_at: None,
@@ -167,7 +179,7 @@ impl Idp {
         &self,
         caller: &Principal,
         id: AgentId,
-        patch: AgentPatch,
+        mut patch: AgentPatch,
     ) -> ServiceResult<Agent> {
         self.authorize(caller, "agents:write").await?;
         let mut agent = self.managed_agent(caller, id).await?;
@@ -187,6 +199,7 @@ impl Idp {
             check_grantable(caller, &scopes)?;
             agent.allowed_scopes = scopes;
         }
+        agent.card.apply(std::mem::take(&mut patch.card));
         macro_rules! set {
             ($($field:ident),+) => { $(if let Some(v) = patch.$field { agent.$field = v; })+ };
         }

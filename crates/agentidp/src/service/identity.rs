@@ -1,11 +1,16 @@
 //! Public identity documents of agents: what an agent's DID document and agent card show,
 //! read without authentication, for public agents only.
 
+use serde_json::{Value, json};
+
 use super::{Idp, ServiceError, ServiceResult};
+use crate::domain::a2a::{self, CardContext};
 use crate::domain::agent::{Agent, AgentStatus};
 use crate::domain::client_key::ClientKey;
 use crate::domain::credential::CredentialStatus;
+use crate::domain::did::DidWeb;
 use crate::domain::ids::AgentId;
+use crate::domain::jcs;
 use crate::domain::time::Timestamp;
 
 /// A public agent, its publisher and the keys it authenticates with.
@@ -57,5 +62,36 @@ impl Idp {
             publisher,
             keys,
         })
+    }
+
+    /// The A2A agent card of a public agent, signed by this server's active key: a JWS with
+    /// a detached payload over the RFC 8785 form of the card without its signatures and
+    /// empty values (A2A §8.4), its protected header naming the key (`kid`) and the JWKS
+    /// (`jku`). `CardIncomplete` when the agent lacks what A2A requires.
+    pub async fn agent_card(
+        &self,
+        id: AgentId,
+        identity: &DidWeb,
+        now: Timestamp,
+    ) -> ServiceResult<Value> {
+        let public = self.public_agent(id, now).await?;
+        if let Some(missing) = a2a::missing_for_card(&public.agent) {
+            return Err(ServiceError::CardIncomplete(missing));
+        }
+        let did = identity.agent_did(id);
+        let issuer = &self.settings.issuer;
+        let context = CardContext {
+            publisher: &public.publisher,
+            issuer,
+            did: &did,
+        };
+        let mut document = a2a::agent_card(&public.agent, &context);
+        let signed = a2a::without_empty(document.clone()).unwrap_or_default();
+        let canonical = jcs::canonicalize(&signed);
+        let header = json!({"typ": "JOSE", "jku": format!("{issuer}/.well-known/jwks.json")});
+        let signer = std::sync::Arc::clone(&self.keys.current().active);
+        let (protected, signature) = signer.sign_detached(header, canonical.as_bytes())?;
+        document["signatures"] = json!([{"protected": protected, "signature": signature}]);
+        Ok(document)
     }
 }

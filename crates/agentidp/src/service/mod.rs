@@ -90,6 +90,9 @@ pub enum ServiceError {
     /// The agent was public but is retired (revoked or decommissioned): its documents are gone.
     #[error("the agent is {0}; its public documents are withdrawn")]
     AgentGone(&'static str),
+    /// A public agent lacks what its A2A card must hold.
+    #[error("the agent publishes no agent card: it lacks {0}")]
+    CardIncomplete(&'static str),
     /// No credential with that id on that agent.
     #[error("credential not found")]
     CredentialNotFound,

@@ -37,6 +37,7 @@ fn admin_agent(tenant: &Tenant, id: AgentId, email: String, now: Timestamp) -> A
         created_at: now,
         updated_at: now,
         last_auth_at: None,
+        card: Default::default(),
     }
 }
 

@@ -15,7 +15,8 @@ use crate::domain::time::Timestamp;
 macro_rules! agent_columns {
     () => {
         "id, tenant_id, email, name, description, agent_type, version, capabilities, owner, \
-         deployment_env, status, is_public, metadata, allowed_scopes, created_at, updated_at, last_auth_at"
+         deployment_env, status, is_public, metadata, allowed_scopes, created_at, updated_at, last_auth_at, \
+         card"
     };
 }
 
@@ -37,6 +38,7 @@ pub(crate) struct AgentRow {
     created_at: Timestamp,
     updated_at: Timestamp,
     last_auth_at: Option<Timestamp>,
+    card: String,
 }
 
 from_row!(AgentRow {
@@ -56,7 +58,8 @@ from_row!(AgentRow {
     allowed_scopes,
     created_at,
     updated_at,
-    last_auth_at
+    last_auth_at,
+    card
 });
 
 impl TryFrom<AgentRow> for Agent {
@@ -76,6 +79,7 @@ impl TryFrom<AgentRow> for Agent {
                 AgentStatus::parse("status", s).ok()
             })?,
             metadata: serde_json::from_str(&r.metadata).map_err(|_| corrupt("metadata"))?,
+            card: serde_json::from_str(&r.card).map_err(|_| corrupt("card"))?,
             allowed_scopes: ScopeSet::parse(&r.allowed_scopes)
                 .map_err(|_| corrupt("allowed_scopes"))?,
             email: r.email,
@@ -95,7 +99,7 @@ impl TryFrom<AgentRow> for Agent {
 pub(crate) const INSERT_AGENT: &str = concat!(
     "INSERT INTO agents (",
     agent_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
 );
 
 /// An agent of a tenant by id.
@@ -141,6 +145,7 @@ macro_rules! bind_agent {
             .bind($a.created_at)
             .bind($a.updated_at)
             .bind($a.last_auth_at)
+            .bind($crate::store::json(&$a.card))
     };
 }
 pub(crate) use bind_agent;
@@ -313,7 +318,8 @@ impl Db {
     ) -> StoreResult<()> {
         const UPDATE: &str = "UPDATE agents SET name = $3, description = $4, agent_type = $5, version = $6,
             capabilities = $7, owner = $8, deployment_env = $9, status = $10, is_public = $11, metadata = $12,
-            allowed_scopes = $13, updated_at = $14 WHERE tenant_id = $1 AND id = $2 AND updated_at = $15";
+            allowed_scopes = $13, updated_at = $14, card = $16
+            WHERE tenant_id = $1 AND id = $2 AND updated_at = $15";
         const REVOKE: &str = "UPDATE credentials SET status = 'revoked', revoked_at = $2
             WHERE agent_id = $1 AND status = 'active'";
         const RELEASE: &str =
@@ -344,6 +350,7 @@ impl Db {
                 .bind(agent.allowed_scopes.to_string())
                 .bind(agent.updated_at)
                 .bind(read_at)
+                .bind(super::json(&agent.card))
                 .execute(&mut *tx)
                 .await?;
             if updated.rows_affected() != 1 {

@@ -60,6 +60,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0008_public_key_credentials.sql"),
         postgres: include_str!("../../migrations/postgres/0008_public_key_credentials.sql"),
     },
+    Migration {
+        version: 9,
+        description: "agent card fields",
+        sqlite: include_str!("../../migrations/sqlite/0009_agent_cards.sql"),
+        postgres: include_str!("../../migrations/postgres/0009_agent_cards.sql"),
+    },
 ];
 
 /// Serialises concurrent `migrate` runs on PostgreSQL (several nodes starting at once).

@@ -26,10 +26,22 @@ fn fields(a: &Agent) -> Vec<(&'static str, String)> {
             "metadata",
             serde_json::Value::Object(a.metadata.clone()).to_string(),
         ),
+        ("endpoint", or_dash(&a.endpoint_url)),
+        ("documentation", or_dash(&a.documentation_url)),
+        ("icon", or_dash(&a.icon_url)),
+        (
+            "skills",
+            list(&a.skills.iter().map(|s| s.id.clone()).collect::<Vec<_>>()),
+        ),
         ("created", when(Some(a.created_at))),
         ("updated", when(Some(a.updated_at))),
         ("last auth", when(a.last_auth_at)),
     ]
+}
+
+/// An optional value, or `-`.
+fn or_dash(value: &Option<String>) -> String {
+    value.clone().unwrap_or_else(|| "-".to_owned())
 }
 
 /// `<name as a lower-case slug>@agents.invalid`: a unique-looking address under a domain that
@@ -60,6 +72,10 @@ pub async fn register(ctx: &Ctx, args: RegisterArgs) -> Result<(), CliError> {
         allowed_scopes: args.scopes,
         is_public: args.public,
         metadata: args.metadata,
+        endpoint_url: args.card.endpoint_url,
+        documentation_url: args.card.documentation_url,
+        icon_url: args.card.icon_url,
+        skills: args.card.skills.map(|s| s.0).unwrap_or_default(),
         ..NewAgent::new(
             email,
             args.name,
@@ -150,6 +166,10 @@ pub async fn update(ctx: &Ctx, args: UpdateArgs) -> Result<(), CliError> {
         allowed_scopes: args.scopes,
         is_public: args.public,
         metadata: args.metadata,
+        endpoint_url: args.card.endpoint_url,
+        documentation_url: args.card.documentation_url,
+        icon_url: args.card.icon_url,
+        skills: args.card.skills.map(|s| s.0),
     };
     if update.is_empty() {
         return Err(CliError::Usage(

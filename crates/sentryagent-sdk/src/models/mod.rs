@@ -2,8 +2,8 @@
 //! reads and writes, so the SDK and the server cannot disagree on a field.
 
 pub use agentidp_proto::{
-    AccessClaims, Agent, AgentFilter, AgentId, AgentList, AgentStatus, AgentUpdate, Audience,
-    AuditEvent, Checks, Credential, CredentialId, CredentialType, CredentialWithSecret,
+    AccessClaims, Agent, AgentFilter, AgentId, AgentList, AgentSkill, AgentStatus, AgentUpdate,
+    Audience, AuditEvent, Checks, Credential, CredentialId, CredentialType, CredentialWithSecret,
     DependencyHealth, DeploymentEnv, DetailedHealth, ErrorBody, EventFilter, EventId, EventList,
     Health, Introspection, IssuedCredential, Metered, NewAgent, NewCredential, OAuthErrorBody,
     Outcome, RotateOptions, ServerMetadata, SignUpRequest, TenantAdmin, TenantCreated, TenantId,
