@@ -13,6 +13,7 @@ mod credentials;
 mod error;
 mod health;
 mod ids;
+mod marketplace;
 mod oauth;
 mod secret;
 mod tenants;
@@ -31,6 +32,7 @@ pub use credentials::{
 pub use error::{ErrorBody, OAuthErrorBody};
 pub use health::{Checks, DependencyHealth, DetailedHealth, Health};
 pub use ids::{AgentId, CredentialId, EventId, TenantId};
+pub use marketplace::{MarketplaceAgent, MarketplaceAgentPage, MarketplaceFilter, MarketplaceList};
 pub use oauth::{Introspection, ServerMetadata, TokenParam, TokenRequest, TokenResponse};
 pub use tenants::{Metered, SignUpRequest, TenantAdmin, TenantCreated, Usage};
 

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod jcs;
 pub mod keys;
 pub mod last_use;
+pub mod marketplace;
 pub mod scope;
 pub mod tenant;
 pub mod time;

@@ -133,27 +133,28 @@ pub(crate) fn agent_body(a: Agent) -> wire::Agent {
         endpoint_url: a.card.endpoint_url,
         documentation_url: a.card.documentation_url,
         icon_url: a.card.icon_url,
-        skills: a
-            .card
-            .skills
-            .into_iter()
-            .map(|s| wire::AgentSkill {
-                id: s.id,
-                name: s.name,
-                description: s.description,
-                tags: s.tags,
-                examples: s.examples,
-            })
-            .collect(),
+        skills: a.card.skills.into_iter().map(skill_body).collect(),
     }
 }
 
-/// Encodes a page position as an opaque cursor.
+/// A skill as the API shows it.
+pub(crate) fn skill_body(s: Skill) -> wire::AgentSkill {
+    wire::AgentSkill {
+        id: s.id,
+        name: s.name,
+        description: s.description,
+        tags: s.tags,
+        examples: s.examples,
+    }
+}
+
+/// Encodes a page position (an agent id) as an opaque cursor.
 pub(crate) fn encode_cursor(id: AgentId) -> String {
     B64.encode(id.uuid().as_bytes())
 }
 
-fn decode_cursor(cursor: &str) -> Result<AgentId, ApiError> {
+/// The agent id a cursor from [`encode_cursor`] holds; `400 INVALID_CURSOR` for any other.
+pub(crate) fn decode_cursor(cursor: &str) -> Result<AgentId, ApiError> {
     B64.decode(cursor)
         .ok()
         .and_then(|b| Uuid::from_slice(&b).ok())

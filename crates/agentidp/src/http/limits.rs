@@ -175,9 +175,13 @@ pub async fn authenticate_bearer(
     }
 }
 
-/// Whether a route's requests are counted per client by the handlers (true) or per IP here.
+/// Whether a route's requests are counted per client by the handlers (true) or per IP here:
+/// every authenticated route is; sign-up and the public marketplace are not.
 fn counted_per_client(route: &str) -> bool {
-    route.starts_with("/oauth2/") || (route.starts_with("/v1/") && route != "/v1/tenants")
+    route.starts_with("/oauth2/")
+        || (route.starts_with("/v1/")
+            && route != "/v1/tenants"
+            && !route.starts_with("/v1/marketplace/"))
 }
 
 /// Middleware: resolves the client IP, limits unauthenticated routes per IP, and writes the

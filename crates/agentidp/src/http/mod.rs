@@ -9,6 +9,7 @@ pub mod extract;
 pub mod health;
 mod identity;
 pub mod limits;
+mod marketplace;
 pub mod metrics;
 pub mod oauth;
 pub mod openapi;
@@ -48,11 +49,12 @@ use error::ApiError;
     modifiers(&SecuritySchemes),
     tags(
         (name = "agents", description = "Agent registry"),
-        (name = "credentials", description = "Client secrets of an agent"),
+        (name = "credentials", description = "Client secrets and public keys of an agent"),
         (name = "audit", description = "Tamper-evident audit log"),
         (name = "oauth2", description = "Token, introspection and revocation endpoints"),
         (name = "discovery", description = "JWKS and server metadata"),
         (name = "identity", description = "DID documents and agent cards of public agents (MARKETPLACE_ENABLED)"),
+        (name = "marketplace", description = "Search of public agents across tenants (MARKETPLACE_ENABLED)"),
         (name = "tenants", description = "Self-service sign-up"),
         (name = "billing", description = "Usage against the plan's limits"),
         (name = "operations", description = "Health and metrics"),
@@ -90,6 +92,7 @@ fn api(with_metrics: bool) -> OpenApiRouter<AppState> {
         .merge(oauth::routes())
         .merge(well_known::routes())
         .merge(identity::routes())
+        .merge(marketplace::routes())
         .merge(tenants::routes())
         .merge(usage::routes())
         .merge(health::routes());

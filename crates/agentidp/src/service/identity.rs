@@ -75,10 +75,15 @@ impl Idp {
         now: Timestamp,
     ) -> ServiceResult<Value> {
         let public = self.public_agent(id, now).await?;
+        self.sign_card(&public, identity)
+    }
+
+    /// The signed agent card of an agent already read with [`Idp::public_agent`].
+    pub fn sign_card(&self, public: &PublicAgent, identity: &DidWeb) -> ServiceResult<Value> {
         if let Some(missing) = a2a::missing_for_card(&public.agent) {
             return Err(ServiceError::CardIncomplete(missing));
         }
-        let did = identity.agent_did(id);
+        let did = identity.agent_did(public.agent.id);
         let issuer = &self.settings.issuer;
         let context = CardContext {
             publisher: &public.publisher,

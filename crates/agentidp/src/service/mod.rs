@@ -10,6 +10,7 @@ pub mod audit;
 mod auth;
 pub mod credentials;
 pub mod identity;
+pub mod marketplace;
 mod quota;
 pub mod replay;
 pub mod signing;

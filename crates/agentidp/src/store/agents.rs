@@ -8,6 +8,7 @@ use super::{Db, Sql, StoreError, StoreResult, from_row, hinted, in_tx, on_pool, 
 use crate::domain::agent::{Agent, AgentFilter, AgentStatus, DeploymentEnv};
 use crate::domain::audit::NewEvent;
 use crate::domain::ids::{AgentId, TenantId};
+use crate::domain::marketplace::listing_text;
 use crate::domain::scope::ScopeSet;
 use crate::domain::time::Timestamp;
 
@@ -20,6 +21,7 @@ macro_rules! agent_columns {
     };
 }
 
+/// An agent as selected by `agent_columns!()`.
 pub(crate) struct AgentRow {
     id: Uuid,
     tenant_id: Uuid,
@@ -99,7 +101,7 @@ impl TryFrom<AgentRow> for Agent {
 pub(crate) const INSERT_AGENT: &str = concat!(
     "INSERT INTO agents (",
     agent_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+    ", search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
 );
 
 /// An agent of a tenant by id.
@@ -124,7 +126,7 @@ const TENANT_NAME: &str = "SELECT name FROM tenants WHERE id = $1";
 /// Claims one agent slot; matches no row once a non-zero limit is reached.
 const CLAIM_SLOT: &str = "UPDATE tenants SET agent_count = agent_count + 1 WHERE id = $1 AND ($2 = 0 OR agent_count < $2)";
 
-/// Binds an agent's columns in `agent_columns!()` order.
+/// Binds an agent's columns in `agent_columns!()` order, then its marketplace search text.
 macro_rules! bind_agent {
     ($query:expr, $a:expr) => {
         $query
@@ -146,9 +148,21 @@ macro_rules! bind_agent {
             .bind($a.updated_at)
             .bind($a.last_auth_at)
             .bind($crate::store::json(&$a.card))
+            .bind($crate::domain::marketplace::listing_text(&$a))
     };
 }
 pub(crate) use bind_agent;
+
+/// The `LIKE` pattern (escape character `\`) matching a stored capabilities array that holds
+/// `capability`. Capabilities are stored as a JSON array of tokens that cannot contain quotes,
+/// so the quoted token matches exactly one element; LIKE wildcards are escaped.
+pub(crate) fn capability_like(capability: &str) -> String {
+    let escaped = capability
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%\"{escaped}\"%")
+}
 
 /// What an agent update does besides writing the agent, in the same transaction.
 #[derive(Debug, Default, Clone, Copy)]
@@ -273,16 +287,10 @@ impl Db {
             push(&mut sql, " AND deployment_env = ?", e.as_str().to_owned());
         }
         if let Some(c) = &filter.capability {
-            // Capabilities are stored as a JSON array of tokens that cannot contain quotes,
-            // so the quoted token matches exactly one element; LIKE wildcards are escaped.
-            let escaped = c
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
             push(
                 &mut sql,
                 " AND capabilities LIKE ? ESCAPE '\\'",
-                format!("%\"{escaped}\"%"),
+                capability_like(c),
             );
         }
         let after_param = texts.len() + 2;
@@ -318,7 +326,7 @@ impl Db {
     ) -> StoreResult<()> {
         const UPDATE: &str = "UPDATE agents SET name = $3, description = $4, agent_type = $5, version = $6,
             capabilities = $7, owner = $8, deployment_env = $9, status = $10, is_public = $11, metadata = $12,
-            allowed_scopes = $13, updated_at = $14, card = $16
+            allowed_scopes = $13, updated_at = $14, card = $16, search_text = $17
             WHERE tenant_id = $1 AND id = $2 AND updated_at = $15";
         const REVOKE: &str = "UPDATE credentials SET status = 'revoked', revoked_at = $2
             WHERE agent_id = $1 AND status = 'active'";
@@ -351,6 +359,7 @@ impl Db {
                 .bind(agent.updated_at)
                 .bind(read_at)
                 .bind(super::json(&agent.card))
+                .bind(listing_text(agent))
                 .execute(&mut *tx)
                 .await?;
             if updated.rows_affected() != 1 {

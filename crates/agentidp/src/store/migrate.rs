@@ -66,6 +66,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0009_agent_cards.sql"),
         postgres: include_str!("../../migrations/postgres/0009_agent_cards.sql"),
     },
+    Migration {
+        version: 10,
+        description: "marketplace search",
+        sqlite: include_str!("../../migrations/sqlite/0010_marketplace.sql"),
+        postgres: include_str!("../../migrations/postgres/0010_marketplace.sql"),
+    },
 ];
 
 /// Serialises concurrent `migrate` runs on PostgreSQL (several nodes starting at once).

@@ -11,6 +11,7 @@ mod codec;
 mod connect;
 mod credentials;
 mod keys;
+mod marketplace;
 mod migrate;
 #[cfg(test)]
 mod plans;

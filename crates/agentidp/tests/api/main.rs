@@ -20,6 +20,7 @@ mod health;
 mod identity;
 mod keys;
 mod limits;
+mod marketplace;
 mod oauth;
 mod openapi;
 mod portal;
