@@ -4,7 +4,7 @@
 -- capabilities, skills). Triggers keep `marketplace_entries` holding exactly the public, active
 -- agents, and the FTS5 index over it in step. The entries table has its own INTEGER PRIMARY
 -- KEY because FTS5 addresses rows by rowid, and the rowids of `agents` (which has none) may be
--- renumbered by VACUUM. Prefix indexes for 2 and 3 characters keep short prefixes (`q=fo`) cheap.
+-- renumbered by VACUUM.
 ALTER TABLE agents ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 -- The tokenizer splits at punctuation as the server's `listing_text` does.
 UPDATE agents SET search_text = name || ' ' || description || ' ' || agent_type || ' '
@@ -17,7 +17,7 @@ CREATE TABLE marketplace_entries (
 );
 CREATE VIRTUAL TABLE marketplace_fts USING fts5(
     search_text, content = 'marketplace_entries', content_rowid = 'entry',
-    tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3'
+    tokenize = 'unicode61 remove_diacritics 0'
 );
 
 CREATE TRIGGER marketplace_entries_insert AFTER INSERT ON marketplace_entries BEGIN
