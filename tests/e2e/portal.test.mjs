@@ -1,9 +1,11 @@
 // The portal and dashboard in headless Chromium: every page renders under its CSP with no
-// console error, the wizard's snippet really gets a token, the dashboard manages credentials
-// and shows the audit log, and errors read clearly. Run through tests/e2e/run.sh.
+// console error, the wizard's snippet really gets a token, the dashboard manages credentials,
+// edits and publishes agents, and shows the audit log, the marketplace finds published agents
+// and shows their DID and signed card, and errors read clearly. Run through tests/e2e/run.sh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 const { BASE, ADMIN_ID, ADMIN_SECRET, SCREENSHOT_DIR, CHROMIUM } = process.env;
@@ -40,6 +42,7 @@ test('every page renders with a strict CSP and no console error', async () => {
   for (const [path, name, heading] of [
     ['/', 'home', 'Identity for AI agents'], ['/pricing', 'pricing', 'Pricing'], ['/sdks', 'sdks', 'SDKs and tools'],
     ['/get-started', 'get-started', 'Get started'], ['/dashboard', 'dashboard-signed-out', 'Dashboard'],
+    ['/marketplace', 'marketplace-empty', 'Marketplace'],
   ]) {
     const response = await page.goto(BASE + path);
     assert.equal(response.status(), 200, path);
@@ -150,6 +153,117 @@ test('the dashboard finds the agent, creates, rotates and revokes credentials, a
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(BASE + '/');
   assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'signed out');
+  await page.context().close();
+});
+
+/** A client assertion (RFC 7523) for `agentId`, signed with an Ed25519 private key. */
+function assertion(agentId, privateKey) {
+  const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const input = b64({ alg: 'EdDSA', typ: 'JWT' }) + '.' +
+    b64({ iss: agentId, sub: agentId, aud: BASE + '/oauth2/token', iat: now, exp: now + 120, jti: randomUUID() });
+  return input + '.' + sign(null, Buffer.from(input), privateKey).toString('base64url');
+}
+
+test('an owner edits the card, adds a public key and publishes; the marketplace finds the agent, its DID and signed card', async () => {
+  const page = await openPage();
+  page.on('dialog', (d) => d.accept());
+  await page.goto(BASE + '/dashboard');
+  await signIn(page);
+  await page.getByRole('table', { name: 'Agents' }).waitFor();
+  await page.getByLabel('Search').fill('portal weather');
+  await page.getByRole('button', { name: 'Portal weather bot' }).click();
+  await page.getByRole('heading', { name: 'Agent: Portal weather bot' }).waitFor();
+  await page.getByText('Not published: only your organisation sees this agent.').waitFor();
+  const agentId = wizardAgent.agentId;
+
+  await page.getByLabel('Description', { exact: true }).fill('Seven-day forecasts for any city');
+  await page.getByLabel('Capabilities (comma-separated)').fill('weather:read, weather:forecast');
+  await page.getByLabel('A2A endpoint URL (https)').fill('http://weather.example.com/a2a');
+  await page.getByRole('button', { name: 'Add skill' }).click();
+  const skill = page.locator('#skills-list .skill').first();
+  await skill.getByLabel('Skill ID').fill('forecast');
+  await skill.getByLabel('Skill name').fill('Forecast');
+  await skill.getByLabel('Skill description').fill('A seven-day forecast for a city');
+  await skill.getByLabel('Tags (comma-separated)').fill('meteorology, forecast');
+  await skill.getByLabel('Examples (one per line)').fill('Will it rain in Oslo tomorrow?\nThe weekend in Lyon');
+  await page.getByRole('button', { name: 'Save card' }).click();
+  await page.locator('#card-error:not([hidden])').waitFor();
+  assert.match(await page.locator('#card-error').textContent(), /https/, 'a plain-http endpoint is refused by the server');
+  await page.getByLabel('A2A endpoint URL (https)').fill('https://weather.example.com/a2a');
+  await page.getByRole('button', { name: 'Save card' }).click();
+  await page.locator('#card-saved:not([hidden])').waitFor();
+  const saved = await page.evaluate(async (id) => {
+    const { token } = JSON.parse(sessionStorage.getItem('agentidp.session'));
+    return (await fetch('/v1/agents/' + id, { headers: { Authorization: 'Bearer ' + token } })).json();
+  }, agentId);
+  assert.equal(saved.endpointUrl, 'https://weather.example.com/a2a');
+  assert.deepEqual(saved.skills, [{ id: 'forecast', name: 'Forecast', description: 'A seven-day forecast for a city',
+    tags: ['meteorology', 'forecast'], examples: ['Will it rain in Oslo tomorrow?', 'The weekend in Lyon'] }]);
+
+  // A private JWK never leaves the browser; the public one becomes a credential that signs in.
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  await page.getByRole('button', { name: 'Add public key' }).click();
+  await page.getByLabel(/^Public key/).fill(JSON.stringify(privateKey.export({ format: 'jwk' })));
+  await page.getByRole('button', { name: 'Add key' }).click();
+  await page.getByText(/holds private key material \("d"\)/).waitFor();
+  await page.getByLabel(/^Public key/).fill('{"kty": "OKP",');
+  await page.getByRole('button', { name: 'Add key' }).click();
+  await page.getByText(/^The key is not valid JSON/).waitFor();
+  await page.getByLabel(/^Public key/).fill(JSON.stringify(publicKey.export({ format: 'jwk' })));
+  await page.getByRole('button', { name: 'Add key' }).click();
+  const credentials = page.getByRole('table', { name: 'Credentials of this agent' });
+  const keyRow = credentials.locator('tr', { hasText: 'public key' });
+  await keyRow.waitFor();
+  const kid = (await keyRow.locator('code[title]').textContent()).trim();
+  assert.match(kid, /^[A-Za-z0-9_-]{43}$/, 'the key id is an RFC 7638 thumbprint');
+  const token = await fetch(BASE + '/oauth2/token', { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials',
+    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion(agentId, privateKey) }) });
+  assert.equal(token.status, 200, 'the pasted key signs client assertions');
+
+  await page.getByRole('button', { name: 'Publish in the marketplace' }).click();
+  await page.getByText('Published: listed in the marketplace with its DID and a signed agent card.').waitFor();
+  await shot(page, 'dashboard-publish');
+
+  await page.goto(BASE + '/marketplace');
+  await page.getByLabel('Search').fill('forecast cit');
+  await page.getByLabel('Capability').fill('weather:forecast');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/\/marketplace\?q=forecast\+cit&capability=weather%3Aforecast/);
+  const listing = page.getByRole('list', { name: 'Agents' });
+  await listing.getByRole('link', { name: 'Portal weather bot' }).waitFor();
+  assert.equal(await listing.getByRole('listitem').filter({ has: page.locator('article') }).count(), 1);
+  await shot(page, 'marketplace-search');
+  await page.getByLabel('Capability').fill('weather:nothing');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByText('No public agent matches.').waitFor();
+
+  await page.goto(BASE + '/marketplace?q=forecast');
+  await page.getByRole('link', { name: 'Portal weather bot' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Portal weather bot' }).waitFor();
+  const did = (await page.locator('#did').textContent()).trim();
+  assert.equal(did, 'did:web:' + new URL(BASE).host.replace(':', '%3A') + ':agents:' + agentId);
+  await page.getByRole('button', { name: 'Copy the DID', exact: true }).click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), did);
+  await page.getByRole('button', { name: 'Copy the agent card' }).click();
+  const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
+  const served = await (await fetch(BASE + '/agents/' + agentId + '/agent-card.json')).json();
+  assert.deepEqual(copied, served, 'the copied card is the served, signed one');
+  assert.ok(served.signatures[0].protected && served.signatures[0].signature);
+  const didDocument = JSON.parse(await page.locator('#did-document').textContent());
+  assert.deepEqual(didDocument.verificationMethod.map((m) => m.id), [did + '#' + kid], 'the pasted key is in the DID document');
+  assert.match(await page.locator('#call-a2a').textContent(), /https:\/\/weather\.example\.com\/a2a/);
+  await shot(page, 'marketplace-agent');
+
+  await page.goto(BASE + '/dashboard');
+  await page.getByLabel('Search').fill('portal weather');
+  await page.getByRole('button', { name: 'Portal weather bot' }).click();
+  await page.getByRole('button', { name: 'Unpublish' }).click();
+  await page.getByText('Not published: only your organisation sees this agent.').waitFor();
+  const gone = await page.goto(BASE + '/marketplace/agents/' + agentId);
+  assert.equal(gone.status(), 404);
+  await page.getByRole('heading', { name: 'Not in the marketplace' }).waitFor();
+  assert.deepEqual(page.errors.filter((e) => !/\b(400|404)\b/.test(e)), []);
   await page.context().close();
 });
 

@@ -21,7 +21,7 @@ mkdir -p "$SCREENSHOT_DIR"
 dir="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 export BASE="http://127.0.0.1:$port"
-(cd "$dir" && exec env BIND_ADDR="127.0.0.1:$port" PUBLIC_URL="$BASE" MAX_AGENTS_PER_TENANT=25 SIGNUP_ENABLED=true \
+(cd "$dir" && exec env BIND_ADDR="127.0.0.1:$port" PUBLIC_URL="$BASE" MAX_AGENTS_PER_TENANT=25 SIGNUP_ENABLED=true MARKETPLACE_ENABLED=true \
     MAX_TOKENS_PER_MONTH=10000 RUST_LOG=warn "$BIN" serve > out.log 2> err.log) &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT

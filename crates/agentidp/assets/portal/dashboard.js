@@ -1,4 +1,5 @@
-// The dashboard: agents (search, filters, detail with credentials) and the audit log.
+// The dashboard: agents (search, filters, detail with credentials), the audit log and usage;
+// the agent editors (marketplace listing, card, public keys) are in agent-editor.js.
 'use strict';
 
 const state = { agents: [], selected: null, auditCursor: null };
@@ -57,6 +58,19 @@ function renderAgents() {
   if (rows.length === 0) body.append(h('tr', {}, h('td', { colSpan: 5 }, 'No agents match.')));
 }
 
+/** The detail view's read-only fields. */
+function renderAgentFields(agent) {
+  const fields = [
+    ['Name', agent.name], ['Agent ID', agent.agentId], ['E-mail', agent.email], ['Type', agent.agentType],
+    ['Version', agent.version], ['Owner', agent.owner], ['Environment', agent.deploymentEnv],
+    ['Status', agent.status], ['Allowed scopes', agent.allowedScopes.join(' ') || '-'],
+    ['Capabilities', agent.capabilities.join(', ') || '-'], ['Published', agent.isPublic ? 'yes' : 'no'],
+    ['Created', when(agent.createdAt)], ['Last authenticated', when(agent.lastAuthAt)],
+  ];
+  document.getElementById('agent-fields').replaceChildren(...fields.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+  document.getElementById('agent-detail-h').textContent = 'Agent: ' + agent.name;
+}
+
 async function showAgent(id) {
   hideError('credentials-error');
   document.getElementById('new-secret').hidden = true;
@@ -64,19 +78,14 @@ async function showAgent(id) {
   try {
     const agent = await api('GET', '/v1/agents/' + id);
     state.selected = agent;
-    const fields = [
-      ['Name', agent.name], ['Agent ID', agent.agentId], ['E-mail', agent.email], ['Type', agent.agentType],
-      ['Version', agent.version], ['Owner', agent.owner], ['Environment', agent.deploymentEnv],
-      ['Status', agent.status], ['Allowed scopes', agent.allowedScopes.join(' ') || '-'],
-      ['Capabilities', agent.capabilities.join(', ') || '-'], ['Created', when(agent.createdAt)],
-      ['Last authenticated', when(agent.lastAuthAt)],
-    ];
-    document.getElementById('agent-fields').replaceChildren(...fields.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
-    document.getElementById('agent-detail-h').textContent = 'Agent: ' + agent.name;
+    renderAgentFields(agent);
     const live = agent.status !== 'decommissioned' && agent.status !== 'revoked';
     document.getElementById('create-credential').hidden = !live;
+    document.getElementById('add-key').hidden = !live;
+    closeKeyForm();
     document.getElementById('agent-detail').hidden = false;
     await loadCredentials();
+    await renderEditors(agent);
     document.getElementById('agent-detail-h').setAttribute('tabindex', '-1');
     document.getElementById('agent-detail-h').focus();
   } catch (error) {
@@ -89,17 +98,21 @@ async function loadCredentials() {
   const credentials = await api('GET', '/v1/agents/' + agent.agentId + '/credentials');
   const rows = credentials.map((c) => {
     const actions = h('td', {});
+    const key = c.type === 'public_key';
     if (c.status === 'active') {
-      actions.append(
-        h('button', { type: 'button', 'data-rotate': c.credentialId, 'aria-label': 'Rotate credential ' + c.credentialId }, 'Rotate'), ' ',
+      const replace = key
+        ? h('button', { type: 'button', 'data-replace-key': c.credentialId, 'aria-label': 'Replace the key of credential ' + c.credentialId }, 'Replace key')
+        : h('button', { type: 'button', 'data-rotate': c.credentialId, 'aria-label': 'Rotate credential ' + c.credentialId }, 'Rotate');
+      actions.append(replace, ' ',
         h('button', { type: 'button', class: 'danger', 'data-revoke': c.credentialId, 'aria-label': 'Revoke credential ' + c.credentialId }, 'Revoke'));
     }
-    return h('tr', {}, h('td', {}, h('code', {}, c.credentialId)), statusCell(c.status), h('td', {}, when(c.createdAt)),
+    const type = key ? h('td', {}, 'public key ', h('code', { title: 'Key ID (RFC 7638 thumbprint)' }, c.kid)) : h('td', {}, 'secret');
+    return h('tr', {}, h('td', {}, h('code', {}, c.credentialId)), type, statusCell(c.status), h('td', {}, when(c.createdAt)),
       h('td', {}, when(c.lastUsedAt)), actions);
   });
   const body = document.querySelector('#credentials tbody');
   body.replaceChildren(...rows);
-  if (rows.length === 0) body.append(h('tr', {}, h('td', { colSpan: 5 }, 'No credentials yet.')));
+  if (rows.length === 0) body.append(h('tr', {}, h('td', { colSpan: 6 }, 'No credentials yet.')));
 }
 
 function revealSecret(credential) {
@@ -231,7 +244,7 @@ document.addEventListener('DOMContentLoaded', () => {
     }
     const revoke = event.target.closest('[data-revoke]');
     if (revoke) {
-      if (!window.confirm('Revoke this credential? Its secret stops working at once; this cannot be undone.')) return;
+      if (!window.confirm('Revoke this credential? It stops working at once; this cannot be undone.')) return;
       credentialAction(revoke, () => api('DELETE', '/v1/agents/' + state.selected.agentId + '/credentials/' + revoke.dataset.revoke));
     }
   });

@@ -90,9 +90,14 @@ impl ApiError {
         )
     }
 
-    /// The HTTP status (for tests and logs).
+    /// The HTTP status (for tests, logs and the portal's error pages).
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// The human-readable message (opaque for internal errors), for the portal's pages.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 }
 

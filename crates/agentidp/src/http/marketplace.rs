@@ -65,7 +65,15 @@ async fn search_agents(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<wire::MarketplaceFilter>,
 ) -> Result<axum::Json<wire::MarketplaceList>, ApiError> {
-    let web = did_web(&state)?;
+    search(&state, q).await.map(axum::Json)
+}
+
+/// One page of a marketplace search; shared by the API and the portal's marketplace pages.
+pub(crate) async fn search(
+    state: &AppState,
+    q: wire::MarketplaceFilter,
+) -> Result<wire::MarketplaceList, ApiError> {
+    let web = did_web(state)?;
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::validation(
@@ -76,7 +84,7 @@ async fn search_agents(
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
     let search = Search::parse(q.q.as_deref(), q.capability, q.publisher)?;
     let page = state.idp.search_marketplace(&search, after, limit).await?;
-    Ok(axum::Json(wire::MarketplaceList {
+    Ok(wire::MarketplaceList {
         data: page
             .listings
             .into_iter()
@@ -86,7 +94,7 @@ async fn search_agents(
             })
             .collect(),
         next_cursor: page.next.map(encode_cursor),
-    }))
+    })
 }
 
 /// A public agent's marketplace page: its public view, DID document and signed agent card.
@@ -102,15 +110,23 @@ async fn get_agent(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<axum::Json<wire::MarketplaceAgentPage>, ApiError> {
-    let web = did_web(&state)?;
+    agent_page(&state, id).await.map(axum::Json)
+}
+
+/// A public agent's page; shared by the API and the portal.
+pub(crate) async fn agent_page(
+    state: &AppState,
+    id: Uuid,
+) -> Result<wire::MarketplaceAgentPage, ApiError> {
+    let web = did_web(state)?;
     let page = state
         .idp
         .marketplace_agent(AgentId::from_uuid(id), web, Timestamp::now())
         .await?;
     let has_card = page.agent_card.is_some();
-    Ok(axum::Json(wire::MarketplaceAgentPage {
+    Ok(wire::MarketplaceAgentPage {
         agent: listing_body(page.public.agent, page.public.publisher, web, has_card),
         did_document: page.did_document,
         agent_card: page.agent_card,
-    }))
+    })
 }

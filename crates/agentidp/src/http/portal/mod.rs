@@ -1,6 +1,7 @@
 //! The developer portal and dashboard: server-rendered pages and their scripts and styles,
 //! embedded in the binary (no Node build step), under a CSP without `unsafe-inline`.
 
+mod marketplace;
 mod pages;
 
 use axum::Router;
@@ -25,6 +26,8 @@ pub fn routes() -> Router<AppState> {
         .route("/sdks", get(pages::sdks))
         .route("/get-started", get(pages::get_started))
         .route("/dashboard", get(pages::dashboard))
+        .route("/marketplace", get(marketplace::search_page))
+        .route("/marketplace/agents/{id}", get(marketplace::agent))
         .route(
             "/api-explorer",
             get(|| async { Redirect::permanent("/api-docs/") }),
@@ -47,6 +50,13 @@ fn respond(content_type: &'static str, cache: &'static str, body: impl IntoRespo
         HeaderValue::from_static(PORTAL_CSP),
     );
     response
+}
+
+/// The answer for a page that is off (the marketplace when `MARKETPLACE_ENABLED` is false):
+/// the same 404 as any unknown route.
+fn not_found() -> Response {
+    crate::http::error::ApiError::new(StatusCode::NOT_FOUND, "NOT_FOUND", "no such endpoint")
+        .into_response()
 }
 
 /// An HTML page; never cached, since pages show the running configuration.
@@ -72,6 +82,10 @@ fn embedded(file: &str) -> Option<(&'static str, &'static str)> {
         "dashboard.js" => (
             "text/javascript; charset=utf-8",
             include_str!("../../../assets/portal/dashboard.js"),
+        ),
+        "agent-editor.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../../../assets/portal/agent-editor.js"),
         ),
         _ => return None,
     })

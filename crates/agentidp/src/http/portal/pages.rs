@@ -10,28 +10,61 @@ use crate::AppState;
 const LAYOUT: &str = include_str!("../../../assets/portal/layout.html");
 
 /// The navigation entries: path and label.
-const NAV: [(&str, &str); 6] = [
+const NAV: [(&str, &str); 7] = [
     ("/", "Home"),
     ("/get-started", "Get started"),
     ("/dashboard", "Dashboard"),
+    ("/marketplace", "Marketplace"),
     ("/sdks", "SDKs"),
     ("/pricing", "Pricing"),
     ("/api-explorer", "API explorer"),
 ];
 
-/// Fills `{{key}}` placeholders; values are escaped.
-fn fill(template: &str, values: &[(&str, String)]) -> String {
-    let mut out = template.to_owned();
-    for (key, value) in values {
-        out = out.replace(&format!("{{{{{key}}}}}"), &escape(value));
+/// Fills `{{key}}` placeholders in one pass, so a value is never scanned for placeholders:
+/// `text` values are escaped, `html` values are markup this module built from escaped parts.
+/// An unknown placeholder is left as written.
+pub(super) fn render(template: &str, text: &[(&str, String)], html: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            rest = &rest[start..];
+            break;
+        };
+        let key = &after[..end];
+        if let Some((_, value)) = text.iter().find(|(k, _)| *k == key) {
+            out.push_str(&escape(value));
+        } else if let Some((_, value)) = html.iter().find(|(k, _)| *k == key) {
+            out.push_str(value);
+        } else {
+            out.push_str(&rest[start..start + 2 + end + 2]);
+        }
+        rest = &after[end + 2..];
     }
+    out.push_str(rest);
     out
 }
 
-/// A whole page: the layout around `main`, with `scripts` loaded at the end of the body.
-fn page(path: &str, title: &str, main: &str, scripts: &[&str]) -> Response {
+/// Fills `{{key}}` placeholders with escaped values.
+pub(super) fn fill(template: &str, values: &[(&str, String)]) -> String {
+    render(template, values, &[])
+}
+
+/// A whole page: the layout around `main`, with `scripts` loaded at the end of the body; the
+/// marketplace is in the navigation only when it is on.
+pub(super) fn page(
+    state: &AppState,
+    path: &str,
+    title: &str,
+    main: &str,
+    scripts: &[&str],
+) -> Response {
+    let marketplace = state.identity.is_some();
     let nav: String = NAV
         .iter()
+        .filter(|(href, _)| marketplace || *href != "/marketplace")
         .map(|(href, label)| {
             let current = if *href == path {
                 r#" aria-current="page""#
@@ -45,12 +78,14 @@ fn page(path: &str, title: &str, main: &str, scripts: &[&str]) -> Response {
         .iter()
         .map(|s| format!(r#"<script src="/portal/assets/{s}" defer></script>"#))
         .collect();
-    let body = LAYOUT
-        .replace("{{title}}", &escape(title))
-        .replace("{{nav}}", &nav)
-        .replace("{{main}}", main)
-        .replace("{{scripts}}", &scripts)
-        .replace("{{version}}", env!("CARGO_PKG_VERSION"));
+    let body = render(
+        LAYOUT,
+        &[
+            ("title", title.to_owned()),
+            ("version", env!("CARGO_PKG_VERSION").to_owned()),
+        ],
+        &[("nav", &nav), ("main", main), ("scripts", &scripts)],
+    );
     html(body)
 }
 
@@ -63,8 +98,9 @@ fn limit(n: u64, unit: &str) -> String {
 }
 
 /// `GET /`.
-pub async fn home() -> Response {
+pub async fn home(State(state): State<AppState>) -> Response {
     page(
+        &state,
         "/",
         "AgentIdP: identity for AI agents",
         include_str!("../../../assets/portal/home.html"),
@@ -100,7 +136,7 @@ pub async fn pricing(State(state): State<AppState>) -> Response {
             ("retention", format!("{} days", c.audit_retention_days)),
         ],
     );
-    page("/pricing", "Pricing · AgentIdP", &main, &[])
+    page(&state, "/pricing", "Pricing · AgentIdP", &main, &[])
 }
 
 /// `GET /sdks`: install and a minimal example for each SDK the project ships.
@@ -109,7 +145,7 @@ pub async fn sdks(State(state): State<AppState>) -> Response {
         include_str!("../../../assets/portal/sdks.html"),
         &[("base", state.config.issuer())],
     );
-    page("/sdks", "SDKs · AgentIdP", &main, &["common.js"])
+    page(&state, "/sdks", "SDKs · AgentIdP", &main, &["common.js"])
 }
 
 /// `GET /get-started`: the four-step wizard.
@@ -130,6 +166,7 @@ pub async fn get_started(State(state): State<AppState>) -> Response {
         ],
     );
     page(
+        &state,
         "/get-started",
         "Get started · AgentIdP",
         &main,
@@ -137,12 +174,18 @@ pub async fn get_started(State(state): State<AppState>) -> Response {
     )
 }
 
-/// `GET /dashboard`: agents, credentials and the audit log of the signed-in tenant.
-pub async fn dashboard() -> Response {
+/// `GET /dashboard`: agents, credentials and the audit log of the signed-in tenant; it offers
+/// publishing only when the marketplace is on.
+pub async fn dashboard(State(state): State<AppState>) -> Response {
+    let main = fill(
+        include_str!("../../../assets/portal/dashboard.html"),
+        &[("marketplace", state.identity.is_some().to_string())],
+    );
     page(
+        &state,
         "/dashboard",
         "Dashboard · AgentIdP",
-        include_str!("../../../assets/portal/dashboard.html"),
-        &["common.js", "dashboard.js"],
+        &main,
+        &["common.js", "dashboard.js", "agent-editor.js"],
     )
 }
