@@ -7,9 +7,10 @@
 #
 #   cargo build --release && load/bench-marketplace.sh [path/to/agentidp]
 #
-# Settings (env): TENANTS (1000), PUBLIC (100), PRIVATE (20), CONNECTIONS (4), THREADS (2),
-# DURATION (20s), DATABASE (sqlite or postgres on PG_SERVER_URL). Needs wrk and python3 with
-# requests. Targets 127.0.0.1 only.
+# Settings (env): TENANTS (1000), PUBLIC (100), PRIVATE (20), CONNECTIONS (4; several, as
+# "1 4", measure each on the same database), THREADS (2), DURATION (20s), DATABASE (sqlite or
+# postgres on PG_SERVER_URL), SAVE_DB (a path: keep a copy of the seeded SQLite database, or
+# keep the PostgreSQL database, for looking at query plans). Needs wrk and python3 with requests. Targets 127.0.0.1 only.
 set -euo pipefail
 
 BIN="$(realpath "${1:-target/release/agentidp}")"
@@ -43,7 +44,11 @@ pid=$!
 cleanup() {
   kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
-  [ -z "$db" ] || psql "$PG_SERVER_URL/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
+  if [ -n "$db" ] && [ -n "${SAVE_DB:-}" ]; then
+    echo "database kept: $PG_SERVER_URL/$db" >&2
+  elif [ -n "$db" ]; then
+    psql "$PG_SERVER_URL/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
+  fi
 }
 trap cleanup EXIT
 base="http://127.0.0.1:$port"
@@ -78,12 +83,21 @@ end
 LUA
 
 hits="$(head -200 "$dir/paths.txt" | while read -r p; do curl -fsS "$base$p" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["data"]))'; done | awk '{s+=$1; if ($1>0) n++} END {printf "%.1f results on average, %d of 200 searches non-empty", s/NR, n}')"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -s "$dir/paths.lua" "$base" -- "$dir/paths.txt" >/dev/null
-read -r _ total rate p50 p90 p99 max errors <<< "$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$dir/paths.lua" "$base" -- "$dir/paths.txt" | grep '^RESULT')"
+wrk -t"$THREADS" -c4 -d5s -s "$dir/paths.lua" "$base" -- "$dir/paths.txt" >/dev/null
 
 echo
-echo "GET /v1/marketplace/agents?q=…&capability=…, $DATABASE, $((TENANTS * PUBLIC)) public + $((TENANTS * PRIVATE)) private agents in $TENANTS tenants, $CONNECTIONS connections, $DURATION"
+echo "GET /v1/marketplace/agents?q=…&capability=…, $DATABASE, $((TENANTS * PUBLIC)) public + $((TENANTS * PRIVATE)) private agents in $TENANTS tenants, $DURATION each"
 echo "($hits)"
-echo "| searches/s | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | requests | errors |"
-echo "|------------|----------|----------|----------|----------|----------|--------|"
-printf '| %10s | %8s | %8s | %8s | %8s | %8s | %6s |\n' "$rate" "$p50" "$p90" "$p99" "$max" "$total" "$errors"
+echo "| connections | searches/s | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | requests | errors |"
+echo "|-------------|------------|----------|----------|----------|----------|----------|--------|"
+for connections in $CONNECTIONS; do
+  threads=$(( THREADS < connections ? THREADS : connections ))
+  read -r _ total rate p50 p90 p99 max errors <<< "$(wrk -t"$threads" -c"$connections" -d"$DURATION" -s "$dir/paths.lua" "$base" -- "$dir/paths.txt" | grep '^RESULT')"
+  printf '| %11s | %10s | %8s | %8s | %8s | %8s | %8s | %6s |\n' "$connections" "$rate" "$p50" "$p90" "$p99" "$max" "$total" "$errors"
+done
+if [ -n "${SAVE_DB:-}" ] && [ "$DATABASE" = sqlite ]; then
+  kill "$pid" && wait "$pid" 2>/dev/null || true
+  python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).backup(sqlite3.connect(sys.argv[2]))' \
+    "$dir/data/agentidp.db" "$SAVE_DB"
+  cp "$dir/paths.txt" "$SAVE_DB.paths" && echo "database kept at $SAVE_DB" >&2
+fi

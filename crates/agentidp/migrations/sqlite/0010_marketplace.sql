@@ -15,13 +15,25 @@ CREATE TABLE marketplace_entries (
     agent_id    BLOB NOT NULL UNIQUE,
     search_text TEXT NOT NULL
 );
+-- A search term matches the words it starts. Two-letter terms start too many words to be
+-- expanded into them, so their prefixes have an index of their own (`prefix = '2'`).
 CREATE VIRTUAL TABLE marketplace_fts USING fts5(
     search_text, content = 'marketplace_entries', content_rowid = 'entry',
-    tokenize = 'unicode61 remove_diacritics 0'
+    tokenize = 'unicode61 remove_diacritics 0', prefix = '2'
 );
+-- Every word ever listed, so the server can expand a longer term into the words it starts
+-- (see store/marketplace.rs). A word no listing holds any more stays: it only adds a branch
+-- to a query that matches nothing. Listing words hold only letters and digits, so quoting
+-- them makes a JSON array that json_each splits. (ON CONFLICT DO NOTHING, not INSERT OR
+-- IGNORE: a trigger's OR IGNORE gives way to the conflict handling of the statement that
+-- fired it, which for the upsert below is to fail.)
+CREATE TABLE marketplace_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
 
 CREATE TRIGGER marketplace_entries_insert AFTER INSERT ON marketplace_entries BEGIN
     INSERT INTO marketplace_fts (rowid, search_text) VALUES (NEW.entry, NEW.search_text);
+    INSERT INTO marketplace_terms (term)
+        SELECT value FROM json_each('["' || replace(NEW.search_text, ' ', '","') || '"]')
+        WHERE value <> '' ON CONFLICT DO NOTHING;
 END;
 CREATE TRIGGER marketplace_entries_delete AFTER DELETE ON marketplace_entries BEGIN
     INSERT INTO marketplace_fts (marketplace_fts, rowid, search_text)
@@ -31,6 +43,9 @@ CREATE TRIGGER marketplace_entries_update AFTER UPDATE ON marketplace_entries BE
     INSERT INTO marketplace_fts (marketplace_fts, rowid, search_text)
         VALUES ('delete', OLD.entry, OLD.search_text);
     INSERT INTO marketplace_fts (rowid, search_text) VALUES (NEW.entry, NEW.search_text);
+    INSERT INTO marketplace_terms (term)
+        SELECT value FROM json_each('["' || replace(NEW.search_text, ' ', '","') || '"]')
+        WHERE value <> '' ON CONFLICT DO NOTHING;
 END;
 
 CREATE TRIGGER agents_listed_on_insert AFTER INSERT ON agents

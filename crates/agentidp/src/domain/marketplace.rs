@@ -91,7 +91,9 @@ fn parse_terms(q: &str) -> DomainResult<Vec<String>> {
         return Err(invalid("q", format!("at most {MAX_QUERY_LEN} characters")));
     }
     let mut terms = words(q);
-    terms.dedup();
+    // A repeated word narrows nothing; it would only be matched twice.
+    let mut seen = std::collections::HashSet::new();
+    terms.retain(|t| seen.insert(t.clone()));
     if terms.is_empty() {
         return Err(invalid("q", "must contain at least one letter or digit"));
     }

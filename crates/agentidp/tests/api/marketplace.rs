@@ -157,4 +157,22 @@ backend_tests! {
         app.request(Method::GET, "/v1/marketplace/agents", None, None).await
             .expect_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMIT_EXCEEDED");
     }
+
+    async fn a_term_matches_every_word_it_starts_however_many_words_start_with_it(app, "--marketplace-enabled", "true") {
+        let admin = app.admin_token().await;
+        // Thirty words starting with "forec": more than a term is expanded into.
+        let many: Vec<String> = (0..30).map(|i| format!("forec{}", char::from(b'a' + (i % 26) as u8).to_string().repeat(1 + i / 26))).collect();
+        app.create_agent(&admin, listed(json!({"name": "Many words", "description": many.join(" ")}))).await;
+        app.create_agent(&admin, listed(json!({"name": "Far away", "description": "Long-range forecasts"}))).await;
+        app.create_agent(&admin, listed(json!({"name": "Unrelated", "description": "Translation", "capabilities": ["text:translate"],
+            "skills": [{"id": "t", "name": "Translate", "description": "any language", "tags": ["language"]}]}))).await;
+
+        assert_eq!(names(&app, "?q=forec").await, ["Many words", "Far away"], "many words start with it");
+        assert_eq!(names(&app, "?q=forecz").await, ["Many words"], "a few words start with it");
+        assert_eq!(names(&app, "?q=fo").await, ["Many words", "Far away"], "a two-letter prefix");
+        assert_eq!(names(&app, "?q=f").await, ["Many words", "Far away"], "a one-letter prefix");
+        assert!(names(&app, "?q=forecq%20range").await.is_empty(), "every term must match");
+        assert_eq!(names(&app, "?q=range%20forecasts").await, ["Far away"]);
+        assert!(names(&app, "?q=forecastless").await.is_empty(), "no word starts with it");
+    }
 }
