@@ -35,4 +35,6 @@ uuid_id!(
     EventId,
     /// A tenant's id.
     TenantId,
+    /// A trust policy's id.
+    TrustPolicyId,
 );

@@ -11,6 +11,7 @@ mod audit;
 mod claims;
 mod credentials;
 mod error;
+mod federation;
 mod health;
 mod ids;
 mod marketplace;
@@ -30,8 +31,11 @@ pub use credentials::{
     RotateOptions,
 };
 pub use error::{ErrorBody, OAuthErrorBody};
+pub use federation::{
+    NewTrustPolicy, TrustPolicy, TrustPolicyFilter, TrustPolicyList, TrustPolicyUpdate,
+};
 pub use health::{Checks, DependencyHealth, DetailedHealth, Health};
-pub use ids::{AgentId, CredentialId, EventId, TenantId};
+pub use ids::{AgentId, CredentialId, EventId, TenantId, TrustPolicyId};
 pub use marketplace::{MarketplaceAgent, MarketplaceAgentPage, MarketplaceFilter, MarketplaceList};
 pub use oauth::{Introspection, ServerMetadata, TokenParam, TokenRequest, TokenResponse};
 pub use tenants::{Metered, SignUpRequest, TenantAdmin, TenantCreated, Usage};

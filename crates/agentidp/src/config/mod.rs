@@ -200,6 +200,15 @@ pub struct Config {
     /// 404.
     #[arg(long, env = "MARKETPLACE_ENABLED", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub marketplace_enabled: bool,
+    /// OIDC issuers trusted over plain http for workload federation (comma separated):
+    /// for tests with a local issuer only; every other issuer must be https.
+    #[arg(
+        long,
+        env = "FEDERATION_INSECURE_ISSUERS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub federation_insecure_issuers: Vec<String>,
     /// Open `POST /v1/tenants` self-service sign-up.
     #[arg(long, env = "SIGNUP_ENABLED", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub signup_enabled: bool,

@@ -72,3 +72,7 @@ uuid_id!(
     /// Identifies one issued access token (the JWT `jti`).
     TokenId
 );
+uuid_id!(
+    /// Identifies one trust policy (workload federation).
+    TrustPolicyId
+);

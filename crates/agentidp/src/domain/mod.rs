@@ -10,6 +10,7 @@ pub mod card;
 pub mod client_key;
 pub mod credential;
 pub mod did;
+pub mod federation;
 pub mod ids;
 pub mod jcs;
 pub mod keys;

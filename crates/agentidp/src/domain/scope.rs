@@ -6,13 +6,15 @@ use std::fmt;
 use super::DomainError;
 
 /// The management scopes that guard the `/v1` API.
-pub const MANAGEMENT_SCOPES: [&str; 6] = [
+pub const MANAGEMENT_SCOPES: [&str; 8] = [
     "agents:read",
     "agents:write",
     "credentials:read",
     "credentials:write",
     "tokens:revoke",
     "audit:read",
+    "federation:read",
+    "federation:write",
 ];
 
 /// One scope token: printable ASCII without space, quote or backslash, at most 128 chars.

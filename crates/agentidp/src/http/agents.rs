@@ -149,16 +149,15 @@ pub(crate) fn skill_body(s: Skill) -> wire::AgentSkill {
 }
 
 /// Encodes a page position (an agent id) as an opaque cursor.
-pub(crate) fn encode_cursor(id: AgentId) -> String {
-    B64.encode(id.uuid().as_bytes())
+pub(crate) fn encode_cursor(id: Uuid) -> String {
+    B64.encode(id.as_bytes())
 }
 
-/// The agent id a cursor from [`encode_cursor`] holds; `400 INVALID_CURSOR` for any other.
-pub(crate) fn decode_cursor(cursor: &str) -> Result<AgentId, ApiError> {
+/// The id a cursor from [`encode_cursor`] holds; `400 INVALID_CURSOR` for any other.
+pub(crate) fn decode_cursor(cursor: &str) -> Result<Uuid, ApiError> {
     B64.decode(cursor)
         .ok()
         .and_then(|b| Uuid::from_slice(&b).ok())
-        .map(AgentId::from_uuid)
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -208,7 +207,12 @@ async fn list_agents(
             "limit must be between 1 and 100",
         ));
     }
-    let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    let after = q
+        .cursor
+        .as_deref()
+        .map(decode_cursor)
+        .transpose()?
+        .map(AgentId::from_uuid);
     let filter = AgentFilter {
         status: q
             .status
@@ -228,7 +232,7 @@ async fn list_agents(
         .await?;
     Ok(axum::Json(wire::AgentList {
         data: page.agents.into_iter().map(agent_body).collect(),
-        next_cursor: page.next.map(encode_cursor),
+        next_cursor: page.next.map(|id| encode_cursor(id.uuid())),
     }))
 }
 

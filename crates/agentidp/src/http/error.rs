@@ -193,6 +193,7 @@ impl From<ServiceError> for ApiError {
             D::NotTokenOwner => Self::new(S::FORBIDDEN, "NOT_TOKEN_OWNER", msg),
             D::SignupDisabled => Self::new(S::FORBIDDEN, "SIGNUP_DISABLED", msg),
             D::EventNotFound => Self::new(S::NOT_FOUND, "EVENT_NOT_FOUND", msg),
+            D::TrustPolicyNotFound => Self::new(S::NOT_FOUND, "TRUST_POLICY_NOT_FOUND", msg),
             _ if e.is_unavailable() => {
                 tracing::warn!(error = %crate::error_chain(&e), "dependency unavailable");
                 Self::new(

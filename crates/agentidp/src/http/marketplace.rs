@@ -81,7 +81,12 @@ pub(crate) async fn search(
             "limit must be between 1 and 100",
         ));
     }
-    let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    let after = q
+        .cursor
+        .as_deref()
+        .map(decode_cursor)
+        .transpose()?
+        .map(AgentId::from_uuid);
     let search = Search::parse(q.q.as_deref(), q.capability, q.publisher)?;
     let page = state.idp.search_marketplace(&search, after, limit).await?;
     Ok(wire::MarketplaceList {
@@ -93,7 +98,7 @@ pub(crate) async fn search(
                 listing_body(l.agent, l.publisher, web, has_card)
             })
             .collect(),
-        next_cursor: page.next.map(encode_cursor),
+        next_cursor: page.next.map(|id| encode_cursor(id.uuid())),
     })
 }
 

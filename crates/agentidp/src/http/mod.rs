@@ -6,6 +6,7 @@ mod client_auth;
 pub mod credentials;
 pub mod error;
 pub mod extract;
+mod federation;
 pub mod health;
 mod identity;
 pub mod limits;
@@ -50,6 +51,7 @@ use error::ApiError;
     tags(
         (name = "agents", description = "Agent registry"),
         (name = "credentials", description = "Client secrets and public keys of an agent"),
+        (name = "federation", description = "Trust policies: workloads of an OIDC issuer acting as an agent without a secret"),
         (name = "audit", description = "Tamper-evident audit log"),
         (name = "oauth2", description = "Token, introspection and revocation endpoints"),
         (name = "discovery", description = "JWKS and server metadata"),
@@ -88,6 +90,7 @@ fn api(with_metrics: bool) -> OpenApiRouter<AppState> {
     let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(agents::routes())
         .merge(credentials::routes())
+        .merge(federation::routes())
         .merge(audit::routes())
         .merge(oauth::routes())
         .merge(well_known::routes())

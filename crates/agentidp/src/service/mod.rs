@@ -9,6 +9,7 @@ mod assertions;
 pub mod audit;
 mod auth;
 pub mod credentials;
+pub mod federation;
 pub mod identity;
 pub mod marketplace;
 mod quota;
@@ -167,6 +168,9 @@ pub enum ServiceError {
     /// No audit event with that id in the caller's tenant and retention window.
     #[error("audit event not found")]
     EventNotFound,
+    /// No trust policy with that id in the caller's tenant.
+    #[error("trust policy not found")]
+    TrustPolicyNotFound,
     /// The audit log could not record an event, so the action was not confirmed.
     #[error("audit log unavailable: {0}")]
     Audit(String),

@@ -72,6 +72,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0010_marketplace.sql"),
         postgres: include_str!("../../migrations/postgres/0010_marketplace.sql"),
     },
+    Migration {
+        version: 11,
+        description: "trust policies for workload federation",
+        sqlite: include_str!("../../migrations/sqlite/0011_trust_policies.sql"),
+        postgres: include_str!("../../migrations/postgres/0011_trust_policies.sql"),
+    },
 ];
 
 /// Serialises concurrent `migrate` runs on PostgreSQL (several nodes starting at once).

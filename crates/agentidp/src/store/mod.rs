@@ -10,6 +10,7 @@ pub(crate) mod audit;
 mod codec;
 mod connect;
 mod credentials;
+mod federation;
 mod keys;
 mod marketplace;
 mod migrate;

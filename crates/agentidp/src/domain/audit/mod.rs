@@ -77,6 +77,12 @@ actions! {
     AccessDenied = "access.denied",
     /// A tenant hit its monthly token quota or its agent limit.
     LimitExceeded = "limit.exceeded",
+    /// A trust policy (workload federation) was created.
+    TrustPolicyCreated = "trust_policy.created",
+    /// A trust policy changed.
+    TrustPolicyUpdated = "trust_policy.updated",
+    /// A trust policy was deleted.
+    TrustPolicyDeleted = "trust_policy.deleted",
 }
 
 /// Whether the recorded action succeeded.
