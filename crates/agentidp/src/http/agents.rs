@@ -4,8 +4,6 @@ use agentidp_proto as wire;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -13,6 +11,7 @@ use uuid::Uuid;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use super::paging::{encode_cursor, page_size, position};
 use crate::app::AppState;
 use crate::domain::DomainError;
 use crate::domain::agent::{
@@ -148,25 +147,6 @@ pub(crate) fn skill_body(s: Skill) -> wire::AgentSkill {
     }
 }
 
-/// Encodes a page position (an agent id) as an opaque cursor.
-pub(crate) fn encode_cursor(id: Uuid) -> String {
-    B64.encode(id.as_bytes())
-}
-
-/// The id a cursor from [`encode_cursor`] holds; `400 INVALID_CURSOR` for any other.
-pub(crate) fn decode_cursor(cursor: &str) -> Result<Uuid, ApiError> {
-    B64.decode(cursor)
-        .ok()
-        .and_then(|b| Uuid::from_slice(&b).ok())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "INVALID_CURSOR",
-                "cursor is not one this server issued",
-            )
-        })
-}
-
 /// Register an agent.
 #[utoipa::path(post, path = "/v1/agents", tag = "agents", request_body = wire::NewAgent,
     security(("bearerAuth" = ["agents:write"])),
@@ -200,19 +180,8 @@ async fn list_agents(
     Auth(caller): Auth,
     ApiQuery(q): ApiQuery<wire::AgentFilter>,
 ) -> Result<axum::Json<wire::AgentList>, ApiError> {
-    let limit = q.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::validation(
-            "limit",
-            "limit must be between 1 and 100",
-        ));
-    }
-    let after = q
-        .cursor
-        .as_deref()
-        .map(decode_cursor)
-        .transpose()?
-        .map(AgentId::from_uuid);
+    let limit = page_size(q.limit, 20)?;
+    let after = position(q.cursor.as_deref(), AgentId::from_uuid)?;
     let filter = AgentFilter {
         status: q
             .status

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiPath, ApiQuery, Auth};
+use super::paging::page_size;
 use crate::app::AppState;
 use crate::domain::audit::{Action, EventFilter, Outcome, StoredEvent};
 use crate::domain::ids::AgentId;
@@ -133,13 +134,7 @@ async fn list_events(
         state.idp.authorize(&caller, "audit:read").await?;
         return Ok(export(state, caller.tenant_id, filter, after));
     }
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::validation(
-            "limit",
-            "limit must be between 1 and 100",
-        ));
-    }
+    let limit = page_size(q.limit, 50)?;
     let page = state
         .idp
         .list_events(&caller, &filter, after, limit)

@@ -10,9 +10,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::agents::{decode_cursor, encode_cursor};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use super::paging::{encode_cursor, page_size, position};
 use crate::app::AppState;
 use crate::domain::federation::{
     ClaimRules, GITHUB_ISSUER, GithubShorthand, PolicyDraft, PolicyPatch, TrustPolicy, parse_issuer,
@@ -167,19 +167,8 @@ async fn list_policies(
     Auth(caller): Auth,
     ApiQuery(q): ApiQuery<wire::TrustPolicyFilter>,
 ) -> Result<axum::Json<wire::TrustPolicyList>, ApiError> {
-    let limit = q.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::validation(
-            "limit",
-            "limit must be between 1 and 100",
-        ));
-    }
-    let after = q
-        .cursor
-        .as_deref()
-        .map(decode_cursor)
-        .transpose()?
-        .map(TrustPolicyId::from_uuid);
+    let limit = page_size(q.limit, 20)?;
+    let after = position(q.cursor.as_deref(), TrustPolicyId::from_uuid)?;
     let agent = q.agent_id.map(|a| AgentId::from_uuid(a.0));
     let page = state
         .idp

@@ -8,10 +8,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::agents::{decode_cursor, encode_cursor, skill_body};
+use super::agents::skill_body;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiPath, ApiQuery};
 use super::identity::did_web;
+use super::paging::{encode_cursor, page_size, position};
 use crate::app::AppState;
 use crate::domain::agent::Agent;
 use crate::domain::did::DidWeb;
@@ -74,19 +75,8 @@ pub(crate) async fn search(
     q: wire::MarketplaceFilter,
 ) -> Result<wire::MarketplaceList, ApiError> {
     let web = did_web(state)?;
-    let limit = q.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::validation(
-            "limit",
-            "limit must be between 1 and 100",
-        ));
-    }
-    let after = q
-        .cursor
-        .as_deref()
-        .map(decode_cursor)
-        .transpose()?
-        .map(AgentId::from_uuid);
+    let limit = page_size(q.limit, 20)?;
+    let after = position(q.cursor.as_deref(), AgentId::from_uuid)?;
     let search = Search::parse(q.q.as_deref(), q.capability, q.publisher)?;
     let page = state.idp.search_marketplace(&search, after, limit).await?;
     Ok(wire::MarketplaceList {

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod oauth;
 pub mod openapi;
 pub mod ops;
+mod paging;
 pub mod portal;
 pub mod serve;
 pub mod tenants;
