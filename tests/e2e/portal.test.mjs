@@ -37,6 +37,16 @@ async function signIn(page, id = ADMIN_ID, secret = ADMIN_SECRET) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** Opens the dashboard (signing in unless the tab already is) and the agent named `name`. */
+async function openAgent(page, name, { signedIn = false } = {}) {
+  await page.goto(BASE + '/dashboard');
+  if (!signedIn) await signIn(page);
+  await page.getByRole('table', { name: 'Agents' }).waitFor();
+  await page.getByLabel('Search').fill(name.toLowerCase());
+  await page.getByRole('button', { name }).click();
+  await page.getByRole('heading', { name: 'Agent: ' + name }).waitFor();
+}
+
 test('every page renders with a strict CSP and no console error', async () => {
   const page = await openPage();
   for (const [path, name, heading] of [
@@ -116,12 +126,7 @@ test('the wizard signs in, creates an agent and a credential, and its snippet ge
 test('the dashboard finds the agent, creates, rotates and revokes credentials, and shows the audit log', async () => {
   const page = await openPage();
   page.on('dialog', (d) => d.accept());
-  await page.goto(BASE + '/dashboard');
-  await signIn(page);
-  await page.getByRole('table', { name: 'Agents' }).waitFor();
-  await page.getByLabel('Search').fill('portal weather');
-  await page.getByRole('button', { name: 'Portal weather bot' }).click();
-  await page.getByRole('heading', { name: 'Agent: Portal weather bot' }).waitFor();
+  await openAgent(page, 'Portal weather bot');
   const credentials = page.getByRole('table', { name: 'Credentials of this agent' });
   // The heading shows before the agent's credentials have loaded: wait for a credential row.
   await credentials.locator('tbody tr code').first().waitFor();
@@ -168,12 +173,7 @@ function assertion(agentId, privateKey) {
 test('an owner edits the card, adds a public key and publishes; the marketplace finds the agent, its DID and signed card', async () => {
   const page = await openPage();
   page.on('dialog', (d) => d.accept());
-  await page.goto(BASE + '/dashboard');
-  await signIn(page);
-  await page.getByRole('table', { name: 'Agents' }).waitFor();
-  await page.getByLabel('Search').fill('portal weather');
-  await page.getByRole('button', { name: 'Portal weather bot' }).click();
-  await page.getByRole('heading', { name: 'Agent: Portal weather bot' }).waitFor();
+  await openAgent(page, 'Portal weather bot');
   await page.getByText('Not published: only your organisation sees this agent.').waitFor();
   const agentId = wizardAgent.agentId;
 
@@ -255,9 +255,7 @@ test('an owner edits the card, adds a public key and publishes; the marketplace 
   assert.match(await page.locator('#call-a2a').textContent(), /https:\/\/weather\.example\.com\/a2a/);
   await shot(page, 'marketplace-agent');
 
-  await page.goto(BASE + '/dashboard');
-  await page.getByLabel('Search').fill('portal weather');
-  await page.getByRole('button', { name: 'Portal weather bot' }).click();
+  await openAgent(page, 'Portal weather bot', { signedIn: true });
   await page.getByRole('button', { name: 'Unpublish' }).click();
   await page.getByText('Not published: only your organisation sees this agent.').waitFor();
   const gone = await page.goto(BASE + '/marketplace/agents/' + agentId);
