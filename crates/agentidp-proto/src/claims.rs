@@ -58,6 +58,10 @@ pub struct AccessClaims {
     pub scope: String,
     /// The tenant the agent belongs to.
     pub tenant_id: String,
+    /// For a token exchanged for a workload's identity token (RFC 8693): who the workload
+    /// is — its issuer, subject and, from GitHub Actions, repository, workflow and run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federated: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl AccessClaims {

@@ -5,7 +5,31 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use secrecy::SecretString;
+
 use crate::{AgentId, TenantId, TrustPolicyId};
+
+/// Body of `POST /oidc/token`: a workload's identity token to exchange for an agent's access
+/// token (the same exchange as RFC 8693 at `/oauth2/token`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkloadTokenRequest {
+    /// The identity token the workload's platform issued it (a JWT).
+    #[serde(serialize_with = "crate::secret::expose")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub token: SecretString,
+    /// The agent to act as; needed only when policies of several agents admit the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<uuid::Uuid>))]
+    pub agent_id: Option<AgentId>,
+    /// Space-separated scopes wanted; default all the policy grants.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The audience of the access token (an absolute URI); default this server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+}
 
 /// Body of `POST /v1/oidc/trust-policies`: a policy for any OIDC issuer, or, with
 /// `"provider": "github"`, the GitHub Actions shorthand (`repository`, `branch`, …).

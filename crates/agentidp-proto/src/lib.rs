@@ -33,6 +33,7 @@ pub use credentials::{
 pub use error::{ErrorBody, OAuthErrorBody};
 pub use federation::{
     NewTrustPolicy, TrustPolicy, TrustPolicyFilter, TrustPolicyList, TrustPolicyUpdate,
+    WorkloadTokenRequest,
 };
 pub use health::{Checks, DependencyHealth, DetailedHealth, Health};
 pub use ids::{AgentId, CredentialId, EventId, TenantId, TrustPolicyId};

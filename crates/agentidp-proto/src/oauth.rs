@@ -44,6 +44,19 @@ pub struct TokenRequest {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub client_assertion: Option<SecretString>,
+    /// Token exchange (RFC 8693): the workload's identity token.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::secret::expose_option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub subject_token: Option<SecretString>,
+    /// Token exchange: `urn:ietf:params:oauth:token-type:id_token` or `…:jwt`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_token_type: Option<String>,
+    /// Token exchange: `urn:ietf:params:oauth:token-type:access_token` if given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_token_type: Option<String>,
 }
 
 impl TokenRequest {
@@ -70,6 +83,9 @@ pub struct TokenResponse {
     pub expires_in: i64,
     /// Granted scopes, space separated.
     pub scope: String,
+    /// Token exchange (RFC 8693): `urn:ietf:params:oauth:token-type:access_token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<String>,
 }
 
 /// Parameters of introspection and revocation (form-encoded).

@@ -9,11 +9,13 @@ use crate::domain::audit::chain_key::VerifyPolicy;
 use crate::domain::did::DidWeb;
 use crate::domain::keys::KeyRing;
 use crate::infra::metrics::Metrics;
+use crate::infra::oidc::OidcClient;
 use crate::infra::rate_limit::RateLimiter;
 use crate::infra::redis::RedisLink;
 use crate::service::audit::verify::check_chain_key;
 use crate::service::audit::watch::ChainWatch;
 use crate::service::audit::writer::AuditWriter;
+use crate::service::federation::IssuerKeys;
 use crate::service::replay::ReplayGuard;
 use crate::service::signing::{self, KeySettings};
 use crate::service::{Idp, QuotaCounter, ServiceError, Settings};
@@ -135,6 +137,10 @@ impl App {
             chain_watch: Arc::new(chain_watch),
             quota: Arc::new(QuotaCounter::new(background.clone(), redis.clone())),
             replay: Arc::new(ReplayGuard::spawn(background.clone(), redis.clone())),
+            issuers: Arc::new(IssuerKeys::new(
+                OidcClient::new().map_err(|e| StartupError::Config(e.to_string()))?,
+                &config.federation_insecure_issuers,
+            )),
             background_db: background,
             db,
             keys: Arc::new(KeyRing::new(keys)),

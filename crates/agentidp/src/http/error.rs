@@ -194,6 +194,15 @@ impl From<ServiceError> for ApiError {
             D::SignupDisabled => Self::new(S::FORBIDDEN, "SIGNUP_DISABLED", msg),
             D::EventNotFound => Self::new(S::NOT_FOUND, "EVENT_NOT_FOUND", msg),
             D::TrustPolicyNotFound => Self::new(S::NOT_FOUND, "TRUST_POLICY_NOT_FOUND", msg),
+            D::InvalidSubjectToken(_) => Self::new(S::BAD_REQUEST, "INVALID_SUBJECT_TOKEN", msg),
+            D::TrustPolicyMismatch(claims) => Self::new(S::FORBIDDEN, "TRUST_POLICY_MISMATCH", msg)
+                .with_details(json!({ "claims": claims })),
+            D::AmbiguousTrustPolicy => Self::new(S::BAD_REQUEST, "AMBIGUOUS_TRUST_POLICY", msg)
+                .with_details(json!({ "field": "agentId" })),
+            D::IssuerUnavailable(_) => {
+                tracing::warn!(error = %msg, "an OIDC issuer's keys could not be fetched");
+                Self::new(S::SERVICE_UNAVAILABLE, "ISSUER_UNAVAILABLE", msg).retry_in(30)
+            }
             _ if e.is_unavailable() => {
                 tracing::warn!(error = %crate::error_chain(&e), "dependency unavailable");
                 Self::new(
@@ -326,6 +335,11 @@ impl From<ServiceError> for OAuthError {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded", msg)
             }
             D::InvalidToken(_) => Self::invalid_client("the bearer token is invalid"),
+            // RFC 8693 §2.2.2: a subject token that is invalid or not admitted is invalid_grant.
+            D::InvalidSubjectToken(_)
+            | D::TrustPolicyMismatch(_)
+            | D::AmbiguousTrustPolicy
+            | D::AgentNotActive(_) => Self::bad_request("invalid_grant", msg),
             other => {
                 let api = ApiError::from(other);
                 if api.status() == StatusCode::SERVICE_UNAVAILABLE {

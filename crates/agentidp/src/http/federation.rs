@@ -4,14 +4,16 @@
 use agentidp_proto as wire;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret as _;
 use serde_json::{Map, Value};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Auth, Meta};
+use super::oauth::token_response;
 use super::paging::{encode_cursor, page_size, position};
 use crate::app::AppState;
 use crate::domain::federation::{
@@ -19,12 +21,15 @@ use crate::domain::federation::{
 };
 use crate::domain::ids::{AgentId, TrustPolicyId};
 use crate::domain::scope::ScopeSet;
+use crate::domain::token::Resource;
+use crate::service::federation::ExchangeRequest;
 
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_policy, list_policies))
         .routes(routes!(get_policy, update_policy, delete_policy))
+        .routes(routes!(workload_token))
 }
 
 /// A policy as the API shows it.
@@ -127,6 +132,47 @@ fn draft(state: &AppState, b: wire::NewTrustPolicy) -> Result<PolicyDraft, ApiEr
         max_token_ttl_seconds: b.max_token_ttl_seconds,
         description: b.description.unwrap_or_default(),
     })
+}
+
+/// Exchange a workload's identity token (GitHub Actions, GitLab CI, Kubernetes, any OIDC
+/// issuer a trust policy names) for an access token of the agent the policy names; the same
+/// exchange as RFC 8693 at `/oauth2/token`, with REST errors naming the claims that did not
+/// match.
+#[utoipa::path(post, path = "/oidc/token", tag = "federation",
+    request_body = wire::WorkloadTokenRequest,
+    responses(
+        (status = 200, description = "Token issued (RFC 8693 §2.2)", body = wire::TokenResponse),
+        (status = 400, description = "Malformed, badly signed, expired or replayed token (INVALID_SUBJECT_TOKEN), invalid scope or audience, or policies of several agents match (AMBIGUOUS_TRUST_POLICY)", body = ErrorBody),
+        (status = 403, description = "No trust policy admits the token (TRUST_POLICY_MISMATCH, details.claims names what did not match)", body = ErrorBody),
+        (status = 409, description = "The policy's agent is not active", body = ErrorBody),
+        (status = 429, description = "The tenant's monthly token quota is used up, or too many requests", body = ErrorBody),
+        (status = 503, description = "The issuer's keys could not be fetched (ISSUER_UNAVAILABLE)", body = ErrorBody),
+    ))]
+async fn workload_token(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    ApiJson(b): ApiJson<wire::WorkloadTokenRequest>,
+) -> Result<Response, ApiError> {
+    let scope = b
+        .scope
+        .as_deref()
+        .map(ScopeSet::parse)
+        .transpose()
+        .map_err(|e| ApiError::validation("scope", format!("scope: {e}")))?;
+    let audience = b
+        .audience
+        .as_deref()
+        .map(Resource::parse)
+        .transpose()
+        .map_err(|why| ApiError::validation("audience", format!("audience: {why}")))?;
+    let request = ExchangeRequest {
+        subject_token: b.token.expose_secret().to_owned(),
+        agent: b.agent_id.map(|a| AgentId::from_uuid(a.0)),
+        scope,
+        audience,
+    };
+    let issued = state.idp.exchange_workload_token(request, &meta).await?;
+    Ok(token_response(&state, issued, true))
 }
 
 /// Create a trust policy: a workload whose identity token matches acts as the agent.

@@ -48,7 +48,10 @@ async fn metadata(State(state): State<AppState>) -> axum::Json<ServerMetadata> {
         introspection_endpoint: format!("{issuer}/oauth2/introspect"),
         revocation_endpoint: format!("{issuer}/oauth2/revoke"),
         response_types_supported: vec![],
-        grant_types_supported: strings(&["client_credentials"]),
+        grant_types_supported: strings(&[
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        ]),
         scopes_supported: strings(&MANAGEMENT_SCOPES),
         token_endpoint_auth_methods_supported: token_methods,
         token_endpoint_auth_signing_alg_values_supported: strings(&[

@@ -3,5 +3,6 @@
 
 pub mod metrics;
 pub mod net;
+pub mod oidc;
 pub mod rate_limit;
 pub mod redis;

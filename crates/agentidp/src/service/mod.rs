@@ -75,8 +75,10 @@ pub struct Idp {
     pub chain_watch: Arc<audit::watch::ChainWatch>,
     /// Where signing keys come from (for reloads).
     pub key_settings: Arc<signing::KeySettings>,
-    /// The client assertions already used.
+    /// The client assertions and subject tokens already used.
     pub replay: Arc<replay::ReplayGuard>,
+    /// The signing keys of the issuers trust policies name.
+    pub issuers: Arc<federation::IssuerKeys>,
     /// Credential and agent uses not yet written.
     pub last_use: Arc<last_use::LastUse>,
     /// Where the periodic writes go (on SQLite, the audit writer's own connection).
@@ -171,6 +173,20 @@ pub enum ServiceError {
     /// No trust policy with that id in the caller's tenant.
     #[error("trust policy not found")]
     TrustPolicyNotFound,
+    /// A workload's identity token is malformed, badly signed, expired or already used; the
+    /// reason is safe to show its presenter.
+    #[error("{0}")]
+    InvalidSubjectToken(&'static str),
+    /// No trust policy admits the workload: the claims named did not match (never the
+    /// values the policies expect).
+    #[error("no trust policy admits this token; claims that did not match: {}", .0.join(", "))]
+    TrustPolicyMismatch(Vec<String>),
+    /// Policies of several agents admit the workload, and the request did not name one.
+    #[error("trust policies of several agents admit this token; name the agent (agentId)")]
+    AmbiguousTrustPolicy,
+    /// The issuer's keys could not be fetched, so its token cannot be checked now.
+    #[error("the issuer's signing keys could not be fetched: {0}")]
+    IssuerUnavailable(String),
     /// The audit log could not record an event, so the action was not confirmed.
     #[error("audit log unavailable: {0}")]
     Audit(String),

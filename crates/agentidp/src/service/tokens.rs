@@ -6,6 +6,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::{Idp, ServiceError, ServiceResult, signing};
 use crate::domain::DomainError;
@@ -30,6 +31,23 @@ struct Header {
     kid: Option<String>,
     #[serde(default)]
     typ: Option<String>,
+}
+
+/// What an issued access token says: whose it is, what it grants, for how long.
+#[derive(Debug)]
+pub(crate) struct Grant {
+    /// The agent's tenant.
+    pub tenant: TenantId,
+    /// The agent (`sub` and `client_id`).
+    pub agent: AgentId,
+    /// The granted scopes.
+    pub scope: ScopeSet,
+    /// The requested audience; this server's issuer when `None`.
+    pub audience: Option<Resource>,
+    /// Lifetime in seconds.
+    pub ttl_secs: i64,
+    /// The workload an exchanged token stands for.
+    pub federated: Option<serde_json::Map<String, Value>>,
 }
 
 /// What a client sends to `/oauth2/token` after the transport details are parsed.
@@ -62,22 +80,40 @@ impl Idp {
             }
             None => agent.allowed_scopes.clone(),
         };
-        let audience = match request.audience {
+        let grant = Grant {
+            tenant: agent.tenant_id,
+            agent: agent.id,
+            scope,
+            audience: request.audience,
+            ttl_secs: self.settings.token_ttl_secs,
+            federated: None,
+        };
+        self.mint(grant, meta).await
+    }
+
+    /// Takes one token of the tenant's monthly quota, signs the access token `grant`
+    /// describes and records `token.issued`.
+    pub(crate) async fn mint(
+        &self,
+        grant: Grant,
+        meta: &RequestMeta,
+    ) -> ServiceResult<IssuedToken> {
+        let audience = match grant.audience {
             Some(aud) => aud.as_str().to_owned(),
             None => self.settings.issuer.clone(),
         };
         let now = Timestamp::now();
         let limit = self.settings.max_tokens_per_month;
-        if let Err(e) = self.quota.acquire(agent.tenant_id, limit, now).await {
+        if let Err(e) = self.quota.acquire(grant.tenant, limit, now).await {
             if matches!(e, ServiceError::TokenQuotaExceeded { .. }) {
                 let refused = NewEvent::new(
-                    agent.tenant_id,
-                    agent.id.to_string(),
+                    grant.tenant,
+                    grant.agent.to_string(),
                     Action::LimitExceeded,
                     meta,
                     now,
                 )
-                .subject(agent.id)
+                .subject(grant.agent)
                 .failed()
                 .with("limit", "tokens_per_month")
                 .with("max", limit);
@@ -88,37 +124,41 @@ impl Idp {
         let iat = now.unix_seconds();
         let claims = AccessClaims {
             iss: self.settings.issuer.clone(),
-            sub: agent.id.to_string(),
+            sub: grant.agent.to_string(),
             aud: Audience::One(audience),
-            exp: iat + self.settings.token_ttl_secs,
+            exp: iat + grant.ttl_secs,
             iat,
             nbf: Some(iat),
             jti: TokenId::new().to_string(),
-            client_id: agent.id.to_string(),
-            scope: scope.to_string(),
-            tenant_id: agent.tenant_id.to_string(),
+            client_id: grant.agent.to_string(),
+            scope: grant.scope.to_string(),
+            tenant_id: grant.tenant.to_string(),
+            federated: grant.federated,
         };
         let payload =
             serde_json::to_vec(&claims).map_err(|e| DomainError::Crypto(e.to_string()))?;
         let signer = Arc::clone(&self.keys.current().active);
         let access_token = signer.sign_jws(&payload)?;
-        let event = NewEvent::new(
-            agent.tenant_id,
-            agent.id.to_string(),
+        let mut event = NewEvent::new(
+            grant.tenant,
+            grant.agent.to_string(),
             Action::TokenIssued,
             meta,
             now,
         )
-        .subject(agent.id)
+        .subject(grant.agent)
         .with("jti", claims.jti.as_str())
         .with("scope", claims.scope.as_str())
         .with("aud", audience_text(&claims.aud))
         .with("exp", claims.exp);
+        if let Some(federated) = claims.federated {
+            event = event.with("federated", Value::Object(federated));
+        }
         self.audit.record(event).await?;
         Ok(IssuedToken {
             access_token,
-            expires_in: self.settings.token_ttl_secs,
-            scope,
+            expires_in: grant.ttl_secs,
+            scope: grant.scope,
             algorithm: signer.alg(),
         })
     }

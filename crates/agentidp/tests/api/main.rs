@@ -16,6 +16,7 @@ mod audit_keys;
 mod auth;
 mod credentials;
 mod errors;
+mod exchange;
 mod federation;
 mod health;
 mod identity;

@@ -183,7 +183,7 @@ backend_tests! {
         assert_eq!(m["jwks_uri"], format!("{ISSUER}/.well-known/jwks.json"));
         assert_eq!(m["introspection_endpoint"], format!("{ISSUER}/oauth2/introspect"));
         assert_eq!(m["revocation_endpoint"], format!("{ISSUER}/oauth2/revoke"));
-        assert_eq!(m["grant_types_supported"], json!(["client_credentials"]));
+        assert_eq!(m["grant_types_supported"], json!(["client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"]));
         assert_eq!(m["token_endpoint_auth_methods_supported"], json!(["client_secret_basic", "client_secret_post", "private_key_jwt"]));
         assert!(m["scopes_supported"].as_array().unwrap().contains(&json!("agents:write")));
         assert!(m["response_types_supported"].is_array());

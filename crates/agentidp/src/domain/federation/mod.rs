@@ -9,6 +9,7 @@
 
 mod claims;
 mod github;
+pub mod subject_token;
 
 use serde_json::{Map, Value};
 

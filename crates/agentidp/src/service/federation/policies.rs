@@ -1,9 +1,9 @@
-//! Trust policies (workload federation): the use cases that create, read, list, change and
-//! delete the policies letting workloads of an OIDC issuer act as one of the tenant's agents.
-//! Writing one needs `federation:write` and the right to manage its agent; every change is
-//! audited with what the policy pins.
+//! Trust policies: the use cases that create, read, list, change and delete the policies
+//! letting workloads of an OIDC issuer act as one of the tenant's agents. Writing one needs
+//! `federation:write` and the right to manage its agent; every change is audited with what
+//! the policy pins.
 
-use super::{Idp, ServiceError, ServiceResult, stale_is_conflict};
+use super::super::{Idp, ServiceError, ServiceResult, stale_is_conflict};
 use crate::domain::DomainError;
 use crate::domain::agent::{Agent, AgentStatus};
 use crate::domain::audit::Action;
