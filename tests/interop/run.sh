@@ -7,7 +7,9 @@
 #      rules (identity_documents_with_pydid.py);
 #   4. A2A agent cards parse strictly with the A2A SDK and their signatures verify with its
 #      verifier (agent_cards_with_a2a_sdk.py);
-#   5. the README's curl walk-through (the ```bash block starting with `# walkthrough`)
+#   5. a workload exchanges an identity token from a local OIDC issuer for an access token
+#      that verifies with PyJWT (workload_exchange_with_pyjwt.py);
+#   6. the README's curl walk-through (the ```bash block starting with `# walkthrough`)
 #      runs verbatim.
 # With AGENTIDP_TEST_POSTGRES_URL set, the walk-through also runs on a fresh PostgreSQL database.
 #
@@ -35,8 +37,9 @@ start_server() {
   local alg="$1" url="$2" dir port
   dir="$(mktemp -d)"
   port="$(free_port)"
+  ISSUER_PORT="$(free_port)"
   (cd "$dir" && exec env JWT_ALGORITHM="$alg" BIND_ADDR="127.0.0.1:$port" DATABASE_URL="$url" MARKETPLACE_ENABLED=true \
-      RUST_LOG=warn "$BIN" serve > out.log 2> err.log) &
+      FEDERATION_INSECURE_ISSUERS="http://127.0.0.1:$ISSUER_PORT" RUST_LOG=warn "$BIN" serve > out.log 2> err.log) &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   BASE="http://127.0.0.1:$port"
@@ -44,7 +47,7 @@ start_server() {
   curl -fsS "$BASE/health" >/dev/null || { cat "$dir/err.log" >&2; return 1; }
   ADMIN_ID="$(awk '/^client_id:/ {print $2}' "$dir/out.log")"
   ADMIN_SECRET="$(awk '/^client_secret:/ {print $2}' "$dir/out.log")"
-  export BASE ADMIN_ID ADMIN_SECRET
+  export BASE ADMIN_ID ADMIN_SECRET ISSUER_PORT
 }
 
 failed=0
@@ -55,6 +58,7 @@ for alg in RS256 ES256 EdDSA; do
   python3 "$HERE/private_key_jwt_with_authlib.py" || failed=1
   python3 "$HERE/identity_documents_with_pydid.py" || failed=1
   python3 "$HERE/agent_cards_with_a2a_sdk.py" || failed=1
+  python3 "$HERE/workload_exchange_with_pyjwt.py" || failed=1
   if bash "$WALKTHROUGH" > /tmp/agentidp-walkthrough.log 2>&1; then
     echo "walkthrough: ok ($alg, SQLite)"
   else
@@ -72,6 +76,7 @@ if [ -n "${AGENTIDP_TEST_POSTGRES_URL:-}" ]; then
   python3 "$HERE/private_key_jwt_with_authlib.py" || failed=1
   python3 "$HERE/identity_documents_with_pydid.py" || failed=1
   python3 "$HERE/agent_cards_with_a2a_sdk.py" || failed=1
+  python3 "$HERE/workload_exchange_with_pyjwt.py" || failed=1
   if bash "$WALKTHROUGH" > /tmp/agentidp-walkthrough.log 2>&1; then
     echo "walkthrough: ok (ES256, PostgreSQL)"
   else

@@ -170,6 +170,23 @@ impl Db {
         rows(found)
     }
 
+    /// One agent's policies for `issuer`: the candidates of an exchange that names the agent.
+    pub async fn trust_policies_of_agent(
+        &self,
+        issuer: &str,
+        agent: AgentId,
+    ) -> StoreResult<Vec<TrustPolicy>> {
+        const OF_AGENT: &str = concat!(
+            "SELECT ",
+            policy_columns!(),
+            " FROM trust_policies WHERE agent_id = $1 AND issuer = $2 ORDER BY id"
+        );
+        let found: Vec<PolicyRow> = on_pool!(self, p => {
+            sqlx::query_as(OF_AGENT).bind(agent.uuid()).bind(issuer).fetch_all(p).await
+        })?;
+        rows(found)
+    }
+
     /// Writes a changed policy if it is still the one read (its `updated_at` is `read_at`);
     /// [`StoreError::Stale`] otherwise.
     pub async fn update_trust_policy(

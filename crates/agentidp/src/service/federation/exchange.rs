@@ -77,10 +77,12 @@ impl Idp {
                 return Err(e);
             }
         };
-        let mut candidates = self.db.trust_policies_for_issuer(&token.issuer).await?;
-        if let Some(agent) = request.agent {
-            candidates.retain(|p| p.agent_id == agent);
-        }
+        // Naming the agent (as the GitHub Action does) reads only its policies; otherwise every
+        // policy of the issuer, of every tenant, is a candidate.
+        let candidates = match request.agent {
+            Some(agent) => self.db.trust_policies_of_agent(&token.issuer, agent).await?,
+            None => self.db.trust_policies_for_issuer(&token.issuer).await?,
+        };
         let tenant = candidates.first().map_or(SYSTEM_TENANT, |p| p.tenant_id);
         match self
             .admit(&token, &candidates, request.scope.as_ref())
