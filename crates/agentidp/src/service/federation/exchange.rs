@@ -80,10 +80,21 @@ impl Idp {
         // Naming the agent (as the GitHub Action does) reads only its policies; otherwise every
         // policy of the issuer, of every tenant, is a candidate.
         let candidates = match request.agent {
-            Some(agent) => self.db.trust_policies_of_agent(&token.issuer, agent).await?,
+            Some(agent) => {
+                self.db
+                    .trust_policies_of_agent(&token.issuer, agent)
+                    .await?
+            }
             None => self.db.trust_policies_for_issuer(&token.issuer).await?,
         };
-        let tenant = candidates.first().map_or(SYSTEM_TENANT, |p| p.tenant_id);
+        // A refusal is recorded for the tenant whose policies were tried, when only one
+        // tenant's were: another tenant must not read what a stranger presented.
+        let tenant = match candidates.first() {
+            Some(first) if candidates.iter().all(|p| p.tenant_id == first.tenant_id) => {
+                first.tenant_id
+            }
+            _ => SYSTEM_TENANT,
+        };
         match self
             .admit(&token, &candidates, request.scope.as_ref())
             .await
@@ -199,8 +210,8 @@ impl Idp {
         Ok((policy, scope, ttl))
     }
 
-    /// Records a refused exchange in the chain of the tenant whose policies were tried (the
-    /// system chain when none was, or the token could not be read).
+    /// Records a refused exchange in `tenant`'s chain (the system chain when no single
+    /// tenant's policies were tried, or the token could not be read).
     async fn refused(
         &self,
         tenant: TenantId,
