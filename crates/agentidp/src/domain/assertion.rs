@@ -2,11 +2,10 @@
 //! client signs with its registered key instead of sending a secret. Parsing and the claim
 //! rules live here; finding the key and remembering `jti`s is the service's business.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
 
 use super::client_key::ClientKey;
+use super::jws::{CompactJws, Malformed, decode_json};
 use super::keys::Algorithm;
 use super::time::Timestamp;
 use super::token::Audience;
@@ -21,13 +20,6 @@ pub const LEEWAY_SECS: i64 = 30;
 const MAX_ASSERTION_LEN: usize = 8 * 1024;
 /// Longest `jti` accepted.
 const MAX_JTI_LEN: usize = 256;
-
-#[derive(Deserialize)]
-struct Header {
-    alg: String,
-    #[serde(default)]
-    kid: Option<String>,
-}
 
 /// The claims RFC 7523 §3 requires of an assertion, and the optional times.
 #[derive(Debug, Deserialize)]
@@ -61,10 +53,6 @@ pub struct ClientAssertion<'a> {
     pub claims: AssertionClaims,
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(part: &str) -> Option<T> {
-    serde_json::from_slice(&B64.decode(part).ok()?).ok()
-}
-
 /// The `sub` an assertion claims, read without verifying anything: only for choosing which
 /// failure budget an attempt counts against.
 pub fn subject_hint(text: &str) -> Option<String> {
@@ -73,7 +61,7 @@ pub fn subject_hint(text: &str) -> Option<String> {
         sub: String,
     }
     let payload = text.split('.').nth(1)?;
-    decode::<Subject>(payload).map(|s| s.sub.chars().take(64).collect())
+    decode_json::<Subject>(payload).map(|s| s.sub.chars().take(64).collect())
 }
 
 impl<'a> ClientAssertion<'a> {
@@ -83,26 +71,24 @@ impl<'a> ClientAssertion<'a> {
         if text.len() > MAX_ASSERTION_LEN {
             return Err("the client assertion is too long");
         }
-        let mut parts = text.split('.');
-        let (Some(h), Some(p), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err("the client assertion is not a compact JWS");
-        };
-        let header: Header = decode(h).ok_or("the client assertion's header is malformed")?;
-        let alg = Algorithm::parse_client(&header.alg).ok_or(
+        let jws = CompactJws::split(text).map_err(|e| match e {
+            Malformed::NotCompact => "the client assertion is not a compact JWS",
+            Malformed::Header => "the client assertion's header is malformed",
+        })?;
+        let alg = Algorithm::parse_client(&jws.header.alg).ok_or(
             "the client assertion's algorithm is not accepted (RS256, ES256, EdDSA or Ed25519)",
         )?;
-        let claims: AssertionClaims =
-            decode(p).ok_or("the client assertion's claims are malformed or incomplete")?;
-        let signature = B64
-            .decode(s)
-            .map_err(|_| "the client assertion's signature is not base64url")?;
+        let claims: AssertionClaims = jws
+            .claims()
+            .ok_or("the client assertion's claims are malformed or incomplete")?;
+        let signature = jws
+            .signature()
+            .ok_or("the client assertion's signature is not base64url")?;
         Ok(Self {
-            signed: &text[..h.len() + 1 + p.len()],
+            signed: jws.signed(),
             signature,
             alg,
-            kid: header.kid,
+            kid: jws.header.kid,
             claims,
         })
     }
@@ -153,6 +139,8 @@ impl<'a> ClientAssertion<'a> {
 mod tests {
     use super::*;
     use crate::domain::keys::SigningKey;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
     use serde_json::json;
 
     const TOKEN_ENDPOINT: &str = "https://idp.example/oauth2/token";

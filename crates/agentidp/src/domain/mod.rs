@@ -13,6 +13,7 @@ pub mod did;
 pub mod federation;
 pub mod ids;
 pub mod jcs;
+pub mod jws;
 pub mod keys;
 pub mod last_use;
 pub mod marketplace;

@@ -3,9 +3,6 @@
 
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Idp, ServiceError, ServiceResult, signing};
@@ -14,6 +11,7 @@ use crate::domain::agent::AgentStatus;
 use crate::domain::audit::{Action, NewEvent, RequestMeta};
 use crate::domain::credential::{Client, SecretHasher};
 use crate::domain::ids::{AgentId, TenantId, TokenId};
+use crate::domain::jws::{CompactJws, Malformed};
 use crate::domain::keys::Algorithm;
 use crate::domain::scope::ScopeSet;
 use crate::domain::time::Timestamp;
@@ -23,15 +21,6 @@ use crate::domain::token::{AccessClaims, Audience, IssuedToken, Principal, Resou
 const KEY_RELOAD_MIN_SECS: i64 = 5;
 /// Longest token we bother to parse.
 const MAX_TOKEN_LEN: usize = 8 * 1024;
-
-#[derive(Deserialize)]
-struct Header {
-    alg: String,
-    #[serde(default)]
-    kid: Option<String>,
-    #[serde(default)]
-    typ: Option<String>,
-}
 
 /// What an issued access token says: whose it is, what it grants, for how long.
 #[derive(Debug)]
@@ -175,21 +164,29 @@ impl Idp {
         if token.len() > MAX_TOKEN_LEN {
             return Err(ServiceError::InvalidToken("too long"));
         }
-        let mut parts = token.split('.');
-        let (Some(h), Some(p), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(ServiceError::InvalidToken("not a compact JWS"));
-        };
-        let header: Header = decode_json(h).ok_or(ServiceError::InvalidToken("bad header"))?;
+        let jws = CompactJws::split(token).map_err(|e| {
+            ServiceError::InvalidToken(match e {
+                Malformed::NotCompact => "not a compact JWS",
+                Malformed::Header => "bad header",
+            })
+        })?;
+        let header = &jws.header;
         let alg = Algorithm::parse(&header.alg)
             .ok_or(ServiceError::InvalidToken("algorithm not accepted"))?;
-        if !header.typ.as_deref().is_some_and(|t| {
-            t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
-        }) {
+        if !header
+            .typ
+            .as_ref()
+            .and_then(Value::as_str)
+            .is_some_and(|t| {
+                t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
+            })
+        {
             return Err(ServiceError::InvalidToken("typ is not at+jwt"));
         }
-        let kid = header.kid.ok_or(ServiceError::InvalidToken("no kid"))?;
+        let kid = header
+            .kid
+            .clone()
+            .ok_or(ServiceError::InvalidToken("no kid"))?;
         let mut set = self.keys.current();
         if !set.verifiers.contains_key(&kid)
             && set.loaded_at.plus_seconds(KEY_RELOAD_MIN_SECS) < Timestamp::now()
@@ -206,15 +203,15 @@ impl Idp {
                 "algorithm does not match the key",
             ));
         }
-        let signature = B64
-            .decode(s)
-            .map_err(|_| ServiceError::InvalidToken("bad signature encoding"))?;
-        let signed_len = h.len() + 1 + p.len();
-        if !verifier.verify(&token.as_bytes()[..signed_len], &signature) {
+        let signature = jws
+            .signature()
+            .ok_or(ServiceError::InvalidToken("bad signature encoding"))?;
+        if !verifier.verify(jws.signed().as_bytes(), &signature) {
             return Err(ServiceError::InvalidToken("bad signature"));
         }
-        let claims: AccessClaims =
-            decode_json(p).ok_or(ServiceError::InvalidToken("bad claims"))?;
+        let claims: AccessClaims = jws
+            .claims()
+            .ok_or(ServiceError::InvalidToken("bad claims"))?;
         if claims.iss != self.settings.issuer {
             return Err(ServiceError::InvalidToken("wrong issuer"));
         }
@@ -296,10 +293,6 @@ fn audience_text(aud: &Audience) -> String {
         Audience::One(a) => a.clone(),
         Audience::Many(all) => all.join(" "),
     }
-}
-
-fn decode_json<T: for<'de> Deserialize<'de>>(part: &str) -> Option<T> {
-    serde_json::from_slice(&B64.decode(part).ok()?).ok()
 }
 
 pub(crate) fn ids(claims: &AccessClaims) -> ServiceResult<(TenantId, AgentId, TokenId)> {

@@ -3,12 +3,10 @@
 //! its issuer and its times against the clock. The algorithm is pinned to the key: `none` and
 //! HMAC are never accepted, since an issuer's published keys are public.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::domain::client_key::ClientKey;
+use crate::domain::jws::{CompactJws, Malformed};
 use crate::domain::keys::Algorithm;
 use crate::domain::time::Timestamp;
 
@@ -18,13 +16,6 @@ pub const SKEW_SECS: i64 = 60;
 const MAX_TOKEN_LEN: usize = 16 * 1024;
 /// Longest `jti` accepted.
 const MAX_JTI_LEN: usize = 256;
-
-#[derive(Deserialize)]
-struct Header {
-    alg: String,
-    #[serde(default)]
-    kid: Option<String>,
-}
 
 /// Why a subject token is refused; the text is safe to show its presenter.
 pub type Refusal = &'static str;
@@ -43,41 +34,35 @@ pub struct SubjectToken<'a> {
     pub issuer: String,
 }
 
-fn decode<T: for<'de> Deserialize<'de>>(part: &str) -> Option<T> {
-    serde_json::from_slice(&B64.decode(part).ok()?).ok()
-}
-
 impl<'a> SubjectToken<'a> {
     /// Parses a compact JWS with an asymmetric algorithm and an `iss`.
     pub fn parse(text: &'a str) -> Result<Self, Refusal> {
         if text.len() > MAX_TOKEN_LEN {
             return Err("the subject token is too long");
         }
-        let mut parts = text.split('.');
-        let (Some(h), Some(p), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err("the subject token is not a compact JWS");
-        };
-        let header: Header = decode(h).ok_or("the subject token's header is malformed")?;
-        let alg = Algorithm::parse_client(&header.alg)
+        let jws = CompactJws::split(text).map_err(|e| match e {
+            Malformed::NotCompact => "the subject token is not a compact JWS",
+            Malformed::Header => "the subject token's header is malformed",
+        })?;
+        let alg = Algorithm::parse_client(&jws.header.alg)
             .ok_or("the subject token's algorithm is not accepted (RS256, ES256 or EdDSA)")?;
-        let claims: Map<String, Value> =
-            decode(p).ok_or("the subject token's claims are malformed")?;
+        let claims: Map<String, Value> = jws
+            .claims()
+            .ok_or("the subject token's claims are malformed")?;
         let issuer = claims
             .get("iss")
             .and_then(Value::as_str)
             .ok_or("the subject token has no iss")?
             .trim_end_matches('/')
             .to_owned();
-        let signature = B64
-            .decode(s)
-            .map_err(|_| "the subject token's signature is not base64url")?;
+        let signature = jws
+            .signature()
+            .ok_or("the subject token's signature is not base64url")?;
         Ok(Self {
-            signed: &text[..h.len() + 1 + p.len()],
+            signed: jws.signed(),
             signature,
             alg,
-            kid: header.kid,
+            kid: jws.header.kid,
             claims,
             issuer,
         })
@@ -123,6 +108,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
     fn b64(v: &Value) -> String {
         B64.encode(serde_json::to_vec(v).unwrap())
