@@ -163,12 +163,7 @@ impl Idp {
             .db
             .list_agents(caller.tenant_id, filter, after, limit + 1)
             .await?;
-        let next = if agents.len() > limit as usize {
-            agents.truncate(limit as usize);
-            agents.last().map(|a| a.id)
-        } else {
-            None
-        };
+        let next = super::cut_page(&mut agents, limit, |a| a.id);
         Ok(AgentPage { agents, next })
     }
 

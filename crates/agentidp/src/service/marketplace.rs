@@ -49,12 +49,7 @@ impl Idp {
         limit: u32,
     ) -> ServiceResult<ListingPage> {
         let mut rows = self.db.search_marketplace(search, after, limit + 1).await?;
-        let next = if rows.len() > limit as usize {
-            rows.truncate(limit as usize);
-            rows.last().map(|(agent, _)| agent.id)
-        } else {
-            None
-        };
+        let next = super::cut_page(&mut rows, limit, |(agent, _)| agent.id);
         let listings = rows
             .into_iter()
             .map(|(agent, publisher)| Listing { agent, publisher })

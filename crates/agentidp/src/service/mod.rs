@@ -213,6 +213,18 @@ pub enum ServiceError {
 /// Result alias for use cases.
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
+/// Cuts a list read with one row more than `limit` (to learn whether another page follows)
+/// to one page; the keyset position of its last item when another page follows.
+pub(crate) fn cut_page<T, K>(items: &mut Vec<T>, limit: u32, key: impl Fn(&T) -> K) -> Option<K> {
+    let limit = limit as usize;
+    if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(key)
+    } else {
+        None
+    }
+}
+
 /// Maps a guarded write that found its row changed to [`ServiceError::ConcurrentUpdate`].
 pub(crate) fn stale_is_conflict(e: StoreError) -> ServiceError {
     match e {

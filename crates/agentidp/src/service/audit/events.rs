@@ -46,12 +46,7 @@ impl Idp {
                 limit + 1,
             )
             .await?;
-        let next = if events.len() > limit as usize {
-            events.truncate(limit as usize);
-            events.last().map(|e| e.seq)
-        } else {
-            None
-        };
+        let next = crate::service::cut_page(&mut events, limit, |e| e.seq);
         Ok(EventPage { events, next })
     }
 

@@ -3,7 +3,7 @@
 //! `federation:write` and the right to manage its agent; every change is audited with what
 //! the policy pins.
 
-use super::super::{Idp, ServiceError, ServiceResult, stale_is_conflict};
+use super::super::{Idp, ServiceError, ServiceResult, cut_page, stale_is_conflict};
 use crate::domain::DomainError;
 use crate::domain::agent::{Agent, AgentStatus};
 use crate::domain::audit::Action;
@@ -129,12 +129,7 @@ impl Idp {
             .db
             .list_trust_policies(caller.tenant_id, agent, after, limit + 1)
             .await?;
-        let next = if policies.len() > limit as usize {
-            policies.truncate(limit as usize);
-            policies.last().map(|p| p.id)
-        } else {
-            None
-        };
+        let next = cut_page(&mut policies, limit, |p| p.id);
         Ok(PolicyPage { policies, next })
     }
 
