@@ -95,6 +95,11 @@ impl ScopeSet {
         self.0.is_subset(&other.0)
     }
 
+    /// The scopes in both sets.
+    pub fn intersection(&self, other: &ScopeSet) -> ScopeSet {
+        Self(self.0.intersection(&other.0).cloned().collect())
+    }
+
     /// Scopes of `self` that are not in `other`.
     pub fn missing_from<'a>(&'a self, other: &'a ScopeSet) -> impl Iterator<Item = &'a Scope> {
         self.0.difference(&other.0)

@@ -39,12 +39,7 @@ fn policy_body(p: TrustPolicy) -> wire::TrustPolicy {
         tenant_id: wire::TenantId(p.tenant_id.uuid()),
         agent_id: wire::AgentId(p.agent_id.uuid()),
         claims: p.rules.claims.to_json(),
-        scopes: p
-            .rules
-            .scopes
-            .iter()
-            .map(|s| s.as_str().to_owned())
-            .collect(),
+        scopes: p.rules.scopes.to_vec(),
         max_token_ttl_seconds: p.rules.max_token_ttl_seconds,
         issuer: p.rules.issuer,
         audience: p.rules.audience,

@@ -172,14 +172,7 @@ impl Idp {
             return Err(ServiceError::AgentNotActive(agent.status.as_str()));
         }
         // The agent's scopes may have shrunk since the policy was written.
-        let grantable: Vec<String> = policy
-            .rules
-            .scopes
-            .iter()
-            .filter(|s| agent.allowed_scopes.contains(s.as_str()))
-            .map(|s| s.as_str().to_owned())
-            .collect();
-        let grantable = ScopeSet::from_list(&grantable)?;
+        let grantable = policy.rules.scopes.intersection(&agent.allowed_scopes);
         let scope = match requested {
             Some(wanted) => {
                 if let Some(extra) = wanted.missing_from(&grantable).next() {
