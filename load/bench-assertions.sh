@@ -53,55 +53,23 @@ for _ in $(seq 1 100); do curl -fsS "$base/health" >/dev/null 2>&1 && break; sle
 admin_id="$(awk '/^client_id:/ {print $2}' "$dir/out.log")"
 admin_secret="$(awk '/^client_secret:/ {print $2}' "$dir/out.log")"
 
-# Each wrk thread takes every THREADS-th line of the file (so no two send the same body) and
-# sends them in turn: as headers (client_secret_basic, cycling) or as bodies (each once).
-cat > "$dir/lines.lua" <<'LUA'
-local threads = {}
-function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
-end
-function init(args)
-  lines, mode, next_line = {}, args[2], 0
-  local n, i = tonumber(args[3]), 0
-  for line in io.lines(args[1]) do
-    if i % n == id then lines[#lines + 1] = line end
-    i = i + 1
-  end
-end
-function request()
-  next_line = next_line + 1
-  if mode == "basic" then
-    local auth = lines[(next_line - 1) % #lines + 1]
-    return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded",
-      ["Authorization"] = auth}, "grant_type=client_credentials")
-  end
-  return wrk.format("POST", nil, {["Content-Type"] = "application/x-www-form-urlencoded"},
-    lines[next_line] or lines[1])
-end
-done = function(summary, latency, requests)
-  local secs = summary.duration / 1e6
-  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %d %.1f %.2f %.2f %d\n", summary.requests, summary.requests / secs,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, bad))
-end
-LUA
-
-url="$base/oauth2/token"
+# wrk sends the lines of a file (load/lines.lua): headers for client_secret_basic, cycling;
+# assertion forms, each once.
+url="$base"
 secs="${DURATION%s}"
 # Enough fresh assertions for a round at up to 15,000 tokens/s.
 bodies=$(( secs * 15000 ))
 run_cell() { # CELL FILE MODE -> "RESULT … cpu_us_per_token"
   local before result
   before="$(cpu_us "$pid")"
-  result="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$dir/lines.lua" "$url" -- "$2" "$3" "$THREADS" | grep '^RESULT')"
+  result="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$HERE/lines.lua" "$url" -- "$2" "$3" "$THREADS" | grep '^RESULT')"
   echo "$result $(( ($(cpu_us "$pid") - before) / $(awk '{ print ($2 > 0) ? $2 : 1 }' <<< "$result") ))"
 }
 
 echo "registering $AGENTS agents with a secret, $AGENTS with an Ed25519 key, $AGENTS with a P-256 key" >&2
 python3 "$HERE/assertions.py" "$base" "$admin_id" "$admin_secret" "$AGENTS" 1 "$dir/work"
 # Warm-up: every agent's rows into the caches.
-wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$dir/lines.lua" "$url" -- "$dir/work/basic.txt" basic "$THREADS" >/dev/null
+wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$HERE/lines.lua" "$url" -- "$dir/work/basic.txt" basic "$THREADS" >/dev/null
 
 declare -A rps cpu
 rows=()
@@ -113,7 +81,7 @@ for round in $(seq 1 "$ROUNDS"); do
   order=("${cells[@]:$shift_by}" "${cells[@]:0:$shift_by}")
   for cell in "${order[@]}"; do
     if [ "$cell" = basic ]; then file="$dir/work/basic.txt"; else file="$dir/work/$cell.txt"; fi
-    read -r _ total r p50 p99 errors c <<< "$(run_cell "$cell" "$file" "$([ "$cell" = basic ] && echo basic || echo body)")"
+    read -r _ total r p50 p99 errors c <<< "$(run_cell "$cell" "$file" "$([ "$cell" = basic ] && echo basic || echo form)")"
     rps[$cell,$round]="$r"
     cpu[$cell,$round]="$c"
     rows+=("$(printf '| %5s | %-22s | %9s | %8s | %8s | %7s | %6s | %6s |' "$round" \

@@ -58,39 +58,8 @@ for _ in $(seq 1 100); do curl -fsS "$base/health" >/dev/null 2>&1 && curl -fsS 
 admin_id="$(awk '/^client_id:/ {print $2}' "$dir/out.log")"
 admin_secret="$(awk '/^client_secret:/ {print $2}' "$dir/out.log")"
 
-# Each wrk thread takes every THREADS-th line of the file (so no two send the same token) and
-# sends them in turn: as headers (client_secret_basic, cycling) or as JSON bodies (each once).
-cat > "$dir/lines.lua" <<'LUA'
-local threads = {}
-function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
-end
-function init(args)
-  lines, mode, next_line = {}, args[2], 0
-  local n, i = tonumber(args[3]), 0
-  for line in io.lines(args[1]) do
-    if i % n == id then lines[#lines + 1] = line end
-    i = i + 1
-  end
-end
-function request()
-  next_line = next_line + 1
-  if mode == "basic" then
-    local auth = lines[(next_line - 1) % #lines + 1]
-    return wrk.format("POST", "/oauth2/token", {["Content-Type"] = "application/x-www-form-urlencoded",
-      ["Authorization"] = auth}, "grant_type=client_credentials")
-  end
-  return wrk.format("POST", "/oidc/token", {["Content-Type"] = "application/json"},
-    lines[next_line] or lines[1])
-end
-done = function(summary, latency, requests)
-  local secs = summary.duration / 1e6
-  local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %d %.1f %.2f %.2f %d\n", summary.requests, summary.requests / secs,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, bad))
-end
-LUA
+# wrk sends the lines of a file (load/lines.lua): headers for client_secret_basic, cycling;
+# /oidc/token bodies, each once.
 
 secs="${DURATION%s}"
 # Enough fresh identity tokens for a round at up to 10,000 exchanges/s.
@@ -98,7 +67,7 @@ bodies=$(( secs * 10000 ))
 run_cell() { # FILE MODE -> "RESULT … cpu_us_per_token"
   local before result
   before="$(cpu_us "$pid")"
-  result="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$dir/lines.lua" "$base" -- "$1" "$2" "$THREADS" | grep '^RESULT')"
+  result="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$HERE/lines.lua" "$base" -- "$1" "$2" "$THREADS" | grep '^RESULT')"
   echo "$result $(( ($(cpu_us "$pid") - before) / $(awk '{ print ($2 > 0) ? $2 : 1 }' <<< "$result") ))"
 }
 
@@ -106,8 +75,8 @@ echo "registering $AGENTS agents with a secret and $AGENTS workload agents with 
 python3 "$HERE/exchange.py" setup "$base" "$admin_id" "$admin_secret" "$issuer" "$AGENTS" "$dir/work"
 # Warm-up: the agents' rows into the caches, the issuer's keys into the server's.
 python3 "$HERE/exchange.py" mint "$issuer" "$dir/issuer-key.pem" 3000 "$dir/work"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$dir/lines.lua" "$base" -- "$dir/work/basic.txt" basic "$THREADS" >/dev/null
-wrk -t"$THREADS" -c"$CONNECTIONS" -d1s -s "$dir/lines.lua" "$base" -- "$dir/work/exchange.txt" body "$THREADS" >/dev/null
+wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$HERE/lines.lua" "$base" -- "$dir/work/basic.txt" basic "$THREADS" >/dev/null
+wrk -t"$THREADS" -c"$CONNECTIONS" -d1s -s "$HERE/lines.lua" "$base" -- "$dir/work/exchange.txt" json "$THREADS" >/dev/null
 
 declare -A rps
 rows=()
@@ -116,7 +85,7 @@ for round in $(seq 1 "$ROUNDS"); do
   python3 "$HERE/exchange.py" mint "$issuer" "$dir/issuer-key.pem" "$bodies" "$dir/work"
   if (( round % 2 )); then order=(basic exchange); else order=(exchange basic); fi
   for cell in "${order[@]}"; do
-    if [ "$cell" = basic ]; then set -- "$dir/work/basic.txt" basic; else set -- "$dir/work/exchange.txt" body; fi
+    if [ "$cell" = basic ]; then set -- "$dir/work/basic.txt" basic; else set -- "$dir/work/exchange.txt" json; fi
     read -r _ total r p50 p99 errors c <<< "$(run_cell "$1" "$2")"
     rps[$cell,$round]="$r"
     rows+=("$(printf '| %5s | %-24s | %9s | %8s | %8s | %7s | %6s | %6s |' "$round" \
