@@ -9,7 +9,9 @@
 #      verifier (agent_cards_with_a2a_sdk.py);
 #   5. a workload exchanges an identity token from a local OIDC issuer for an access token
 #      that verifies with PyJWT (workload_exchange_with_pyjwt.py);
-#   6. the README's curl walk-through (the ```bash block starting with `# walkthrough`)
+#   6. an agent acting for another (RFC 8693 delegation) gets a token with `act` that
+#      verifies with PyJWT, nested when delegated twice (delegation_with_pyjwt.py);
+#   7. the README's curl walk-through (the ```bash block starting with `# walkthrough`)
 #      runs verbatim.
 # With AGENTIDP_TEST_POSTGRES_URL set, the walk-through also runs on a fresh PostgreSQL database.
 #
@@ -59,6 +61,7 @@ for alg in RS256 ES256 EdDSA; do
   python3 "$HERE/identity_documents_with_pydid.py" || failed=1
   python3 "$HERE/agent_cards_with_a2a_sdk.py" || failed=1
   python3 "$HERE/workload_exchange_with_pyjwt.py" || failed=1
+  python3 "$HERE/delegation_with_pyjwt.py" || failed=1
   if bash "$WALKTHROUGH" > /tmp/agentidp-walkthrough.log 2>&1; then
     echo "walkthrough: ok ($alg, SQLite)"
   else
@@ -77,6 +80,7 @@ if [ -n "${AGENTIDP_TEST_POSTGRES_URL:-}" ]; then
   python3 "$HERE/identity_documents_with_pydid.py" || failed=1
   python3 "$HERE/agent_cards_with_a2a_sdk.py" || failed=1
   python3 "$HERE/workload_exchange_with_pyjwt.py" || failed=1
+  python3 "$HERE/delegation_with_pyjwt.py" || failed=1
   if bash "$WALKTHROUGH" > /tmp/agentidp-walkthrough.log 2>&1; then
     echo "walkthrough: ok (ES256, PostgreSQL)"
   else

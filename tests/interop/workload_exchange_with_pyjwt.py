@@ -119,7 +119,7 @@ def main():
 
     form["subject_token"] = identity_token(event_name="pull_request")
     r = s.post(f"{BASE}/oauth2/token", data=form, timeout=10)
-    check(r.status_code == 400 and r.json()["error"] == "invalid_grant", f"a pull request is refused: {r.text}")
+    check(r.status_code == 400 and r.json()["error"] == "invalid_request", f"a pull request is refused: {r.text}")
     mismatch = s.post(f"{BASE}/oidc/token", json={"token": identity_token(repository_id="1")}, timeout=10)
     check(mismatch.status_code == 403 and mismatch.json()["details"]["claims"] == ["repository_id"],
           f"a mismatch names the claim: {mismatch.text}")

@@ -94,6 +94,9 @@ pub struct NewAgent {
     /// Scopes the agent may request in tokens.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_scopes: Vec<String>,
+    /// Agents of the tenant that may act for this one (RFC 8693 delegation), at most 32.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_actors: Vec<String>,
     /// Where the agent serves A2A requests (https); its agent card's interface.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint_url: Option<String>,
@@ -130,6 +133,7 @@ impl NewAgent {
             is_public: false,
             metadata: None,
             allowed_scopes: Vec::new(),
+            allowed_actors: Vec::new(),
             endpoint_url: None,
             documentation_url: None,
             icon_url: None,
@@ -180,6 +184,9 @@ pub struct AgentUpdate {
     /// Replaces the allowed scopes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_scopes: Option<Vec<String>>,
+    /// Replaces the agents that may act for this one; `[]` allows none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_actors: Option<Vec<String>>,
     /// New A2A endpoint (https); `""` removes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint_url: Option<String>,
@@ -239,6 +246,10 @@ pub struct Agent {
     pub metadata: Map<String, Value>,
     /// Scopes it may request in tokens.
     pub allowed_scopes: Vec<String>,
+    /// Agents that may act for it by delegation.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<uuid::Uuid>))]
+    pub allowed_actors: Vec<AgentId>,
     /// Creation time.
     #[serde(with = "crate::time::millis")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]

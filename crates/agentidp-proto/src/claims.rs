@@ -33,6 +33,26 @@ impl std::fmt::Display for Audience {
     }
 }
 
+/// The `act` claim of a delegated token (RFC 8693 §4.1): the agent acting for the token's
+/// subject and, nested, the actors before it (most recent first).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Actor {
+    /// The acting agent's id.
+    pub sub: String,
+    /// The actor that acted before it, when the subject token was itself delegated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(no_recursion, value_type = Option<Object>))]
+    pub act: Option<Box<Actor>>,
+}
+
+impl Actor {
+    /// The chain of actors, the current one first and the first delegate last.
+    pub fn chain(&self) -> impl Iterator<Item = &Actor> {
+        std::iter::successors(Some(self), |a| a.act.as_deref())
+    }
+}
+
 /// The claims of every access token the server issues.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessClaims {
@@ -62,6 +82,10 @@ pub struct AccessClaims {
     /// is — its issuer, subject and, from GitHub Actions, repository, workflow and run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub federated: Option<serde_json::Map<String, serde_json::Value>>,
+    /// For a delegated token (RFC 8693 §4.1): the agent acting for `sub`, and the chain of
+    /// actors before it; `client_id` is then the current actor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<Actor>,
 }
 
 impl AccessClaims {
@@ -73,5 +97,14 @@ impl AccessClaims {
     /// Whether `scope` was granted.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes().any(|s| s == scope)
+    }
+
+    /// The ids of the agents acting for the subject, the current actor first; empty for a
+    /// token the subject holds itself.
+    pub fn actors(&self) -> impl Iterator<Item = &str> {
+        self.act
+            .iter()
+            .flat_map(Actor::chain)
+            .map(|a| a.sub.as_str())
     }
 }

@@ -25,7 +25,7 @@ pub use agents::{
     Agent, AgentFilter, AgentList, AgentSkill, AgentStatus, AgentUpdate, DeploymentEnv, NewAgent,
 };
 pub use audit::{AuditEvent, EventFilter, EventList, Outcome};
-pub use claims::{AccessClaims, Audience};
+pub use claims::{AccessClaims, Actor, Audience};
 pub use credentials::{
     Credential, CredentialType, CredentialWithSecret, IssuedCredential, NewCredential,
     RotateOptions,

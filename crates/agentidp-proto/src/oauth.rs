@@ -10,7 +10,7 @@ use crate::claims::Audience;
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TokenForm))]
 pub struct TokenRequest {
-    /// Must be `client_credentials`.
+    /// `client_credentials`, or `urn:ietf:params:oauth:grant-type:token-exchange` (RFC 8693).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<String>,
     /// Space-separated subset of the agent's allowed scopes; default all of them.
@@ -51,9 +51,25 @@ pub struct TokenRequest {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub subject_token: Option<SecretString>,
-    /// Token exchange: `urn:ietf:params:oauth:token-type:id_token` or `…:jwt`.
+    /// Token exchange: `urn:ietf:params:oauth:token-type:id_token` or `…:jwt` for a
+    /// workload's identity token; `…:access_token` for delegation (a token of this server).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject_token_type: Option<String>,
+    /// Delegation: the acting agent's own access token from this server.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::secret::expose_option"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub actor_token: Option<SecretString>,
+    /// Delegation: `urn:ietf:params:oauth:token-type:access_token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_token_type: Option<String>,
+    /// Delegation: the lifetime wanted, in seconds (an extension of RFC 8693); a lifetime
+    /// beyond the subject or actor token's remaining life is refused. Default: as long as
+    /// both allow, at most the server's token lifetime.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i64>,
     /// Token exchange: `urn:ietf:params:oauth:token-type:access_token` if given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_token_type: Option<String>,
@@ -150,6 +166,9 @@ pub struct Introspection {
     /// The agent's tenant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_id: Option<String>,
+    /// For a delegated token: the agent acting for `sub`, and the actors before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<crate::claims::Actor>,
 }
 
 /// RFC 8414 authorization-server metadata.

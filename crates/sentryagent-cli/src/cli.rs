@@ -137,6 +137,9 @@ pub struct RegisterArgs {
     /// A scope the agent may request (repeat for several).
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
+    /// An agent allowed to act for this one by delegation (repeat for several).
+    #[arg(long = "actor", value_name = "AGENT_ID")]
+    pub actors: Vec<String>,
     /// List the agent in the public marketplace.
     #[arg(long)]
     pub public: bool,
@@ -224,6 +227,9 @@ pub struct UpdateArgs {
     /// Replaces the allowed scopes (repeat for several).
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Option<Vec<String>>,
+    /// Replaces the agents allowed to act for this one (repeat for several).
+    #[arg(long = "actor", value_name = "AGENT_ID")]
+    pub actors: Option<Vec<String>>,
     /// Lists (true) or unlists (false) the agent in the marketplace.
     #[arg(long)]
     pub public: Option<bool>,

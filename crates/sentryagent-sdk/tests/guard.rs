@@ -249,6 +249,63 @@ async fn an_unreachable_jwks_is_reported_as_unavailable() {
     ));
 }
 
+#[tokio::test]
+async fn a_delegated_token_exposes_its_chain_of_actors() {
+    let server = TestServer::start(&[]).await;
+    let admin = Client::builder(&server.url)
+        .client_credentials(&server.admin_id, server.admin_secret.clone())
+        .build()
+        .unwrap();
+    let agent = |name: &str, actors: Vec<String>| NewAgent {
+        allowed_scopes: vec!["weather:read".into()],
+        allowed_actors: actors,
+        ..NewAgent::new(
+            format!("{name}@example.com"),
+            name,
+            "retrieval",
+            "1.0.0",
+            "team",
+            DeploymentEnv::Staging,
+        )
+    };
+    let mut tokens = Vec::new();
+    let worker = admin.create_agent(&agent("worker", vec![])).await.unwrap();
+    let orchestrator = admin
+        .create_agent(&agent("orchestrator", vec![worker.agent_id.to_string()]))
+        .await
+        .unwrap();
+    for id in [orchestrator.agent_id, worker.agent_id] {
+        let credential = admin.create_credential(id, None).await.unwrap();
+        let issued = admin
+            .issue_token(
+                &id.to_string(),
+                &credential.client_secret,
+                &TokenRequest::default(),
+            )
+            .await
+            .unwrap();
+        tokens.push(issued.access_token);
+    }
+    let request = TokenRequest {
+        audience: Some(AUDIENCE.into()),
+        ..TokenRequest::default()
+    };
+    let delegated = admin
+        .delegate_token(&tokens[0], &tokens[1], &request, Some(120))
+        .await
+        .unwrap();
+    assert_eq!(delegated.expires_in, 120);
+    let guard = Guard::builder(&server.url, AUDIENCE).build().unwrap();
+    let verified = guard
+        .verify(delegated.access_token.expose_secret())
+        .await
+        .unwrap();
+    let worker_id = worker.agent_id.to_string();
+    assert_eq!(verified.agent_id(), orchestrator.agent_id.to_string());
+    assert_eq!(verified.actor(), Some(worker_id.as_str()));
+    assert_eq!(verified.delegation_chain(), [worker_id.as_str()]);
+}
+
 async fn whoami(token: VerifiedToken) -> String {
     token.agent_id().to_owned()
 }

@@ -277,6 +277,8 @@ pub struct Agent {
     pub metadata: Map<String, Value>,
     /// Scopes this agent may request.
     pub allowed_scopes: ScopeSet,
+    /// Agents that may act for it (delegation).
+    pub allowed_actors: super::delegation::AllowedActors,
     /// Creation time.
     pub created_at: Timestamp,
     /// Last modification time.
@@ -312,6 +314,8 @@ pub struct NewAgent {
     pub metadata: Map<String, Value>,
     /// Scopes the agent may request.
     pub allowed_scopes: ScopeSet,
+    /// Agents that may act for it.
+    pub allowed_actors: super::delegation::AllowedActors,
     /// Agent card fields.
     pub card: super::card::CardFields,
 }
@@ -341,6 +345,8 @@ pub struct AgentPatch {
     pub metadata: Option<Map<String, Value>>,
     /// New allowed scopes (replaces the old set).
     pub allowed_scopes: Option<ScopeSet>,
+    /// New allowed actors (replaces the old list).
+    pub allowed_actors: Option<super::delegation::AllowedActors>,
     /// Changes to the agent card fields.
     pub card: super::card::CardPatch,
 }

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod card;
 pub mod client_key;
 pub mod credential;
+pub mod delegation;
 pub mod did;
 pub mod federation;
 pub mod ids;

@@ -5,7 +5,7 @@ use super::scope::ScopeSet;
 use super::time::Timestamp;
 
 /// The claims and audience of an access token are wire types, shared with the SDK.
-pub use agentidp_proto::{AccessClaims, Audience};
+pub use agentidp_proto::{AccessClaims, Actor, Audience};
 
 /// Longest target resource accepted.
 const RESOURCE_MAX_BYTES: usize = 256;

@@ -19,6 +19,7 @@ use crate::domain::agent::{
     NewAgent,
 };
 use crate::domain::card::{self, CardFields, CardPatch, Skill};
+use crate::domain::delegation::AllowedActors;
 use crate::domain::ids::AgentId;
 use crate::domain::scope::ScopeSet;
 use crate::domain::time::Timestamp;
@@ -44,6 +45,7 @@ fn new_agent(body: wire::NewAgent) -> Result<NewAgent, DomainError> {
         is_public: body.is_public,
         metadata: agent::parse_metadata(body.metadata.unwrap_or(Value::Object(Map::new())))?,
         allowed_scopes: ScopeSet::from_list(&body.allowed_scopes)?,
+        allowed_actors: AllowedActors::parse(&body.allowed_actors)?,
         card: CardFields {
             endpoint_url: url("endpointUrl", body.endpoint_url)?.flatten(),
             documentation_url: url("documentationUrl", body.documentation_url)?.flatten(),
@@ -97,6 +99,10 @@ fn agent_patch(body: wire::AgentUpdate) -> Result<AgentPatch, DomainError> {
             .allowed_scopes
             .map(|s| ScopeSet::from_list(&s))
             .transpose()?,
+        allowed_actors: body
+            .allowed_actors
+            .map(|a| AllowedActors::parse(&a))
+            .transpose()?,
         card: CardPatch {
             endpoint_url: url("endpointUrl", body.endpoint_url)?,
             documentation_url: url("documentationUrl", body.documentation_url)?,
@@ -115,6 +121,12 @@ pub(crate) fn agent_body(a: Agent) -> wire::Agent {
         agent_id: wire::AgentId(a.id.uuid()),
         tenant_id: wire::TenantId(a.tenant_id.uuid()),
         allowed_scopes: a.allowed_scopes.to_vec(),
+        allowed_actors: a
+            .allowed_actors
+            .ids()
+            .iter()
+            .map(|id| wire::AgentId(id.uuid()))
+            .collect(),
         deployment_env: a.deployment_env.as_str().into(),
         status: a.status.as_str().into(),
         email: a.email,

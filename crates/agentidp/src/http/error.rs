@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::domain::DomainError;
+use crate::domain::delegation::Refusal;
 use crate::service::ServiceError;
 
 /// A REST API error response.
@@ -199,6 +200,7 @@ impl From<ServiceError> for ApiError {
                 .with_details(json!({ "claims": claims })),
             D::AmbiguousTrustPolicy => Self::new(S::BAD_REQUEST, "AMBIGUOUS_TRUST_POLICY", msg)
                 .with_details(json!({ "field": "agentId" })),
+            D::DelegationRefused(_) => Self::new(S::FORBIDDEN, "DELEGATION_REFUSED", msg),
             D::IssuerUnavailable(_) => {
                 tracing::warn!(error = %msg, "an OIDC issuer's keys could not be fetched");
                 Self::new(S::SERVICE_UNAVAILABLE, "ISSUER_UNAVAILABLE", msg).retry_in(30)
@@ -335,11 +337,19 @@ impl From<ServiceError> for OAuthError {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded", msg)
             }
             D::InvalidToken(_) => Self::invalid_client("the bearer token is invalid"),
-            // RFC 8693 §2.2.2: a subject token that is invalid or not admitted is invalid_grant.
+            D::DelegationRefused(Refusal::ScopeWidened(_)) => {
+                Self::bad_request("invalid_scope", msg)
+            }
+            D::DelegationRefused(Refusal::AudienceWidened) => {
+                Self::bad_request("invalid_target", msg)
+            }
+            // RFC 8693 §2.2.2: a subject or actor token that is invalid, or unacceptable by
+            // policy, MUST be answered with invalid_request.
             D::InvalidSubjectToken(_)
             | D::TrustPolicyMismatch(_)
             | D::AmbiguousTrustPolicy
-            | D::AgentNotActive(_) => Self::bad_request("invalid_grant", msg),
+            | D::DelegationRefused(_)
+            | D::AgentNotActive(_) => Self::bad_request("invalid_request", msg),
             other => {
                 let api = ApiError::from(other);
                 if api.status() == StatusCode::SERVICE_UNAVAILABLE {

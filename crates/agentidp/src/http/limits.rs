@@ -19,7 +19,7 @@ use super::error::ApiError;
 use crate::app::AppState;
 use crate::domain::audit::RequestMeta;
 use crate::domain::ids::AgentId;
-use crate::domain::token::Principal;
+use crate::domain::token::{AccessClaims, Principal};
 use crate::infra::net::client_ip;
 use crate::infra::rate_limit::{RateDecision, RateKey};
 use crate::service::ServiceError;
@@ -156,17 +156,30 @@ pub async fn authenticate_bearer(
     token: Option<&str>,
     meta: &RequestMeta,
 ) -> Result<Principal, BearerRefusal> {
+    bearer_with_claims(state, slot, token, meta)
+        .await
+        .map(|(principal, _)| principal)
+}
+
+/// [`authenticate_bearer`], also answering the token's claims (an actor token's expiry and
+/// `act`, which a delegation checks).
+pub async fn bearer_with_claims(
+    state: &AppState,
+    slot: &RateSlot,
+    token: Option<&str>,
+    meta: &RequestMeta,
+) -> Result<(Principal, AccessClaims), BearerRefusal> {
     let authenticated = match token {
         Some(token) => state.idp.authenticate_bearer(token, meta).await,
         None => Err(ServiceError::InvalidToken("missing bearer token")),
     };
     match authenticated {
-        Ok(principal) => {
+        Ok((principal, claims)) => {
             slot.client(&principal.agent_id.to_string())
                 .await
                 .map_err(BearerRefusal::Limited)?;
             state.metrics.tenant_call(&principal.tenant_id.to_string());
-            Ok(principal)
+            Ok((principal, claims))
         }
         Err(e) => {
             slot.ip().await.map_err(BearerRefusal::Limited)?;

@@ -19,6 +19,7 @@ mod paging;
 pub mod portal;
 pub mod serve;
 pub mod tenants;
+mod token_exchange;
 pub mod usage;
 pub mod well_known;
 

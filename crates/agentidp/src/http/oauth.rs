@@ -5,7 +5,7 @@ use agentidp_proto as wire;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -14,13 +14,12 @@ use super::client_auth::{authenticate_client, client_credentials, token_client};
 use super::error::{OAuthError, OAuthErrorBody};
 use super::extract::{Meta, bearer_token};
 use super::limits::{BearerRefusal, RateSlot, authenticate_bearer};
+use super::token_exchange;
 use crate::app::AppState;
 use crate::domain::audit::RequestMeta;
-use crate::domain::ids::AgentId;
 use crate::domain::scope::ScopeSet;
 use crate::domain::token::{IssuedToken, Principal, Resource};
 use crate::service::ServiceError;
-use crate::service::federation::ExchangeRequest;
 use crate::service::tokens::TokenRequest;
 
 /// The routes of this module.
@@ -94,16 +93,6 @@ fn no_store(mut response: Response) -> Response {
     response
 }
 
-/// RFC 8693's grant type.
-const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-/// The subject token types a workload may present (an OIDC ID token, or any JWT).
-const SUBJECT_TOKEN_TYPES: [&str; 2] = [
-    "urn:ietf:params:oauth:token-type:id_token",
-    "urn:ietf:params:oauth:token-type:jwt",
-];
-/// What an exchange issues.
-pub(crate) const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
-
 /// The token response, `no-store`; `issued_token_type` set for an exchange.
 pub(crate) fn token_response(state: &AppState, issued: IssuedToken, exchanged: bool) -> Response {
     state.metrics.token_issued(issued.algorithm.as_str());
@@ -112,19 +101,21 @@ pub(crate) fn token_response(state: &AppState, issued: IssuedToken, exchanged: b
         token_type: "Bearer".to_owned(),
         expires_in: issued.expires_in,
         scope: issued.scope.to_string(),
-        issued_token_type: exchanged.then(|| ACCESS_TOKEN_TYPE.to_owned()),
+        issued_token_type: exchanged.then(|| token_exchange::ACCESS_TOKEN_TYPE.to_owned()),
     };
     no_store(axum::Json(body).into_response())
 }
 
-/// Obtain an access token: the client-credentials grant, or a token exchange (RFC 8693) of a
-/// workload's identity token that a trust policy admits (`client_id` may name the agent).
+/// Obtain an access token: the client-credentials grant, or a token exchange (RFC 8693): a
+/// workload's identity token that a trust policy admits (`client_id` may name the agent), or
+/// delegation, an agent's access token exchanged by an agent it allows to act for it
+/// (`actor_token`), for a token with `act`.
 #[utoipa::path(post, path = "/oauth2/token", tag = "oauth2",
     request_body(content = wire::TokenRequest, content_type = "application/x-www-form-urlencoded"),
     security((), ("clientBasic" = [])),
     responses(
         (status = 200, description = "Token issued", body = wire::TokenResponse),
-        (status = 400, description = "invalid_request, unsupported_grant_type, invalid_scope, invalid_target (resource or audience not an absolute URI, or with a fragment) or, for an exchange, invalid_grant", body = OAuthErrorBody),
+        (status = 400, description = "invalid_request, unsupported_grant_type, invalid_scope, invalid_target (resource or audience not an absolute URI, or with a fragment) or, for an exchange, invalid_request (RFC 8693 §2.2.2: a subject or actor token invalid or refused by policy)", body = OAuthErrorBody),
         (status = 401, description = "invalid_client", body = OAuthErrorBody),
         (status = 429, description = "quota_exceeded (the tenant's monthly token quota is used up) or too_many_requests (rate limit)", body = OAuthErrorBody),
         (status = 503, description = "temporarily_unavailable: an exchanged token's issuer could not be reached", body = OAuthErrorBody),
@@ -138,7 +129,7 @@ async fn token(
 ) -> Result<Response, OAuthError> {
     let exchange = match form.grant_type.as_deref() {
         Some("client_credentials") => false,
-        Some(TOKEN_EXCHANGE) => true,
+        Some(token_exchange::GRANT_TYPE) => true,
         Some(other) => {
             return Err(OAuthError::bad_request(
                 "unsupported_grant_type",
@@ -172,11 +163,14 @@ async fn token(
         .transpose()
         .map_err(|e| OAuthError::bad_request("invalid_scope", e.to_string()))?;
     if exchange {
-        // No client authenticates an exchange: it is counted against the caller's IP.
-        slot.ip().await.map_err(OAuthError::rate_limited)?;
-        let request = exchange_request(&form, scope, audience)?;
-        let issued = state.idp.exchange_workload_token(request, &meta).await?;
+        let issued = token_exchange::exchange(&state, &slot, &meta, &form, scope, audience).await?;
         return Ok(token_response(&state, issued, true));
+    }
+    if form.expires_in.is_some() || form.actor_token.is_some() {
+        return Err(OAuthError::bad_request(
+            "invalid_request",
+            "actor_token and expires_in belong to a token exchange (delegation)",
+        ));
     }
     let agent = token_client(&state, &slot, &headers, &form, &meta).await?;
     let issued = state
@@ -184,54 +178,6 @@ async fn token(
         .issue_token(&agent, TokenRequest { scope, audience }, &meta)
         .await?;
     Ok(token_response(&state, issued, false))
-}
-
-/// The exchange a token-exchange form asks for: a subject token of an accepted type, an
-/// access token requested (if a type is named), the agent named by `client_id` if given.
-fn exchange_request(
-    form: &wire::TokenRequest,
-    scope: Option<ScopeSet>,
-    audience: Option<Resource>,
-) -> Result<ExchangeRequest, OAuthError> {
-    let subject = form
-        .subject_token
-        .as_ref()
-        .ok_or_else(|| OAuthError::bad_request("invalid_request", "subject_token is required"))?;
-    if !form
-        .subject_token_type
-        .as_deref()
-        .is_some_and(|t| SUBJECT_TOKEN_TYPES.contains(&t))
-    {
-        return Err(OAuthError::bad_request(
-            "invalid_request",
-            format!(
-                "subject_token_type must be one of {}",
-                SUBJECT_TOKEN_TYPES.join(", ")
-            ),
-        ));
-    }
-    if form
-        .requested_token_type
-        .as_deref()
-        .is_some_and(|t| t != ACCESS_TOKEN_TYPE)
-    {
-        return Err(OAuthError::bad_request(
-            "invalid_request",
-            format!("requested_token_type can only be {ACCESS_TOKEN_TYPE}"),
-        ));
-    }
-    let agent = form
-        .client_id
-        .as_deref()
-        .map(|id| id.parse::<AgentId>())
-        .transpose()
-        .map_err(|_| OAuthError::bad_request("invalid_request", "client_id must be an agent id"))?;
-    Ok(ExchangeRequest {
-        subject_token: subject.expose_secret().to_owned(),
-        agent,
-        scope,
-        audience,
-    })
 }
 
 /// Introspect a token (RFC 7662). The caller authenticates with client credentials or a
@@ -279,6 +225,7 @@ async fn introspect(
             iss: Some(c.iss),
             jti: Some(c.jti),
             tenant_id: Some(c.tenant_id),
+            act: c.act,
         },
     };
     Ok(no_store(axum::Json(response).into_response()))

@@ -3,10 +3,12 @@
 use serde_json::json;
 
 use super::{Idp, ServiceError, ServiceResult};
+use crate::domain::DomainError;
 use crate::domain::agent::{
     ADMIN_SCOPE, Agent, AgentFilter, AgentPatch, AgentStatus, NewAgent, administers,
 };
 use crate::domain::audit::{Action, NewEvent};
+use crate::domain::delegation::AllowedActors;
 use crate::domain::ids::AgentId;
 use crate::domain::scope::ScopeSet;
 use crate::domain::time::Timestamp;
@@ -52,7 +54,8 @@ fn patched_fields(patch: &AgentPatch) -> Vec<&'static str> {
     }
     named!(name => "name", description => "description", agent_type => "agentType", version => "version",
         capabilities => "capabilities", owner => "owner", deployment_env => "deploymentEnv", status => "status",
-        is_public => "isPublic", metadata => "metadata", allowed_scopes => "allowedScopes");
+        is_public => "isPublic", metadata => "metadata", allowed_scopes => "allowedScopes",
+        allowed_actors => "allowedActors");
     let card = &patch.card;
     for (set, name) in [
         (card.endpoint_url.is_some(), "endpointUrl"),
@@ -72,6 +75,7 @@ impl Idp {
     pub async fn create_agent(&self, caller: &Principal, new: NewAgent) -> ServiceResult<Agent> {
         self.authorize(caller, "agents:write").await?;
         check_grantable(caller, &new.allowed_scopes)?;
+        self.check_actors(caller, None, &new.allowed_actors).await?;
         let now = Timestamp::now();
         let agent = Agent {
             id: AgentId::new(),
@@ -88,6 +92,7 @@ impl Idp {
             is_public: new.is_public,
             metadata: new.metadata,
             allowed_scopes: new.allowed_scopes,
+            allowed_actors: new.allowed_actors,
             card: new.card,
             created_at: now,
             updated_at: now,
@@ -97,7 +102,8 @@ impl Idp {
             .event(Action::AgentCreated, now)
             .subject(agent.id)
             .with("email", agent.email.as_str())
-            .with("allowedScopes", agent.allowed_scopes.to_string());
+            .with("allowedScopes", agent.allowed_scopes.to_string())
+            .with("allowedActors", agent.allowed_actors.to_string());
         let limit = self.settings.max_agents_per_tenant;
         match self.db.insert_agent(&agent, limit, &[event]).await {
             Ok(()) => Ok(agent),
@@ -141,6 +147,29 @@ impl Idp {
             Some(scope) => Err(ServiceError::AgentMorePrivileged(scope)),
             None => Ok(agent),
         }
+    }
+
+    /// Every listed actor must be another agent of the caller's tenant: a typo would
+    /// otherwise silently allow nobody, and an agent acting for itself means nothing.
+    async fn check_actors(
+        &self,
+        caller: &Principal,
+        agent: Option<AgentId>,
+        actors: &AllowedActors,
+    ) -> ServiceResult<()> {
+        for &actor in actors.ids() {
+            let invalid = |message: String| DomainError::Validation {
+                field: "allowedActors",
+                message,
+            };
+            if Some(actor) == agent {
+                return Err(invalid("an agent cannot act for itself".to_owned()).into());
+            }
+            if self.db.get_agent(caller.tenant_id, actor).await?.is_none() {
+                return Err(invalid(format!("{actor} is not an agent of this tenant")).into());
+            }
+        }
+        Ok(())
     }
 
     /// Reads one agent.
@@ -193,6 +222,10 @@ impl Idp {
         if let Some(scopes) = patch.allowed_scopes {
             check_grantable(caller, &scopes)?;
             agent.allowed_scopes = scopes;
+        }
+        if let Some(actors) = patch.allowed_actors.take() {
+            self.check_actors(caller, Some(agent.id), &actors).await?;
+            agent.allowed_actors = actors;
         }
         agent.card.apply(std::mem::take(&mut patch.card));
         macro_rules! set {

@@ -1,6 +1,6 @@
 //! Authentication and authorization of callers; every refusal lands in the audit log.
 
-use super::tokens::ids;
+use super::tokens::{UNKNOWN_SUBJECT, ids};
 use super::{Idp, ServiceError, ServiceResult};
 use crate::domain::agent::AgentStatus;
 use crate::domain::audit::{Action, NewEvent, RequestMeta, SYSTEM_TENANT};
@@ -13,9 +13,6 @@ use crate::domain::token::{AccessClaims, Principal};
 
 /// The audit `method` of client-secret authentication.
 const SECRET: &str = "client_secret";
-
-/// Why a validly signed token is refused when its tenant has no such agent.
-const UNKNOWN_SUBJECT: &str = "unknown subject";
 
 /// Longest part of an unauthenticated client id kept as an audit actor.
 const PRESENTED_ID_MAX_CHARS: usize = 64;
@@ -149,16 +146,17 @@ impl Idp {
     }
 
     /// Authenticates a bearer token for the management API: a valid token for this server's
-    /// API audience, not revoked, whose agent is still active. Refusals are audited.
+    /// API audience, not revoked, whose agent (and actor, for a delegated token) is still
+    /// active; the caller and the token's claims. Refusals are audited.
     pub async fn authenticate_bearer(
         &self,
         token: &str,
         meta: &RequestMeta,
-    ) -> ServiceResult<Principal> {
+    ) -> ServiceResult<(Principal, AccessClaims)> {
         let audience = self.settings.issuer.clone();
         let (claims, reason) = match self.verify_jwt(token, Some(&audience), true).await {
             Ok(claims) => {
-                let reason = self.bearer_refusal(&claims).await?;
+                let reason = self.liveness_refusal(&claims).await?;
                 (Some(claims), reason)
             }
             Err(ServiceError::InvalidToken(reason)) => (None, Some(reason)),
@@ -166,13 +164,16 @@ impl Idp {
         };
         let known = claims.as_ref().and_then(|c| ids(c).ok());
         match (reason, known, claims) {
-            (None, Some((tenant, agent, _)), Some(claims)) => Ok(Principal {
-                tenant_id: tenant,
-                agent_id: agent,
-                scopes: ScopeSet::parse(&claims.scope)
-                    .map_err(|_| ServiceError::InvalidToken("bad scope"))?,
-                meta: meta.clone(),
-            }),
+            (None, Some((tenant, agent, _)), Some(claims)) => Ok((
+                Principal {
+                    tenant_id: tenant,
+                    agent_id: agent,
+                    scopes: ScopeSet::parse(&claims.scope)
+                        .map_err(|_| ServiceError::InvalidToken("bad scope"))?,
+                    meta: meta.clone(),
+                },
+                claims,
+            )),
             (reason, known, _) => {
                 let reason = reason.unwrap_or("malformed identifiers");
                 // A token whose subject this server does not know may name a tenant that does
@@ -206,21 +207,6 @@ impl Idp {
                 Err(ServiceError::InvalidToken(reason))
             }
         }
-    }
-
-    /// Why a correctly signed token is still refused (revoked, inactive or unknown agent).
-    async fn bearer_refusal(&self, claims: &AccessClaims) -> ServiceResult<Option<&'static str>> {
-        let Ok((tenant, agent, jti)) = ids(claims) else {
-            return Ok(Some("malformed identifiers"));
-        };
-        Ok(match self.db.token_liveness(tenant, agent, jti).await? {
-            Some((_, true)) => Some("revoked"),
-            Some((status, false)) if status != AgentStatus::Active.as_str() => {
-                Some("agent is not active")
-            }
-            Some(_) => None,
-            None => Some(UNKNOWN_SUBJECT),
-        })
     }
 }
 

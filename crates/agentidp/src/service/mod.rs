@@ -9,6 +9,7 @@ mod assertions;
 pub mod audit;
 mod auth;
 pub mod credentials;
+pub mod delegation;
 pub mod federation;
 pub mod identity;
 pub mod marketplace;
@@ -184,6 +185,10 @@ pub enum ServiceError {
     /// Policies of several agents admit the workload, and the request did not name one.
     #[error("trust policies of several agents admit this token; name the agent (agentId)")]
     AmbiguousTrustPolicy,
+    /// A delegation (RFC 8693 with an actor token) breaks a rule; the reason is safe to
+    /// show the actor, who holds both tokens.
+    #[error("{0}")]
+    DelegationRefused(crate::domain::delegation::Refusal),
     /// The issuer's keys could not be fetched, so its token cannot be checked now.
     #[error("the issuer's signing keys could not be fetched: {0}")]
     IssuerUnavailable(String),

@@ -34,6 +34,7 @@ fn admin_agent(tenant: &Tenant, id: AgentId, email: String, now: Timestamp) -> A
         is_public: false,
         metadata: serde_json::Map::new(),
         allowed_scopes: ScopeSet::all_management(),
+        allowed_actors: Default::default(),
         created_at: now,
         updated_at: now,
         last_auth_at: None,

@@ -15,12 +15,14 @@ use crate::domain::jws::{CompactJws, Malformed};
 use crate::domain::keys::Algorithm;
 use crate::domain::scope::ScopeSet;
 use crate::domain::time::Timestamp;
-use crate::domain::token::{AccessClaims, Audience, IssuedToken, Principal, Resource};
+use crate::domain::token::{AccessClaims, Actor, Audience, IssuedToken, Principal, Resource};
 
 /// Unknown `kid`s trigger a key reload at most this often.
 const KEY_RELOAD_MIN_SECS: i64 = 5;
 /// Longest token we bother to parse.
 const MAX_TOKEN_LEN: usize = 8 * 1024;
+/// Why a validly signed token is refused when its tenant has no such agent.
+pub(crate) const UNKNOWN_SUBJECT: &str = "unknown subject";
 
 /// What an issued access token says: whose it is, what it grants, for how long.
 #[derive(Debug)]
@@ -37,6 +39,8 @@ pub(crate) struct Grant {
     pub ttl_secs: i64,
     /// The workload an exchanged token stands for.
     pub federated: Option<serde_json::Map<String, Value>>,
+    /// For a delegated token: the acting agent (then `client_id`) and the actors before it.
+    pub act: Option<Actor>,
 }
 
 /// What a client sends to `/oauth2/token` after the transport details are parsed.
@@ -76,6 +80,7 @@ impl Idp {
             audience: request.audience,
             ttl_secs: self.settings.token_ttl_secs,
             federated: None,
+            act: None,
         };
         self.mint(grant, meta).await
     }
@@ -119,10 +124,14 @@ impl Idp {
             iat,
             nbf: Some(iat),
             jti: TokenId::new().to_string(),
-            client_id: grant.agent.to_string(),
+            client_id: grant
+                .act
+                .as_ref()
+                .map_or_else(|| grant.agent.to_string(), |a| a.sub.clone()),
             scope: grant.scope.to_string(),
             tenant_id: grant.tenant.to_string(),
             federated: grant.federated,
+            act: grant.act,
         };
         let payload =
             serde_json::to_vec(&claims).map_err(|e| DomainError::Crypto(e.to_string()))?;
@@ -142,6 +151,9 @@ impl Idp {
         .with("exp", claims.exp);
         if let Some(federated) = claims.federated {
             event = event.with("federated", Value::Object(federated));
+        }
+        if let Some(act) = claims.act {
+            event = event.with("act", serde_json::to_value(act).unwrap_or(Value::Null));
         }
         self.audit.record(event).await?;
         Ok(IssuedToken {
@@ -234,15 +246,44 @@ impl Idp {
         let Ok(claims) = self.verify_jwt(token, None, true).await else {
             return Ok(None);
         };
-        let Ok((tenant, agent, jti)) = ids(&claims) else {
+        let Ok((tenant, _, _)) = ids(&claims) else {
             return Ok(None);
         };
         if tenant != caller.tenant_id {
             return Ok(None);
         }
-        Ok(match self.db.token_liveness(tenant, agent, jti).await? {
-            Some((status, false)) if status == AgentStatus::Active.as_str() => Some(claims),
-            _ => None,
+        Ok(match self.liveness_refusal(&claims).await? {
+            None => Some(claims),
+            Some(_) => None,
+        })
+    }
+
+    /// Why a correctly signed token is still refused: revoked, its agent unknown or not
+    /// active, or (delegated) its current actor no longer an active agent of the tenant.
+    pub(crate) async fn liveness_refusal(
+        &self,
+        claims: &AccessClaims,
+    ) -> ServiceResult<Option<&'static str>> {
+        let Ok((tenant, agent, jti)) = ids(claims) else {
+            return Ok(Some("malformed identifiers"));
+        };
+        let refusal = match self.db.token_liveness(tenant, agent, jti).await? {
+            Some((_, true)) => Some("revoked"),
+            Some((status, false)) if status != AgentStatus::Active.as_str() => {
+                Some("agent is not active")
+            }
+            Some(_) => None,
+            None => Some(UNKNOWN_SUBJECT),
+        };
+        let Some(act) = claims.act.as_ref().filter(|_| refusal.is_none()) else {
+            return Ok(refusal);
+        };
+        let Ok(actor) = act.sub.parse::<AgentId>() else {
+            return Ok(Some("malformed identifiers"));
+        };
+        Ok(match self.db.token_liveness(tenant, actor, jti).await? {
+            Some((status, _)) if status == AgentStatus::Active.as_str() => None,
+            _ => Some("the acting agent is not active"),
         })
     }
 
@@ -259,7 +300,9 @@ impl Idp {
         if tenant != caller.tenant_id {
             return Ok(());
         }
-        if agent != caller.agent_id && !caller.scopes.contains("tokens:revoke") {
+        // A delegated token's current actor may revoke it too: it is the one holding it.
+        let holder = agent == caller.agent_id || claims.client_id == caller.agent_id.to_string();
+        if !holder && !caller.scopes.contains("tokens:revoke") {
             return Err(ServiceError::NotTokenOwner);
         }
         let expires = Timestamp::from_micros(claims.exp.saturating_mul(1_000_000));

@@ -7,6 +7,7 @@ use super::audit::chain::append_events;
 use super::{Db, Sql, StoreError, StoreResult, from_row, hinted, in_tx, on_pool, parse_stored};
 use crate::domain::agent::{Agent, AgentFilter, AgentStatus, DeploymentEnv};
 use crate::domain::audit::NewEvent;
+use crate::domain::delegation::AllowedActors;
 use crate::domain::ids::{AgentId, TenantId};
 use crate::domain::marketplace::listing_text;
 use crate::domain::scope::ScopeSet;
@@ -17,7 +18,7 @@ macro_rules! agent_columns {
     () => {
         "id, tenant_id, email, name, description, agent_type, version, capabilities, owner, \
          deployment_env, status, is_public, metadata, allowed_scopes, created_at, updated_at, last_auth_at, \
-         card"
+         card, allowed_actors"
     };
 }
 
@@ -41,6 +42,7 @@ pub(crate) struct AgentRow {
     updated_at: Timestamp,
     last_auth_at: Option<Timestamp>,
     card: String,
+    allowed_actors: String,
 }
 
 from_row!(AgentRow {
@@ -61,7 +63,8 @@ from_row!(AgentRow {
     created_at,
     updated_at,
     last_auth_at,
-    card
+    card,
+    allowed_actors
 });
 
 impl TryFrom<AgentRow> for Agent {
@@ -84,6 +87,8 @@ impl TryFrom<AgentRow> for Agent {
             card: serde_json::from_str(&r.card).map_err(|_| corrupt("card"))?,
             allowed_scopes: ScopeSet::parse(&r.allowed_scopes)
                 .map_err(|_| corrupt("allowed_scopes"))?,
+            allowed_actors: AllowedActors::from_stored(&r.allowed_actors)
+                .ok_or_else(|| corrupt("allowed_actors"))?,
             email: r.email,
             name: r.name,
             description: r.description,
@@ -101,7 +106,7 @@ impl TryFrom<AgentRow> for Agent {
 pub(crate) const INSERT_AGENT: &str = concat!(
     "INSERT INTO agents (",
     agent_columns!(),
-    ", search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+    ", search_text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
 );
 
 /// An agent of a tenant by id.
@@ -148,6 +153,7 @@ macro_rules! bind_agent {
             .bind($a.updated_at)
             .bind($a.last_auth_at)
             .bind($crate::store::json(&$a.card))
+            .bind($a.allowed_actors.to_string())
             .bind($crate::domain::marketplace::listing_text(&$a))
     };
 }
@@ -326,7 +332,7 @@ impl Db {
     ) -> StoreResult<()> {
         const UPDATE: &str = "UPDATE agents SET name = $3, description = $4, agent_type = $5, version = $6,
             capabilities = $7, owner = $8, deployment_env = $9, status = $10, is_public = $11, metadata = $12,
-            allowed_scopes = $13, updated_at = $14, card = $16, search_text = $17
+            allowed_scopes = $13, updated_at = $14, card = $16, search_text = $17, allowed_actors = $18
             WHERE tenant_id = $1 AND id = $2 AND updated_at = $15";
         const REVOKE: &str = "UPDATE credentials SET status = 'revoked', revoked_at = $2
             WHERE agent_id = $1 AND status = 'active'";
@@ -360,6 +366,7 @@ impl Db {
                 .bind(read_at)
                 .bind(super::json(&agent.card))
                 .bind(listing_text(agent))
+                .bind(agent.allowed_actors.to_string())
                 .execute(&mut *tx)
                 .await?;
             if updated.rows_affected() != 1 {

@@ -23,7 +23,7 @@ use crate::domain::marketplace::Search;
 /// The agent columns of `a`, then its publisher's name.
 const COLUMNS: &str = "a.id, a.tenant_id, a.email, a.name, a.description, a.agent_type, a.version, \
     a.capabilities, a.owner, a.deployment_env, a.status, a.is_public, a.metadata, a.allowed_scopes, \
-    a.created_at, a.updated_at, a.last_auth_at, a.card, t.name AS publisher";
+    a.created_at, a.updated_at, a.last_auth_at, a.card, a.allowed_actors, t.name AS publisher";
 
 /// An agent with the name of the tenant that publishes it.
 struct ListedRow(AgentRow, String);

@@ -78,6 +78,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0011_trust_policies.sql"),
         postgres: include_str!("../../migrations/postgres/0011_trust_policies.sql"),
     },
+    Migration {
+        version: 12,
+        description: "agents that may act for an agent (delegation)",
+        sqlite: include_str!("../../migrations/sqlite/0012_allowed_actors.sql"),
+        postgres: include_str!("../../migrations/postgres/0012_allowed_actors.sql"),
+    },
 ];
 
 /// Serialises concurrent `migrate` runs on PostgreSQL (several nodes starting at once).

@@ -15,6 +15,7 @@ mod audit_heads;
 mod audit_keys;
 mod auth;
 mod credentials;
+mod delegation;
 mod errors;
 mod exchange;
 mod federation;

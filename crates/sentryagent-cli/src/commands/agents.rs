@@ -23,6 +23,15 @@ fn fields(a: &Agent) -> Vec<(&'static str, String)> {
         ("capabilities", list(&a.capabilities)),
         ("allowed scopes", list(&a.allowed_scopes)),
         (
+            "allowed actors",
+            list(
+                &a.allowed_actors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+        (
             "metadata",
             serde_json::Value::Object(a.metadata.clone()).to_string(),
         ),
@@ -70,6 +79,7 @@ pub async fn register(ctx: &Ctx, args: RegisterArgs) -> Result<(), CliError> {
         description: args.description.unwrap_or_default(),
         capabilities: args.capabilities,
         allowed_scopes: args.scopes,
+        allowed_actors: args.actors,
         is_public: args.public,
         metadata: args.metadata,
         endpoint_url: args.card.endpoint_url,
@@ -164,6 +174,7 @@ pub async fn update(ctx: &Ctx, args: UpdateArgs) -> Result<(), CliError> {
         status: args.status,
         capabilities: args.capabilities,
         allowed_scopes: args.scopes,
+        allowed_actors: args.actors,
         is_public: args.public,
         metadata: args.metadata,
         endpoint_url: args.card.endpoint_url,

@@ -34,6 +34,38 @@ impl Client {
         json(r).await
     }
 
+    /// Delegation (RFC 8693): exchanges `subject_token`, an access token of an agent that
+    /// lists the caller in `allowedActors`, for a token of that agent carrying `act` (the
+    /// caller, authenticated by its own `actor_token`). `request` may narrow the scopes and
+    /// name the target (`resource`/`audience`); `expires_in` may shorten the lifetime.
+    pub async fn delegate_token(
+        &self,
+        subject_token: &SecretString,
+        actor_token: &SecretString,
+        request: &TokenRequest,
+        expires_in: Option<i64>,
+    ) -> Result<TokenResponse> {
+        const ACCESS_TOKEN: &str = "urn:ietf:params:oauth:token-type:access_token";
+        let form = TokenRequest {
+            grant_type: Some("urn:ietf:params:oauth:grant-type:token-exchange".to_owned()),
+            subject_token: Some(subject_token.clone()),
+            subject_token_type: Some(ACCESS_TOKEN.to_owned()),
+            actor_token: Some(actor_token.clone()),
+            actor_token_type: Some(ACCESS_TOKEN.to_owned()),
+            expires_in,
+            ..request.clone()
+        };
+        let r = self
+            .transport
+            .send(Repeat::Safe, || {
+                self.transport
+                    .request(Method::POST, "/oauth2/token")
+                    .form(&form)
+            })
+            .await?;
+        json(r).await
+    }
+
     /// RFC 7662 introspection, authenticated as this client.
     pub async fn introspect_token(&self, token: &str) -> Result<Introspection> {
         json(self.oauth_post("/oauth2/introspect", token).await?).await

@@ -22,6 +22,18 @@ impl VerifiedToken {
         &self.claims.sub
     }
 
+    /// The agent acting for [`agent_id`](Self::agent_id) when the token is delegated
+    /// (RFC 8693 `act`); `None` when the agent holds its own token.
+    pub fn actor(&self) -> Option<&str> {
+        self.claims.act.as_ref().map(|a| a.sub.as_str())
+    }
+
+    /// The delegation chain: the current actor first, the first delegate last; empty when
+    /// the agent holds its own token.
+    pub fn delegation_chain(&self) -> Vec<&str> {
+        self.claims.actors().collect()
+    }
+
     /// The granted scopes.
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
         self.claims.scopes()

@@ -107,6 +107,7 @@ impl Idp {
                     audience: request.audience,
                     ttl_secs: ttl,
                     federated: Some(workload(&token)),
+                    act: None,
                 };
                 self.mint(grant, meta).await
             }
