@@ -39,7 +39,10 @@ pub use health::{Checks, DependencyHealth, DetailedHealth, Health};
 pub use ids::{AgentId, CredentialId, EventId, TenantId, TrustPolicyId};
 pub use marketplace::{MarketplaceAgent, MarketplaceAgentPage, MarketplaceFilter, MarketplaceList};
 pub use oauth::{Introspection, ServerMetadata, TokenParam, TokenRequest, TokenResponse};
-pub use tenants::{Metered, SignUpRequest, TenantAdmin, TenantCreated, Usage};
+pub use tenants::{
+    CheckoutSession, DayUsage, Metered, SignUpRequest, TenantAdmin, TenantCreated, Usage,
+    WebhookAck,
+};
 
 #[cfg(test)]
 mod tests {

@@ -72,14 +72,62 @@ pub struct Metered {
 /// A tenant's usage this month.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = UsageResponse))]
+#[serde(rename_all = "camelCase")]
 pub struct Usage {
     /// The month counted, `YYYY-MM` (UTC).
     #[cfg_attr(feature = "openapi", schema(example = "2026-11"))]
     pub month: String,
-    /// `free` or `pro`.
+    /// `free` or `pro`: the plan whose limits apply when billing is enabled.
     pub plan: String,
+    /// Whether the plan's limits are enforced (`BILLING_ENABLED`); otherwise the limits
+    /// shown are the server's own.
+    #[serde(default)]
+    pub billing_enabled: bool,
+    /// The Stripe subscription's status (`active`, `past_due`, `canceled`…), if any.
+    #[serde(default)]
+    pub subscription_status: Option<String>,
     /// Access tokens issued this month (other nodes' counts arrive within 5 s).
     pub tokens: Metered,
     /// Live (not decommissioned) agents.
     pub agents: Metered,
+    /// Authenticated API calls today (UTC).
+    #[serde(default)]
+    pub api_calls: Option<Metered>,
+    /// This month's usage per day.
+    #[serde(default)]
+    pub days: Vec<DayUsage>,
+}
+
+/// One UTC day's usage.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DayUsage {
+    /// The day, `YYYY-MM-DD`.
+    pub date: String,
+    /// Authenticated API calls.
+    pub api_calls: u64,
+    /// Access tokens issued.
+    pub tokens_issued: u64,
+    /// Live agents when sampled (hourly; the day's last sample stands).
+    pub active_agents: u64,
+}
+
+/// Answer of `POST /v1/billing/checkout`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutSession {
+    /// Stripe's hosted payment page: send the user there.
+    pub checkout_url: String,
+}
+
+/// Answer of `POST /v1/billing/webhook`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookAck {
+    /// Always `true`: the event was verified and is recorded.
+    pub received: bool,
+    /// `true` when the event had been delivered before (nothing changed).
+    pub duplicate: bool,
 }

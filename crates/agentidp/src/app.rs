@@ -6,19 +6,25 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::domain::audit::chain_key::VerifyPolicy;
+use crate::domain::billing::Limits;
 use crate::domain::did::DidWeb;
 use crate::domain::keys::KeyRing;
 use crate::infra::metrics::Metrics;
 use crate::infra::oidc::OidcClient;
 use crate::infra::rate_limit::RateLimiter;
 use crate::infra::redis::RedisLink;
+use crate::infra::stripe::StripeClient;
 use crate::service::audit::verify::check_chain_key;
 use crate::service::audit::watch::ChainWatch;
 use crate::service::audit::writer::AuditWriter;
+use crate::service::billing::PlanSettings;
+use crate::service::billing::checkout::CheckoutSettings;
+use crate::service::clock::Clock;
 use crate::service::federation::IssuerKeys;
+use crate::service::metering::Meter;
 use crate::service::replay::ReplayGuard;
 use crate::service::signing::{self, KeySettings};
-use crate::service::{Idp, QuotaCounter, ServiceError, Settings};
+use crate::service::{Idp, ServiceError, Settings};
 use crate::store::{Db, StoreError};
 
 /// Why the server could not start.
@@ -47,7 +53,7 @@ pub struct App {
     /// Per-client and per-IP request limits.
     pub limiter: RateLimiter,
     /// Prometheus metrics.
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     /// Outbound HTTP (dependency health checks), rustls on the one crypto backend.
     pub http_client: reqwest::Client,
     /// The server's did:web identity when the public documents are on (`MARKETPLACE_ENABLED`).
@@ -106,8 +112,6 @@ impl App {
         let settings = Settings {
             issuer: config.issuer(),
             token_ttl_secs: config.token_ttl_seconds,
-            max_agents_per_tenant: config.max_agents_per_tenant,
-            max_tokens_per_month: config.max_tokens_per_month,
             audit_retention_days: config.audit_retention_days,
             signup_enabled: config.signup_enabled,
             secret_pepper: config.pepper(),
@@ -129,13 +133,64 @@ impl App {
             "sqlite" => writer.clone(),
             _ => db.clone(),
         };
+        let metrics = Arc::new(Metrics::new(redis.is_some()));
+        let clock = Arc::new(Clock::default());
+        let b = &config.billing;
+        let plans_settings = PlanSettings {
+            billing_enabled: b.billing_enabled,
+            free: Limits::from_config(
+                b.free_max_agents,
+                b.free_max_api_calls_per_day,
+                b.free_max_tokens_per_month,
+            ),
+            pro: Limits::from_config(
+                b.pro_max_agents,
+                b.pro_max_api_calls_per_day,
+                b.pro_max_tokens_per_month,
+            ),
+            unbilled: Limits::from_config(
+                u64::from(config.max_agents_per_tenant),
+                0,
+                config.max_tokens_per_month,
+            ),
+            past_due_grace_secs: i64::from(b.billing_past_due_grace_days) * 86_400,
+        };
+        let stripe = b
+            .stripe_secret_key
+            .clone()
+            .map(|key| StripeClient::new(&b.stripe_api_base, key).map(Arc::new))
+            .transpose()
+            .map_err(StartupError::Config)?;
+        let checkout = b.stripe_price_id.clone().map(|price| {
+            Arc::new(CheckoutSettings {
+                price,
+                success_url: b
+                    .billing_success_url
+                    .clone()
+                    .unwrap_or_else(|| format!("{}/dashboard?checkout=success", config.issuer())),
+                cancel_url: b
+                    .billing_cancel_url
+                    .clone()
+                    .unwrap_or_else(|| format!("{}/pricing", config.issuer())),
+            })
+        });
         let idp = Idp {
             audit: AuditWriter::spawn(
                 writer,
                 Duration::from_millis(config.audit_commit_interval_ms),
             ),
             chain_watch: Arc::new(chain_watch),
-            quota: Arc::new(QuotaCounter::new(background.clone(), redis.clone())),
+            meter: Arc::new(Meter::new(
+                background.clone(),
+                redis.clone(),
+                Arc::clone(&clock),
+            )),
+            clock,
+            plans_settings: Arc::new(plans_settings),
+            plan_cache: Arc::default(),
+            stripe,
+            checkout,
+            metrics: Arc::clone(&metrics),
             replay: Arc::new(ReplayGuard::spawn(background.clone(), redis.clone())),
             issuers: Arc::new(IssuerKeys::new(
                 OidcClient::new().map_err(|e| StartupError::Config(e.to_string()))?,
@@ -159,7 +214,7 @@ impl App {
             identity,
             config,
             idp,
-            metrics: Metrics::new(redis.is_some()),
+            metrics,
             redis,
             limiter,
             http_client: reqwest::Client::builder()
@@ -170,8 +225,9 @@ impl App {
         })
     }
 
-    /// Starts the periodic jobs: quota and credential-use flushes (5 s), key refresh (60 s),
-    /// planner statistics, expired-revocation and audit-retention purges (1 h), and
+    /// Starts the periodic jobs: usage and credential-use flushes (5 s), key refresh (60 s),
+    /// planner statistics, active-agent samples, expired-revocation and audit-retention
+    /// purges (1 h), and
     /// the audit chains' verification
     /// (`AUDIT_VERIFY_INTERVAL_SECS`, polled beside the others so that a long one delays
     /// none of them). They stop when the returned handle is aborted.
@@ -211,7 +267,7 @@ impl App {
         loop {
             tick.tick().await;
             n += 1;
-            if let Err(e) = self.idp.quota.flush().await {
+            if let Err(e) = self.idp.meter.flush().await {
                 tracing::warn!(error = %e, "could not flush usage counters; will retry");
             }
             if let Err(e) = self
@@ -232,6 +288,10 @@ impl App {
                 // (a second on a million agents), so it queues on the writer's connection.
                 if let Err(e) = self.idp.background_db.refresh_statistics().await {
                     tracing::warn!(error = %e, "could not refresh planner statistics");
+                }
+                // Each day's last hourly sample stands as its count of active agents.
+                if let Err(e) = self.idp.meter.sample_agents().await {
+                    tracing::warn!(error = %e, "could not sample active agents");
                 }
                 match self.idp.purge_expired_events().await {
                     Ok(n) if n > 0 => {

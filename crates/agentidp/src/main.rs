@@ -242,7 +242,7 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         m.abort();
     }
     jobs.abort();
-    if let Err(e) = app.idp.quota.flush().await {
+    if let Err(e) = app.idp.meter.flush().await {
         tracing::warn!(error = %e, "could not flush usage counters at shutdown");
     }
     if let Err(e) = app.idp.flush_last_use(usize::MAX).await {

@@ -148,13 +148,44 @@ async fn sigterm_stops_the_server_cleanly_after_flushing_usage_counters() {
     // The counters were only in memory (flushed every 5 s): the shutdown wrote them.
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
     let (count,): (i64,) =
-        sqlx::query_as("SELECT count FROM usage_counters WHERE metric = 'tokens'")
+        sqlx::query_as("SELECT count FROM usage_events WHERE metric = 'tokens_issued'")
             .fetch_one(&pool)
             .await
             .unwrap();
     pool.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(count, 3);
+}
+
+#[tokio::test]
+async fn a_killed_server_loses_at_most_the_usage_of_its_last_flush_interval() {
+    let dir = std::env::temp_dir().join(format!("agentidp-kill-{}", uuid::Uuid::now_v7().simple()));
+    let url = format!("sqlite://{}/agentidp.db", dir.display());
+    let server = Server::start(&[("DATABASE_URL", url.as_str())]).await;
+    let (id, secret) = server.admin.clone();
+    for _ in 0..3 {
+        server.token(&id, &secret).await.unwrap();
+    }
+    // Counts are flushed every 5 s: after one interval the first three are stored.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    for _ in 0..2 {
+        server.token(&id, &secret).await.unwrap();
+    }
+    drop(server); // SIGKILL: no shutdown flush.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let (stored,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM usage_events WHERE metric = 'tokens_issued'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        (3..=5).contains(&stored),
+        "what is lost is at most the last interval's counts: {stored} of 5 stored"
+    );
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! The one typed configuration, read from flags and environment variables (`.env` honoured).
 
+mod billing;
 mod reference;
 
 use std::net::SocketAddr;
@@ -13,6 +14,7 @@ use crate::domain::audit::chain_key::{ChainKey, ChainKeys};
 use crate::domain::keys::Algorithm;
 pub use crate::infra::net::{IpNet, RateOverride};
 use crate::store::PoolSettings;
+pub use billing::BillingConfig;
 pub use reference::reference_markdown;
 
 /// Default pool size on PostgreSQL, whose connections are server processes shared by every
@@ -127,7 +129,8 @@ pub struct Config {
     #[arg(long, env = "TOKEN_TTL_SECONDS", default_value_t = 3600,
           value_parser = clap::value_parser!(i64).range(60..=86_400), global = true)]
     pub token_ttl_seconds: i64,
-    /// Live agents per tenant (0 = no limit).
+    /// Live agents per tenant (0 = no limit) while billing is disabled; with
+    /// `BILLING_ENABLED`, each plan's limit applies instead.
     #[arg(
         long,
         env = "MAX_AGENTS_PER_TENANT",
@@ -135,7 +138,8 @@ pub struct Config {
         global = true
     )]
     pub max_agents_per_tenant: u32,
-    /// Tokens per tenant per calendar month (0 = no limit).
+    /// Tokens per tenant per calendar month (0 = no limit) while billing is disabled; with
+    /// `BILLING_ENABLED`, each plan's limit applies instead.
     #[arg(
         long,
         env = "MAX_TOKENS_PER_MONTH",
@@ -143,6 +147,9 @@ pub struct Config {
         global = true
     )]
     pub max_tokens_per_month: u64,
+    /// Plans, limits and Stripe.
+    #[command(flatten)]
+    pub billing: BillingConfig,
     /// Days audit events are kept; older ones are hidden from queries and purged hourly,
     /// leaving a checkpoint so the rest of each chain still verifies.
     #[arg(long, env = "AUDIT_RETENTION_DAYS", default_value_t = 90,

@@ -6,7 +6,7 @@ use std::fmt;
 use super::DomainError;
 
 /// The management scopes that guard the `/v1` API.
-pub const MANAGEMENT_SCOPES: [&str; 8] = [
+pub const MANAGEMENT_SCOPES: [&str; 9] = [
     "agents:read",
     "agents:write",
     "credentials:read",
@@ -15,6 +15,7 @@ pub const MANAGEMENT_SCOPES: [&str; 8] = [
     "audit:read",
     "federation:read",
     "federation:write",
+    "billing:write",
 ];
 
 /// One scope token: printable ASCII without space, quote or backslash, at most 128 chars.

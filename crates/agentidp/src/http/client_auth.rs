@@ -69,21 +69,34 @@ pub async fn token_client(
         .idp
         .authenticate_assertion(presented, assertion, meta)
         .await;
-    settle(slot, &budget_key, result.map(|(client, _)| client)).await
+    settle(
+        state,
+        slot,
+        &budget_key,
+        result.map(|(client, _)| client),
+        meta,
+    )
+    .await
 }
 
 /// Counts an authentication's outcome: a success against the client's own budget, a failure
 /// against the presenting IP's budget for that client.
 async fn settle(
+    state: &AppState,
     slot: &RateSlot,
     presented: &str,
     result: Result<Client, ServiceError>,
+    meta: &RequestMeta,
 ) -> Result<Client, OAuthError> {
     match result {
         Ok(agent) => {
             slot.client(&agent.id.to_string())
                 .await
                 .map_err(OAuthError::rate_limited)?;
+            state
+                .idp
+                .count_call(agent.tenant_id, agent.id, meta)
+                .await?;
             Ok(agent)
         }
         Err(e) => {
@@ -153,5 +166,5 @@ pub async fn authenticate_client(
         .idp
         .authenticate_client(id, secret.expose_secret(), meta)
         .await;
-    settle(slot, id, result.map(|(client, _)| client)).await
+    settle(state, slot, id, result.map(|(client, _)| client), meta).await
 }

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::domain::DomainError;
+use crate::domain::billing::Plan;
 use crate::domain::delegation::Refusal;
 use crate::service::ServiceError;
 
@@ -201,6 +202,44 @@ impl From<ServiceError> for ApiError {
             D::AmbiguousTrustPolicy => Self::new(S::BAD_REQUEST, "AMBIGUOUS_TRUST_POLICY", msg)
                 .with_details(json!({ "field": "agentId" })),
             D::DelegationRefused(_) => Self::new(S::FORBIDDEN, "DELEGATION_REFUSED", msg),
+            D::PlanLimitExceeded {
+                plan,
+                limit_type,
+                limit,
+                retry_after,
+            } => {
+                let code = match plan {
+                    Plan::Free => "FREE_TIER_LIMIT_EXCEEDED",
+                    Plan::Pro => "PLAN_LIMIT_EXCEEDED",
+                };
+                let err = Self::new(S::TOO_MANY_REQUESTS, code, msg).with_details(json!({
+                    "plan": plan.as_str(), "limitType": limit_type, "limit": limit,
+                }));
+                match retry_after {
+                    Some(secs) => err.retry_in(secs),
+                    None => err,
+                }
+            }
+            D::BillingDisabled => Self::new(S::CONFLICT, "BILLING_DISABLED", msg),
+            D::BadStripeSignature(_) => Self::new(S::BAD_REQUEST, "INVALID_SIGNATURE", msg),
+            D::BadStripeEvent(_) => Self::new(S::BAD_REQUEST, "INVALID_EVENT", msg),
+            D::Stripe(_) => {
+                tracing::error!(error = %msg, "Stripe refused a call: check STRIPE_SECRET_KEY and STRIPE_PRICE_ID");
+                Self::new(
+                    S::BAD_GATEWAY,
+                    "PAYMENT_PROVIDER_ERROR",
+                    "the payment provider refused the request",
+                )
+            }
+            D::StripeUnavailable(_) => {
+                tracing::warn!(error = %msg, "Stripe is unavailable");
+                Self::new(
+                    S::SERVICE_UNAVAILABLE,
+                    "PAYMENT_PROVIDER_UNAVAILABLE",
+                    "the payment provider could not be reached; retry shortly",
+                )
+                .retry_in(30)
+            }
             D::IssuerUnavailable(_) => {
                 tracing::warn!(error = %msg, "an OIDC issuer's keys could not be fetched");
                 Self::new(S::SERVICE_UNAVAILABLE, "ISSUER_UNAVAILABLE", msg).retry_in(30)
@@ -335,6 +374,13 @@ impl From<ServiceError> for OAuthError {
             D::NotTokenOwner => Self::bad_request("unauthorized_client", msg),
             D::TokenQuotaExceeded { .. } => {
                 Self::new(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded", msg)
+            }
+            D::PlanLimitExceeded { retry_after, .. } => {
+                let err = Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", msg);
+                match retry_after {
+                    Some(secs) => err.retry_in(secs),
+                    None => err,
+                }
             }
             D::InvalidToken(_) => Self::invalid_client("the bearer token is invalid"),
             D::DelegationRefused(Refusal::ScopeWidened(_)) => {

@@ -213,7 +213,7 @@ impl FromRequestParts<AppState> for Auth {
         match authenticate_bearer(state, &slot, token, &request_meta(parts)).await {
             Ok(principal) => Ok(Self(principal)),
             Err(BearerRefusal::Limited(retry)) => Err(ApiError::rate_limited(retry)),
-            Err(BearerRefusal::Denied(e)) => Err(e.into()),
+            Err(BearerRefusal::Denied(e) | BearerRefusal::OverPlan(e)) => Err(e.into()),
         }
     }
 }

@@ -146,6 +146,8 @@ pub enum BearerRefusal {
     Limited(u64),
     /// The token is missing, invalid or not live (or storage failed).
     Denied(ServiceError),
+    /// The caller is authenticated but its tenant's daily API calls are used up.
+    OverPlan(ServiceError),
 }
 
 /// Authenticates a bearer token and counts the request: against the token's subject when it
@@ -179,6 +181,11 @@ pub async fn bearer_with_claims(
                 .await
                 .map_err(BearerRefusal::Limited)?;
             state.metrics.tenant_call(&principal.tenant_id.to_string());
+            state
+                .idp
+                .count_call(principal.tenant_id, principal.agent_id, meta)
+                .await
+                .map_err(BearerRefusal::OverPlan)?;
             Ok((principal, claims))
         }
         Err(e) => {

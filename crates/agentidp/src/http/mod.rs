@@ -2,6 +2,7 @@
 
 pub mod agents;
 pub mod audit;
+mod billing;
 mod client_auth;
 pub mod credentials;
 pub mod error;
@@ -100,6 +101,7 @@ fn api(with_metrics: bool) -> OpenApiRouter<AppState> {
         .merge(marketplace::routes())
         .merge(tenants::routes())
         .merge(usage::routes())
+        .merge(billing::routes())
         .merge(health::routes());
     if with_metrics {
         api.merge(metrics::routes())

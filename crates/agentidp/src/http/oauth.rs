@@ -70,6 +70,7 @@ async fn caller(
         return match authenticate_bearer(state, slot, Some(token), meta).await {
             Ok(principal) => Ok(principal),
             Err(BearerRefusal::Limited(retry)) => Err(OAuthError::rate_limited(retry)),
+            Err(BearerRefusal::OverPlan(e)) => Err(e.into()),
             Err(BearerRefusal::Denied(e)) if e.is_unavailable() => Err(e.into()),
             Err(BearerRefusal::Denied(_)) => {
                 Err(OAuthError::invalid_client("the bearer token is invalid"))

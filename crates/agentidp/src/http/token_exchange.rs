@@ -118,6 +118,7 @@ async fn delegate(
         match bearer_with_claims(state, slot, Some(actor_token.expose_secret()), meta).await {
             Ok(authenticated) => authenticated,
             Err(BearerRefusal::Limited(retry)) => return Err(OAuthError::rate_limited(retry)),
+            Err(BearerRefusal::OverPlan(e)) => return Err(e.into()),
             Err(BearerRefusal::Denied(e)) if e.is_unavailable() => return Err(e.into()),
             Err(BearerRefusal::Denied(_)) => {
                 return Err(invalid(

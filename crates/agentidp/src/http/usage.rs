@@ -1,5 +1,5 @@
-//! `GET /v1/billing/usage`: the caller's tenant's consumption against its limits (what the
-//! dashboard's usage tab shows; billing adds its subscription state here later).
+//! `GET /v1/billing/usage`: the caller's tenant's consumption against its limits, its plan and
+//! subscription (what the dashboard's usage tab shows).
 
 use agentidp_proto as wire;
 use axum::extract::State;
@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ErrorBody};
 use super::extract::Auth;
 use crate::app::AppState;
-use crate::domain::time::Timestamp;
+use crate::domain::billing::Metric;
 use crate::service::usage::{Metered, Usage};
 
 /// The routes of this module.
@@ -24,7 +24,8 @@ fn metered(m: Metered) -> wire::Metered {
     }
 }
 
-/// The caller's tenant's usage this month against its plan's limits.
+/// The caller's tenant's usage this month (per day, and today's API calls) against the
+/// limits that apply, with its plan and subscription status.
 #[utoipa::path(get, path = "/v1/billing/usage", tag = "billing",
     security(("bearerAuth" = ["agents:read"])),
     responses(
@@ -36,11 +37,27 @@ async fn usage(
     State(state): State<AppState>,
     Auth(caller): Auth,
 ) -> Result<axum::Json<wire::Usage>, ApiError> {
-    let usage: Usage = state.idp.usage(&caller, Timestamp::now()).await?;
+    let usage: Usage = state.idp.usage(&caller).await?;
+    let count =
+        |counts: &std::collections::BTreeMap<Metric, u64>, m| counts.get(&m).copied().unwrap_or(0);
+    let days = usage
+        .days
+        .iter()
+        .map(|(date, counts)| wire::DayUsage {
+            date: date.clone(),
+            api_calls: count(counts, Metric::ApiCalls),
+            tokens_issued: count(counts, Metric::TokensIssued),
+            active_agents: count(counts, Metric::ActiveAgents),
+        })
+        .collect();
     Ok(axum::Json(wire::Usage {
         month: usage.month,
         plan: usage.plan,
+        billing_enabled: usage.billing_enabled,
+        subscription_status: usage.subscription_status,
         tokens: metered(usage.tokens),
         agents: metered(usage.agents),
+        api_calls: Some(metered(usage.api_calls)),
+        days,
     }))
 }

@@ -54,6 +54,13 @@ struct TenantLabel {
     tenant_id: String,
 }
 
+/// A refused request's tenant and the limit it hit.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LimitLabels {
+    tenant_id: String,
+    limit_type: String,
+}
+
 /// Values read when Prometheus scrapes, not counted as they happen.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Snapshot {
@@ -92,6 +99,7 @@ pub struct Metrics {
     auth_failures: Family<RouteLabel, Counter>,
     rate_limit_hits: Family<EndpointLabel, Counter>,
     tenant_calls: Family<TenantLabel, Counter>,
+    limit_rejections: Family<LimitLabels, Counter>,
     gauges: Gauges,
 }
 
@@ -111,6 +119,7 @@ impl Metrics {
         let auth_failures = Family::<RouteLabel, Counter>::default();
         let rate_limit_hits = Family::<EndpointLabel, Counter>::default();
         let tenant_calls = Family::<TenantLabel, Counter>::default();
+        let limit_rejections = Family::<LimitLabels, Counter>::default();
         let gauges = Gauges::default();
         // Counters are registered without `_total`, which the encoder appends.
         registry.register(
@@ -142,6 +151,11 @@ impl Metrics {
             "agentidp_tenant_api_calls",
             "Authenticated API calls per tenant",
             tenant_calls.clone(),
+        );
+        registry.register(
+            "agentidp_billing_limit_rejections",
+            "Requests refused for a tenant's plan or server limit, by tenant and limit (agents, api_calls_per_day, tokens_per_month)",
+            limit_rejections.clone(),
         );
         let scraped: [(&str, &str, &Gauge<i64, AtomicI64>); 5] = [
             (
@@ -188,6 +202,7 @@ impl Metrics {
             auth_failures,
             rate_limit_hits,
             tenant_calls,
+            limit_rejections,
             gauges,
         }
     }
@@ -233,6 +248,15 @@ impl Metrics {
             tenant_id: tenant_id.to_owned(),
         };
         self.tenant_calls.get_or_create(&label).inc();
+    }
+
+    /// Counts a request refused for a limit.
+    pub fn billing_limit_rejection(&self, tenant_id: &str, limit_type: &str) {
+        let labels = LimitLabels {
+            tenant_id: tenant_id.to_owned(),
+            limit_type: limit_type.to_owned(),
+        };
+        self.limit_rejections.get_or_create(&labels).inc();
     }
 
     /// The OpenMetrics text exposition of every metric, with the scrape-time values of `now`.

@@ -6,3 +6,4 @@ pub mod net;
 pub mod oidc;
 pub mod rate_limit;
 pub mod redis;
+pub mod stripe;

@@ -104,17 +104,22 @@ impl Idp {
             .with("email", agent.email.as_str())
             .with("allowedScopes", agent.allowed_scopes.to_string())
             .with("allowedActors", agent.allowed_actors.to_string());
-        let limit = self.settings.max_agents_per_tenant;
-        match self.db.insert_agent(&agent, limit, &[event]).await {
+        let applied = self.applied_limits(caller.tenant_id).await?;
+        let limit = applied.limits.agents.unwrap_or(0);
+        let stored_limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        match self.db.insert_agent(&agent, stored_limit, &[event]).await {
             Ok(()) => Ok(agent),
             Err(StoreError::LimitReached) => {
+                self.metrics
+                    .billing_limit_rejection(&caller.tenant_id.to_string(), "agents");
                 let refused = caller
                     .event(Action::LimitExceeded, now)
                     .failed()
                     .with("limit", "agents")
-                    .with("max", limit);
+                    .with("max", limit)
+                    .with("plan", applied.plan.as_str());
                 self.audit.record(refused).await?;
-                Err(ServiceError::AgentLimitReached { limit })
+                Err(super::billing::refusal(applied, "agents", limit, None))
             }
             Err(StoreError::UniqueViolation(_)) => Err(ServiceError::EmailTaken),
             Err(e) => Err(e.into()),

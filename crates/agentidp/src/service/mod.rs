@@ -8,12 +8,14 @@ pub mod agents;
 mod assertions;
 pub mod audit;
 mod auth;
+pub mod billing;
+pub mod clock;
 pub mod credentials;
 pub mod delegation;
 pub mod federation;
 pub mod identity;
 pub mod marketplace;
-mod quota;
+pub mod metering;
 pub mod replay;
 pub mod signing;
 pub mod tenants;
@@ -21,8 +23,6 @@ pub mod tokens;
 pub mod usage;
 
 use std::sync::Arc;
-
-pub use quota::QuotaCounter;
 
 use crate::domain::DomainError;
 use crate::domain::keys::KeyRing;
@@ -47,10 +47,6 @@ pub struct Settings {
     pub issuer: String,
     /// Access-token lifetime in seconds.
     pub token_ttl_secs: i64,
-    /// Live agents a tenant may have; 0 means no limit.
-    pub max_agents_per_tenant: u32,
-    /// Tokens a tenant may obtain per calendar month; 0 means no limit.
-    pub max_tokens_per_month: u64,
     /// Days the audit log keeps events (older ones are purged and hidden).
     pub audit_retention_days: u32,
     /// Whether `POST /v1/tenants` self-service sign-up is open.
@@ -68,8 +64,20 @@ pub struct Idp {
     pub keys: Arc<KeyRing>,
     /// Rule settings.
     pub settings: Arc<Settings>,
-    /// Monthly token counters per tenant.
-    pub quota: Arc<QuotaCounter>,
+    /// Usage counters per tenant, metric and day, and the limits checked on them.
+    pub meter: Arc<metering::Meter>,
+    /// The clock metering and plans read (tests move it forward).
+    pub clock: Arc<clock::Clock>,
+    /// Which limits apply (plans, billing).
+    pub plans_settings: Arc<billing::PlanSettings>,
+    /// Plans read recently.
+    pub plan_cache: Arc<billing::PlanCache>,
+    /// Stripe, when billing is configured to take payments.
+    pub stripe: Option<Arc<crate::infra::stripe::StripeClient>>,
+    /// What Checkout sells and where it returns, with Stripe.
+    pub checkout: Option<Arc<billing::checkout::CheckoutSettings>>,
+    /// The server's metrics (limit rejections are counted here).
+    pub metrics: Arc<crate::infra::metrics::Metrics>,
     /// Group-commit writer of audit events.
     pub audit: audit::writer::AuditWriter,
     /// The periodic verification of the audit chains and what it last found.
@@ -189,6 +197,33 @@ pub enum ServiceError {
     /// show the actor, who holds both tokens.
     #[error("{0}")]
     DelegationRefused(crate::domain::delegation::Refusal),
+    /// A limit of the tenant's plan is reached (billing enabled).
+    #[error("the {plan} plan allows {limit} {limit_type}; upgrade the plan or wait for the limit to reset", plan = .plan.as_str())]
+    PlanLimitExceeded {
+        /// The tenant's plan.
+        plan: crate::domain::billing::Plan,
+        /// Which limit: `agents`, `api_calls_per_day` or `tokens_per_month`.
+        limit_type: &'static str,
+        /// The limit.
+        limit: u64,
+        /// Seconds until it resets (none for agents).
+        retry_after: Option<u64>,
+    },
+    /// Billing is disabled, or Stripe is not configured, so there is nothing to pay for.
+    #[error("billing is not enabled on this server")]
+    BillingDisabled,
+    /// A Stripe webhook's signature does not verify.
+    #[error("{0}")]
+    BadStripeSignature(crate::domain::stripe::SignatureError),
+    /// A Stripe webhook's body is not an event this server can read.
+    #[error("the webhook body is not a Stripe event: {0}")]
+    BadStripeEvent(String),
+    /// Stripe refused a call (a wrong price id or key: the operator's to fix).
+    #[error("{0}")]
+    Stripe(String),
+    /// Stripe could not be reached.
+    #[error("{0}")]
+    StripeUnavailable(String),
     /// The issuer's keys could not be fetched, so its token cannot be checked now.
     #[error("the issuer's signing keys could not be fetched: {0}")]
     IssuerUnavailable(String),

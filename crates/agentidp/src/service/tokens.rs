@@ -85,7 +85,7 @@ impl Idp {
         self.mint(grant, meta).await
     }
 
-    /// Takes one token of the tenant's monthly quota, signs the access token `grant`
+    /// Counts one token against the tenant's monthly limit, signs the access token `grant`
     /// describes and records `token.issued`.
     pub(crate) async fn mint(
         &self,
@@ -96,25 +96,8 @@ impl Idp {
             Some(aud) => aud.as_str().to_owned(),
             None => self.settings.issuer.clone(),
         };
+        self.count_token(grant.tenant, grant.agent, meta).await?;
         let now = Timestamp::now();
-        let limit = self.settings.max_tokens_per_month;
-        if let Err(e) = self.quota.acquire(grant.tenant, limit, now).await {
-            if matches!(e, ServiceError::TokenQuotaExceeded { .. }) {
-                let refused = NewEvent::new(
-                    grant.tenant,
-                    grant.agent.to_string(),
-                    Action::LimitExceeded,
-                    meta,
-                    now,
-                )
-                .subject(grant.agent)
-                .failed()
-                .with("limit", "tokens_per_month")
-                .with("max", limit);
-                self.audit.record(refused).await?;
-            }
-            return Err(e);
-        }
         let iat = now.unix_seconds();
         let claims = AccessClaims {
             iss: self.settings.issuer.clone(),

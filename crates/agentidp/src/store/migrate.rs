@@ -84,6 +84,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0012_allowed_actors.sql"),
         postgres: include_str!("../../migrations/postgres/0012_allowed_actors.sql"),
     },
+    Migration {
+        version: 13,
+        description: "daily usage metering and Stripe billing",
+        sqlite: include_str!("../../migrations/sqlite/0013_billing.sql"),
+        postgres: include_str!("../../migrations/postgres/0013_billing.sql"),
+    },
 ];
 
 /// Serialises concurrent `migrate` runs on PostgreSQL (several nodes starting at once).

@@ -7,6 +7,7 @@
 mod agents;
 mod assertions;
 pub(crate) mod audit;
+mod billing;
 mod codec;
 mod connect;
 mod credentials;
@@ -35,8 +36,10 @@ use crate::domain::audit::chain_key::ChainKeys;
 pub use agents::AgentWrite;
 pub use assertions::JtiClaim;
 pub use audit::{BATCH_MAX, BlockFault, KnownHeads, Order, VerifyPage};
+pub use billing::BillingChange;
 pub use credentials::InsertRefused;
 pub use keys::StoredKey;
+pub use usage::DayCount;
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]

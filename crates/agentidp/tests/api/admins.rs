@@ -10,7 +10,7 @@ use crate::helpers::{TestApp, backend_tests};
 
 /// A second administrator: every management scope, with a secret; returns (id, token).
 async fn second_admin(app: &TestApp, admin: &str) -> (String, String) {
-    let scopes = "agents:read agents:write audit:read credentials:read credentials:write federation:read federation:write tokens:revoke";
+    let scopes = "agents:read agents:write audit:read billing:write credentials:read credentials:write federation:read federation:write tokens:revoke";
     let scopes: Vec<&str> = scopes.split(' ').collect();
     let (id, secret) = app
         .agent_with_secret(admin, json!({ "allowedScopes": scopes }))

@@ -375,6 +375,18 @@ impl TestApp {
     }
 }
 
+/// The tenant's tokens this month as stored (after a flush).
+pub async fn tokens_this_month(app: &TestApp, tenant: agentidp::domain::ids::TenantId) -> i64 {
+    use agentidp::domain::billing::Metric;
+    let window = Metric::TokensIssued.window(app.state.idp.clock.now());
+    app.state
+        .idp
+        .db
+        .usage_total(tenant, Metric::TokensIssued.as_str(), &window)
+        .await
+        .expect("usage")
+}
+
 /// A valid agent registration body with `overrides` merged in.
 pub fn agent_body(overrides: Value) -> Value {
     let mut body = json!({

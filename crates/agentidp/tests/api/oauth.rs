@@ -118,10 +118,9 @@ backend_tests! {
         app.admin_token().await;
         let r = app.token_response(&app.admin_id, &app.admin_secret, &[]).await;
         r.expect_oauth_error(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded");
-        app.state.idp.quota.flush().await.unwrap();
+        app.state.idp.meter.flush().await.unwrap();
         let tenant: agentidp::domain::ids::TenantId = decode_jwt(&token).1["tenant_id"].as_str().unwrap().parse().unwrap();
-        let month = agentidp::domain::time::Timestamp::now().month();
-        assert_eq!(app.state.idp.db.usage(tenant, &month, "tokens").await.unwrap(), 2, "issued tokens are persisted");
+        assert_eq!(crate::helpers::tokens_this_month(&app, tenant).await, 2, "issued tokens are persisted");
     }
 
     async fn introspection_reports_active_tokens_and_hides_everything_else(app) {

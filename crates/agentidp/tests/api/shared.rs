@@ -54,11 +54,25 @@ backend_tests! {
         b.token_response(&b.admin_id, &b.admin_secret, &[]).await
             .expect_oauth_error(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded");
         // The database still learns every node's count.
-        a.state.idp.quota.flush().await.unwrap();
-        b.state.idp.quota.flush().await.unwrap();
+        a.state.idp.meter.flush().await.unwrap();
+        b.state.idp.meter.flush().await.unwrap();
         let tenant = crate::helpers::decode_jwt(&token).1["tenant_id"].as_str().unwrap().parse().unwrap();
-        let month = agentidp::domain::time::Timestamp::now().month();
-        assert_eq!(a.state.idp.db.usage(tenant, &month, "tokens").await.unwrap(), 3);
+        assert_eq!(crate::helpers::tokens_this_month(&a, tenant).await, 3);
+    }
+
+    async fn two_nodes_share_a_free_tenants_daily_api_calls_through_redis(app) {
+        let Some(redis) = redis_url() else { return };
+        let args = ["--redis-url", redis.as_str(), "--billing-enabled", "true", "--free-max-api-calls-per-day", "4"];
+        let a = app.another_node(&args).await;
+        let b = app.another_node(&args).await;
+        let token = a.admin_token().await;
+        b.request(Method::GET, "/v1/agents", Some(&token), None).await.expect(StatusCode::OK);
+        a.request(Method::GET, "/v1/agents", Some(&token), None).await.expect(StatusCode::OK);
+        b.request(Method::GET, "/v1/agents", Some(&token), None).await.expect(StatusCode::OK);
+        a.request(Method::GET, "/v1/agents", Some(&token), None).await
+            .expect_error(StatusCode::TOO_MANY_REQUESTS, "FREE_TIER_LIMIT_EXCEEDED");
+        b.request(Method::GET, "/v1/agents", Some(&token), None).await
+            .expect_error(StatusCode::TOO_MANY_REQUESTS, "FREE_TIER_LIMIT_EXCEEDED");
     }
 
     async fn requests_keep_succeeding_while_redis_is_down_and_sharing_resumes_when_it_returns(app) {

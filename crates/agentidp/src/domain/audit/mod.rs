@@ -75,8 +75,12 @@ actions! {
     AuthFailed = "auth.failed",
     /// An authenticated caller lacked the scope a route needs.
     AccessDenied = "access.denied",
-    /// A tenant hit its monthly token quota or its agent limit.
+    /// A tenant hit a limit: its agents, its tokens this month, its API calls today.
     LimitExceeded = "limit.exceeded",
+    /// A tenant's plan or subscription changed (a Stripe event).
+    PlanChanged = "plan.changed",
+    /// A tenant started a Stripe Checkout to subscribe.
+    CheckoutStarted = "billing.checkout_started",
     /// A trust policy (workload federation) was created.
     TrustPolicyCreated = "trust_policy.created",
     /// A trust policy changed.

@@ -108,7 +108,7 @@ pub async fn home(State(state): State<AppState>) -> Response {
     )
 }
 
-/// `GET /pricing`: the free tier's limits as this server enforces them.
+/// `GET /pricing`: the plans' limits as this server enforces them.
 pub async fn pricing(State(state): State<AppState>) -> Response {
     let c = &state.config;
     let rate = if c.rate_limit_max_requests == 0 {
@@ -120,17 +120,44 @@ pub async fn pricing(State(state): State<AppState>) -> Response {
             c.rate_limit_window_ms as f64 / 1000.0
         )
     };
+    let plans = &state.idp.plans_settings;
+    let free = if plans.billing_enabled {
+        plans.free
+    } else {
+        plans.unbilled
+    };
+    let shown = |n: Option<u64>, unit: &str| limit(n.unwrap_or(0), unit);
+    let (pro_price, pro_how) = if plans.billing_enabled {
+        (
+            "Paid monthly",
+            "Subscribe from the dashboard's Usage tab (Upgrade); payments go through Stripe.",
+        )
+    } else {
+        (
+            "Talk to us",
+            "Billing is not enabled on this server: its operator sets every tenant's limits.",
+        )
+    };
     let main = fill(
         include_str!("../../../assets/portal/pricing.html"),
         &[
-            (
-                "max_agents",
-                limit(u64::from(c.max_agents_per_tenant), "agents"),
-            ),
+            ("max_agents", shown(free.agents, "agents")),
             (
                 "max_tokens",
-                limit(c.max_tokens_per_month, "tokens per month"),
+                shown(free.tokens_per_month, "tokens per month"),
             ),
+            ("max_calls", shown(free.api_calls_per_day, "calls per day")),
+            ("pro_price", pro_price.to_owned()),
+            ("pro_agents", shown(plans.pro.agents, "agents")),
+            (
+                "pro_tokens",
+                shown(plans.pro.tokens_per_month, "tokens per month"),
+            ),
+            (
+                "pro_calls",
+                shown(plans.pro.api_calls_per_day, "calls per day"),
+            ),
+            ("pro_how", pro_how.to_owned()),
             ("token_ttl", format!("{} minutes", c.token_ttl_seconds / 60)),
             ("rate_limit", rate),
             ("retention", format!("{} days", c.audit_retention_days)),

@@ -1,0 +1,213 @@
+//! Usage metering per tenant, metric and UTC day, with limits checked on the way.
+//!
+//! Counting in memory keeps a database write off every request's path: counts are flushed to
+//! `usage_events` every few seconds and at shutdown, so a crash loses at most one interval's
+//! counts of the node that crashed. A limit is checked against the total of its window (a day
+//! for API calls, a month for tokens): with Redis, one shared counter per tenant, metric and
+//! window, so nodes agree at once; without, the stored total plus this node's counts since,
+//! read again after each flush, so nodes converge within one flush interval.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+
+use super::ServiceResult;
+use super::clock::Clock;
+use crate::domain::billing::{Metric, Window, day_key};
+use crate::domain::ids::TenantId;
+use crate::infra::redis::RedisLink;
+use crate::store::{Db, StoreResult};
+
+/// Shared counters outlive their window by a couple of days, so late flushes still find them.
+const SHARED_TTL_GRACE_SECS: u64 = 2 * 86_400;
+
+/// A limit that a count would have passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exceeded {
+    /// The metric.
+    pub metric: Metric,
+    /// Its limit.
+    pub limit: u64,
+    /// Seconds until its window ends.
+    pub retry_after: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    /// Counts not yet written, per tenant, metric and day.
+    pending: HashMap<(TenantId, Metric, NaiveDate), u64>,
+    /// Known totals of limit windows: the stored total when read plus what was counted here
+    /// since; forgotten at each flush so that other nodes' counts are read again.
+    windows: HashMap<(TenantId, Metric, Window), u64>,
+}
+
+impl Counts {
+    fn pending_in(&self, tenant: TenantId, metric: Metric, window: &Window) -> u64 {
+        self.pending
+            .iter()
+            .filter(|((t, m, day), _)| {
+                *t == tenant && *m == metric && (window.first..=window.last).contains(day)
+            })
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+/// The per-node meter.
+#[derive(Debug)]
+pub struct Meter {
+    db: Db,
+    redis: Option<Arc<RedisLink>>,
+    clock: Arc<Clock>,
+    counts: Mutex<Counts>,
+}
+
+impl Meter {
+    /// A meter writing to `db`, sharing limits through `redis` when given, reading `clock`.
+    pub fn new(db: Db, redis: Option<Arc<RedisLink>>, clock: Arc<Clock>) -> Self {
+        Self {
+            db,
+            redis,
+            clock,
+            counts: Mutex::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Counts> {
+        self.counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Counts one unit of `metric` for `tenant` now, unless `limit` is given and its window's
+    /// total has reached it.
+    pub async fn count(
+        &self,
+        tenant: TenantId,
+        metric: Metric,
+        limit: Option<u64>,
+    ) -> ServiceResult<Result<(), Exceeded>> {
+        let now = self.clock.now();
+        let window = metric.window(now);
+        if let Some(limit) = limit {
+            let allowed = match self.count_shared(tenant, metric, &window, limit).await? {
+                Some(allowed) => allowed,
+                None => self.count_local(tenant, metric, &window, limit).await?,
+            };
+            if !allowed {
+                return Ok(Err(Exceeded {
+                    metric,
+                    limit,
+                    retry_after: window.seconds_left(now),
+                }));
+            }
+        }
+        let day = now.to_datetime().date_naive();
+        *self
+            .lock()
+            .pending
+            .entry((tenant, metric, day))
+            .or_default() += 1;
+        Ok(Ok(()))
+    }
+
+    /// Counts against this node's view of the window's total.
+    async fn count_local(
+        &self,
+        tenant: TenantId,
+        metric: Metric,
+        window: &Window,
+        limit: u64,
+    ) -> ServiceResult<bool> {
+        let key = (tenant, metric, *window);
+        loop {
+            if let Some(total) = self.lock().windows.get_mut(&key) {
+                if *total >= limit {
+                    return Ok(false);
+                }
+                *total += 1;
+                return Ok(true);
+            }
+            let stored = self.stored(tenant, metric, window).await?;
+            let mut counts = self.lock();
+            let local = counts.pending_in(tenant, metric, window);
+            counts.windows.entry(key).or_insert(stored + local);
+        }
+    }
+
+    /// Counts on the shared Redis counter: `Some(allowed)`, or `None` to count locally (no
+    /// Redis, or Redis is down).
+    async fn count_shared(
+        &self,
+        tenant: TenantId,
+        metric: Metric,
+        window: &Window,
+        limit: u64,
+    ) -> ServiceResult<Option<bool>> {
+        let Some(link) = &self.redis else {
+            return Ok(None);
+        };
+        let key = format!(
+            "agentidp:usage:{}:{tenant}:{}",
+            metric.as_str(),
+            window.key()
+        );
+        let ttl = window.seconds_left(self.clock.now()) + SHARED_TTL_GRACE_SECS;
+        // A counter missing from Redis (the window's first count, or Redis restarted) starts
+        // from what the database holds.
+        let seed = || async {
+            let stored = self.stored(tenant, metric, window).await?;
+            Ok::<i64, super::ServiceError>(i64::try_from(stored).unwrap_or(i64::MAX))
+        };
+        link.count_up_to(&key, limit, ttl, seed).await
+    }
+
+    async fn stored(&self, tenant: TenantId, metric: Metric, window: &Window) -> StoreResult<u64> {
+        let n = self.db.usage_total(tenant, metric.as_str(), window).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// `tenant`'s total of `metric` over `window`: what is stored plus what this node has not
+    /// flushed yet (other nodes' counts arrive with their next flush).
+    pub async fn used(
+        &self,
+        tenant: TenantId,
+        metric: Metric,
+        window: &Window,
+    ) -> ServiceResult<u64> {
+        let stored = self.stored(tenant, metric, window).await?;
+        Ok(stored + self.lock().pending_in(tenant, metric, window))
+    }
+
+    /// Writes the pending counts; a count that fails to be written stays pending.
+    pub async fn flush(&self) -> StoreResult<()> {
+        let pending: Vec<_> = std::mem::take(&mut self.lock().pending)
+            .into_iter()
+            .collect();
+        let mut first_error = None;
+        for ((tenant, metric, day), n) in pending {
+            let delta = i64::try_from(n).unwrap_or(i64::MAX);
+            if let Err(e) = self
+                .db
+                .add_usage(tenant, &day_key(day), metric.as_str(), delta)
+                .await
+            {
+                *self
+                    .lock()
+                    .pending
+                    .entry((tenant, metric, day))
+                    .or_default() += n;
+                first_error.get_or_insert(e);
+            }
+        }
+        self.lock().windows.clear();
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Samples every tenant's live agents for today.
+    pub async fn sample_agents(&self) -> StoreResult<u64> {
+        let today = self.clock.now().to_datetime().date_naive();
+        self.db.sample_active_agents(&day_key(today)).await
+    }
+}
