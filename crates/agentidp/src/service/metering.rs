@@ -33,13 +33,34 @@ pub struct Exceeded {
     pub retry_after: u64,
 }
 
+/// What a count against a window's view does next.
+enum Step {
+    /// Admitted on the view.
+    Admitted,
+    /// Admitted; this request reads the stored total again.
+    Refresh,
+    /// No view yet: read it, then count.
+    Missing,
+}
+
+/// This node's view of a limit window's total.
+#[derive(Debug, Clone, Copy)]
+struct WindowTotal {
+    /// The stored total when last read, plus what was counted here since.
+    total: u64,
+    /// A flush happened since the read: other nodes' counts may have arrived.
+    stale: bool,
+    /// A request is reading the stored total again.
+    refreshing: bool,
+}
+
 #[derive(Debug, Default)]
 struct Counts {
     /// Counts not yet written, per tenant, metric and day.
     pending: HashMap<(TenantId, Metric, NaiveDate), u64>,
-    /// Known totals of limit windows: the stored total when read plus what was counted here
-    /// since; forgotten at each flush so that other nodes' counts are read again.
-    windows: HashMap<(TenantId, Metric, Window), u64>,
+    /// Known totals of limit windows, marked stale at each flush so that other nodes' counts
+    /// are read again, by one request at a time, while the others go on counting.
+    windows: HashMap<(TenantId, Metric, Window), WindowTotal>,
 }
 
 impl Counts {
@@ -112,7 +133,10 @@ impl Meter {
         Ok(Ok(()))
     }
 
-    /// Counts against this node's view of the window's total.
+    /// Counts against this node's view of the window's total. The view is read from the
+    /// database on first use and again after each flush; a stale view still refuses (the
+    /// real total can only be higher) and admits meanwhile, so no request waits on the read
+    /// but the one that makes it.
     async fn count_local(
         &self,
         tenant: TenantId,
@@ -122,17 +146,51 @@ impl Meter {
     ) -> ServiceResult<bool> {
         let key = (tenant, metric, *window);
         loop {
-            if let Some(total) = self.lock().windows.get_mut(&key) {
-                if *total >= limit {
-                    return Ok(false);
+            let step = {
+                let mut counts = self.lock();
+                match counts.windows.get_mut(&key) {
+                    Some(w) if w.total >= limit => return Ok(false),
+                    Some(w) => {
+                        w.total += 1;
+                        let refresh = w.stale && !w.refreshing;
+                        w.refreshing |= refresh;
+                        if refresh {
+                            Step::Refresh
+                        } else {
+                            Step::Admitted
+                        }
+                    }
+                    None => Step::Missing,
                 }
-                *total += 1;
-                return Ok(true);
+            };
+            match step {
+                Step::Admitted => return Ok(true),
+                Step::Missing => {
+                    let stored = self.stored(tenant, metric, window).await?;
+                    let mut counts = self.lock();
+                    let local = counts.pending_in(tenant, metric, window);
+                    counts.windows.entry(key).or_insert(WindowTotal {
+                        total: stored + local,
+                        stale: false,
+                        refreshing: false,
+                    });
+                }
+                Step::Refresh => {
+                    let stored = self.stored(tenant, metric, window).await;
+                    let mut counts = self.lock();
+                    let local = counts.pending_in(tenant, metric, window);
+                    if let Some(w) = counts.windows.get_mut(&key) {
+                        w.refreshing = false;
+                        if let Ok(stored) = stored {
+                            // What every node flushed, what this node counted since (its
+                            // pending counts), and this request, counted on return.
+                            w.total = stored + local + 1;
+                            w.stale = false;
+                        }
+                    }
+                    return stored.map(|_| true).map_err(Into::into);
+                }
             }
-            let stored = self.stored(tenant, metric, window).await?;
-            let mut counts = self.lock();
-            let local = counts.pending_in(tenant, metric, window);
-            counts.windows.entry(key).or_insert(stored + local);
         }
     }
 
@@ -201,7 +259,15 @@ impl Meter {
                 first_error.get_or_insert(e);
             }
         }
-        self.lock().windows.clear();
+        let today = self.clock.now().to_datetime().date_naive();
+        let mut counts = self.lock();
+        counts
+            .windows
+            .retain(|(_, _, window), _| window.last >= today);
+        for w in counts.windows.values_mut() {
+            w.stale = true;
+        }
+        drop(counts);
         first_error.map_or(Ok(()), Err)
     }
 
