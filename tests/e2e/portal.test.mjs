@@ -4,7 +4,11 @@
 // and shows their DID and signed card, and errors read clearly. Run through tests/e2e/run.sh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
@@ -322,4 +326,89 @@ test('a new tenant signs up in the wizard, hits its agent limit, and sees it in 
   await shot(page, 'dashboard-usage');
   assert.deepEqual(page.errors.filter((e) => !e.includes('403')), []);
   await page.context().close();
+});
+
+/** A server with billing on, its Stripe API stood in by a local server speaking Stripe's
+ *  wire format for `POST /v1/checkout/sessions` (form-encoded in, a session out). */
+async function billingServer() {
+  const checkouts = [];
+  const stripe = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      checkouts.push({ path: req.url, auth: req.headers.authorization, key: req.headers['idempotency-key'], form: new URLSearchParams(body) });
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ id: 'cs_test_e2e', object: 'checkout.session', url: 'https://checkout.stripe.com/c/pay/cs_test_e2e' }));
+    });
+  });
+  await new Promise((r) => stripe.listen(0, '127.0.0.1', r));
+  const port = await new Promise((r) => { const t = createServer().listen(0, '127.0.0.1', () => { const p = t.address().port; t.close(() => r(p)); }); });
+  const dir = mkdtempSync(join(tmpdir(), 'agentidp-e2e-billing-'));
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(process.env.AGENTIDP_BIN, ['serve'], { cwd: dir, env: { ...process.env, BIND_ADDR: `127.0.0.1:${port}`,
+    PUBLIC_URL: base, RUST_LOG: 'warn', BILLING_ENABLED: 'true', FREE_MAX_API_CALLS_PER_DAY: '1000',
+    STRIPE_SECRET_KEY: 'sk_test_e2e', STRIPE_PRICE_ID: 'price_e2e_pro', STRIPE_API_BASE: `http://127.0.0.1:${stripe.address().port}` } });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  for (let i = 0; i < 150 && !/client_secret:/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+  const [, id] = out.match(/^client_id:\s*(\S+)/m);
+  const [, secret] = out.match(/^client_secret:\s*(\S+)/m);
+  const stop = () => { child.kill('SIGKILL'); stripe.close(); };
+  return { base, id, secret, database: join(dir, 'data', 'agentidp.db'), checkouts, stop };
+}
+
+/** Writes earlier days of this month into the usage table, as the nodes' flushes would have. */
+function seedMonth(database, tenant) {
+  const now = new Date();
+  const days = [];
+  for (let day = 1; day < now.getUTCDate(); day++) {
+    const date = `${now.toISOString().slice(0, 8)}${String(day).padStart(2, '0')}`;
+    days.push([date, 200 + ((day * 137) % 700), 20 + ((day * 53) % 90)]);
+  }
+  execFileSync('python3', ['-c', `
+import json, sqlite3, sys, uuid
+db = sqlite3.connect(sys.argv[1], timeout=10)
+tenant = uuid.UUID(sys.argv[2]).bytes
+for date, calls, tokens in json.loads(sys.argv[3]):
+    for metric, count in (("api_calls", calls), ("tokens_issued", tokens), ("active_agents", 3)):
+        db.execute("INSERT OR REPLACE INTO usage_events (tenant_id, date, metric, count) VALUES (?, ?, ?, ?)", (tenant, date, metric, count))
+db.commit()
+`, database, tenant, JSON.stringify(days)]);
+}
+
+test('with billing on, the usage tab shows the plan, limits and the month, and upgrades through Stripe Checkout', async () => {
+  const server = await billingServer();
+  try {
+    const page = await openPage();
+    await page.goto(server.base + '/dashboard');
+    await signIn(page, server.id, server.secret);
+    await page.getByRole('table', { name: 'Agents' }).waitFor();
+    const tenant = await page.evaluate(() => JSON.parse(atob(JSON.parse(sessionStorage.getItem('agentidp.session')).token.split('.')[1])).tenant_id);
+    seedMonth(server.database, tenant);
+    await page.getByRole('tab', { name: 'Usage' }).click();
+    await page.getByText('Subscription: none.').waitFor();
+    assert.equal(await page.locator('#usage-plan').textContent(), 'free');
+    assert.match(await page.locator('#usage-calls-text').textContent(), /^\d+ of 1000 API calls today/);
+    assert.match(await page.locator('#usage-agents-text').textContent(), /^1 of 10 agents/);
+    const bars = await page.locator('#usage-chart rect.calls').count();
+    assert.ok(bars >= 28, `one API-call bar per day of the month (${bars})`);
+    await shot(page, 'dashboard-usage-billing');
+
+    await page.route('https://checkout.stripe.com/**', (route) => route.fulfill({ contentType: 'text/html', body: '<h1>Stripe Checkout</h1>' }));
+    await page.getByRole('button', { name: 'Upgrade to Pro' }).click();
+    await page.waitForURL('https://checkout.stripe.com/c/pay/cs_test_e2e');
+    assert.equal(server.checkouts.length, 1);
+    const [{ path, auth, key, form }] = server.checkouts;
+    assert.equal(path, '/v1/checkout/sessions');
+    assert.equal(auth, 'Bearer sk_test_e2e');
+    assert.ok(key, 'an Idempotency-Key is sent');
+    assert.equal(form.get('mode'), 'subscription');
+    assert.equal(form.get('line_items[0][price]'), 'price_e2e_pro');
+    assert.equal(form.get('client_reference_id'), tenant);
+    assert.equal(form.get('subscription_data[metadata][tenant_id]'), tenant);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  } finally {
+    server.stop();
+  }
 });

@@ -14,6 +14,8 @@ BIN="$(realpath "${1:-${CARGO_TARGET_DIR:-$root/target}/debug/agentidp}")"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 [ -x "$CHROMIUM" ] || { echo "Chromium is required at $CHROMIUM: apt-get install chromium" >&2; exit 1; }
 export SCREENSHOT_DIR="${SCREENSHOT_DIR:-$here/screenshots}"
+# The billing test starts its own server (billing on, a local stand-in for Stripe's API).
+export AGENTIDP_BIN="$BIN"
 mkdir -p "$SCREENSHOT_DIR"
 
 (cd "$here" && npm ci --no-audit --no-fund --silent)

@@ -70,6 +70,9 @@ async function api(method, path, body) {
 function describe(error) {
   if (!(error instanceof ApiError)) return 'Something went wrong: ' + error.message;
   if (error.code === 'invalid_client') return 'Wrong client ID or secret.';
+  if (error.code === 'FREE_TIER_LIMIT_EXCEEDED' || error.code === 'PLAN_LIMIT_EXCEEDED') {
+    return 'Plan limit reached: ' + error.message + ' Upgrade in the Usage tab, or wait for the limit to reset.';
+  }
   if (error.status === 429) {
     return 'Limit reached: too many requests' + (error.retryAfter ? '; try again in ' + error.retryAfter + ' s.' : '.');
   }

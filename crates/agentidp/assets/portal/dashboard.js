@@ -1,4 +1,5 @@
 // The dashboard: agents (search, filters, detail with credentials), the audit log and usage;
+// the Usage tab's own code is in usage.js;
 // the agent editors (marketplace listing, card, public keys) are in agent-editor.js.
 'use strict';
 
@@ -153,27 +154,6 @@ async function loadAudit(append) {
     document.getElementById('audit-more').hidden = !page.nextCursor;
   } catch (error) {
     showError('audit-error', error);
-  }
-}
-
-async function loadUsage() {
-  hideError('usage-error');
-  try {
-    const usage = await api('GET', '/v1/billing/usage');
-    document.getElementById('usage-month').textContent = usage.month;
-    document.getElementById('usage-plan').textContent = usage.plan;
-    for (const [key, unit] of [['tokens', 'tokens'], ['agents', 'agents']]) {
-      const { used, limit } = usage[key];
-      const meter = document.getElementById('usage-' + key);
-      meter.max = limit || Math.max(used, 1);
-      meter.value = used;
-      const text = limit === null
-        ? used + ' ' + unit + ' (no limit)'
-        : used + ' of ' + limit + ' ' + unit + (used >= limit ? ': limit reached' : ' (' + Math.round((100 * used) / limit) + ' %)');
-      document.getElementById('usage-' + key + '-text').textContent = text;
-    }
-  } catch (error) {
-    showError('usage-error', error);
   }
 }
 

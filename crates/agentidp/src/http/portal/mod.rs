@@ -87,6 +87,10 @@ fn embedded(file: &str) -> Option<(&'static str, &'static str)> {
             "text/javascript; charset=utf-8",
             include_str!("../../../assets/portal/agent-editor.js"),
         ),
+        "usage.js" => (
+            "text/javascript; charset=utf-8",
+            include_str!("../../../assets/portal/usage.js"),
+        ),
         _ => return None,
     })
 }

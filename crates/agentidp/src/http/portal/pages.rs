@@ -213,6 +213,6 @@ pub async fn dashboard(State(state): State<AppState>) -> Response {
         "/dashboard",
         "Dashboard · AgentIdP",
         &main,
-        &["common.js", "dashboard.js", "agent-editor.js"],
+        &["common.js", "dashboard.js", "agent-editor.js", "usage.js"],
     )
 }
