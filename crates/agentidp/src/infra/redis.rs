@@ -13,12 +13,18 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 /// Counts one unit unless the limit is reached. KEYS: the counter. ARGV: limit (0 = none).
 /// Returns the new count, -1 when the counter does not exist yet, -2 when the limit is used.
-const COUNT_UP_TO_LUA: &str = r"
+const TAKE_UP_TO_LUA: &str = r"
 local v = redis.call('GET', KEYS[1])
 if not v then return -1 end
 local limit = tonumber(ARGV[1])
-if limit > 0 and tonumber(v) >= limit then return -2 end
-return redis.call('INCR', KEYS[1])
+local n = tonumber(ARGV[2])
+local have = tonumber(v)
+if limit > 0 then
+  if have >= limit then return 0 end
+  if have + n > limit then n = limit - have end
+end
+redis.call('INCRBY', KEYS[1], n)
+return n
 ";
 
 /// How long one Redis call (or connection attempt) may take before it counts as a failure.
@@ -30,7 +36,7 @@ const PROBE_INTERVAL: Duration = Duration::from_secs(1);
 pub struct RedisLink {
     manager: ConnectionManager,
     up: AtomicBool,
-    count_up_to: redis::Script,
+    take_up_to: redis::Script,
 }
 
 impl std::fmt::Debug for RedisLink {
@@ -55,7 +61,7 @@ impl RedisLink {
         let link = Arc::new(Self {
             manager,
             up: AtomicBool::new(true),
-            count_up_to: redis::Script::new(COUNT_UP_TO_LUA),
+            take_up_to: redis::Script::new(TAKE_UP_TO_LUA),
         });
         match link.ping().await {
             Ok(_) => tracing::info!("connected to Redis: rate limits and quotas are shared"),
@@ -96,35 +102,36 @@ impl RedisLink {
         }
     }
 
-    /// Atomically counts one unit on `key` unless it has reached `limit` (0 = none):
-    /// `Some(true)` counted, `Some(false)` refused, `None` when Redis is not usable (count
-    /// locally). A counter that does not exist yet is first created from `seed` (expiring
-    /// after `ttl_secs`), once, even when several nodes race to create it.
-    pub async fn count_up_to<F, Fut, E>(
+    /// Atomically takes up to `n` units on `key` without passing `limit` (0 = none):
+    /// `Some(granted)`, 0 when the limit is reached, or `None` when Redis is not usable
+    /// (count locally). A counter that does not exist yet is first created from `seed`
+    /// (expiring after `ttl_secs`), once, even when several nodes race to create it.
+    pub async fn take_up_to<F, Fut, E>(
         &self,
         key: &str,
         limit: u64,
+        n: u64,
         ttl_secs: u64,
         seed: F,
-    ) -> Result<Option<bool>, E>
+    ) -> Result<Option<u64>, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<i64, E>>,
     {
-        let count = || {
+        let take = || {
             self.run(|mut conn| async move {
-                self.count_up_to
+                self.take_up_to
                     .key(key)
                     .arg(limit)
+                    .arg(n)
                     .invoke_async::<i64>(&mut conn)
                     .await
             })
         };
-        match count().await {
+        match take().await {
             None => return Ok(None),
-            Some(-2) => return Ok(Some(false)),
             Some(-1) => {}
-            Some(_) => return Ok(Some(true)),
+            Some(granted) => return Ok(u64::try_from(granted).ok()),
         }
         let initial = seed().await?;
         let seeded = self
@@ -142,11 +149,7 @@ impl RedisLink {
         if seeded.is_none() {
             return Ok(None);
         }
-        Ok(match count().await {
-            Some(-2) => Some(false),
-            Some(n) if n > 0 => Some(true),
-            _ => None,
-        })
+        Ok(take().await.and_then(|granted| u64::try_from(granted).ok()))
     }
 
     fn mark_down(&self, why: &str) {

@@ -4,8 +4,9 @@
 //! `usage_events` every few seconds and at shutdown, so a crash loses at most one interval's
 //! counts of the node that crashed. A limit is checked against the total of its window (a day
 //! for API calls, a month for tokens): with Redis, one shared counter per tenant, metric and
-//! window, so nodes agree at once; without, the stored total plus this node's counts since,
-//! read again after each flush, so nodes converge within one flush interval.
+//! window from which each node takes small leases, so nodes agree within a lease each;
+//! without, the stored total plus this node's counts since, read again after each flush, so
+//! nodes converge within one flush interval.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,6 +22,8 @@ use crate::store::{Db, StoreResult};
 
 /// Shared counters outlive their window by a couple of days, so late flushes still find them.
 const SHARED_TTL_GRACE_SECS: u64 = 2 * 86_400;
+/// Most units a node takes from a shared counter at once.
+const MAX_LEASE: u64 = 64;
 
 /// A limit that a count would have passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +64,8 @@ struct Counts {
     /// Known totals of limit windows, marked stale at each flush so that other nodes' counts
     /// are read again, by one request at a time, while the others go on counting.
     windows: HashMap<(TenantId, Metric, Window), WindowTotal>,
+    /// Units taken from a shared Redis counter and not used yet.
+    leases: HashMap<(TenantId, Metric, Window), u64>,
 }
 
 impl Counts {
@@ -195,7 +200,10 @@ impl Meter {
     }
 
     /// Counts on the shared Redis counter: `Some(allowed)`, or `None` to count locally (no
-    /// Redis, or Redis is down).
+    /// Redis, or Redis is down). Units are taken from Redis a lease at a time (up to
+    /// [`MAX_LEASE`], a hundredth of the limit), and counted here until the lease is used, so
+    /// most requests make no Redis call; a lease a node has not used when the window ends is
+    /// what the other nodes were refused early, at most a lease per node.
     async fn count_shared(
         &self,
         tenant: TenantId,
@@ -206,6 +214,13 @@ impl Meter {
         let Some(link) = &self.redis else {
             return Ok(None);
         };
+        let lease_key = (tenant, metric, *window);
+        if let Some(left) = self.lock().leases.get_mut(&lease_key)
+            && *left > 0
+        {
+            *left -= 1;
+            return Ok(Some(true));
+        }
         let key = format!(
             "agentidp:usage:{}:{tenant}:{}",
             metric.as_str(),
@@ -218,7 +233,17 @@ impl Meter {
             let stored = self.stored(tenant, metric, window).await?;
             Ok::<i64, super::ServiceError>(i64::try_from(stored).unwrap_or(i64::MAX))
         };
-        link.count_up_to(&key, limit, ttl, seed).await
+        let lease = (limit / 100).clamp(1, MAX_LEASE);
+        Ok(
+            match link.take_up_to(&key, limit, lease, ttl, seed).await? {
+                None => None,
+                Some(0) => Some(false),
+                Some(granted) => {
+                    *self.lock().leases.entry(lease_key).or_default() += granted - 1;
+                    Some(true)
+                }
+            },
+        )
     }
 
     async fn stored(&self, tenant: TenantId, metric: Metric, window: &Window) -> StoreResult<u64> {

@@ -75,6 +75,23 @@ backend_tests! {
             .expect_error(StatusCode::TOO_MANY_REQUESTS, "FREE_TIER_LIMIT_EXCEEDED");
     }
 
+    async fn nodes_take_usage_from_redis_a_lease_at_a_time(app) {
+        if redis_url().is_none() { return; }
+        let redis = RedisServer::start().await;
+        let url = redis.url();
+        let args = ["--redis-url", url.as_str(), "--billing-enabled", "true", "--free-max-api-calls-per-day", "1000"];
+        let a = app.another_node(&args).await;
+        let b = app.another_node(&args).await;
+        let token = a.admin_token().await;
+        for node in [&a, &a, &a, &b] {
+            node.request(Method::GET, "/v1/agents", Some(&token), None).await.expect(StatusCode::OK);
+        }
+        let keys = redis.keys("agentidp:usage:api_calls:*").await;
+        assert_eq!(keys.len(), 1, "{keys:?}");
+        // A lease is a hundredth of the limit: one for each node, not one call per request.
+        assert_eq!(redis.get(&keys[0]).await.as_deref(), Some("20"));
+    }
+
     async fn requests_keep_succeeding_while_redis_is_down_and_sharing_resumes_when_it_returns(app) {
         if redis_url().is_none() { return; }
         let mut redis = RedisServer::start().await;

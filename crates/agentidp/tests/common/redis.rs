@@ -78,6 +78,20 @@ impl RedisServer {
             .await
             .expect("KEYS")
     }
+
+    /// The value of `key`.
+    pub async fn get(&self, key: &str) -> Option<String> {
+        let client = redis::Client::open(self.url()).expect("url");
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect");
+        redis::cmd("GET")
+            .arg(key)
+            .query_async(&mut conn)
+            .await
+            .expect("GET")
+    }
 }
 
 impl Drop for RedisServer {
