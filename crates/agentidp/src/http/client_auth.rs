@@ -15,6 +15,7 @@ use super::limits::RateSlot;
 use crate::app::AppState;
 use crate::domain::assertion::{ASSERTION_TYPE, subject_hint};
 use crate::domain::audit::RequestMeta;
+use crate::domain::billing::Metric;
 use crate::domain::credential::Client;
 use crate::service::ServiceError;
 
@@ -95,7 +96,7 @@ async fn settle(
                 .map_err(OAuthError::rate_limited)?;
             state
                 .idp
-                .count_call(agent.tenant_id, agent.id, meta)
+                .count_usage(agent.tenant_id, agent.id, Metric::ApiCalls, meta)
                 .await?;
             Ok(agent)
         }

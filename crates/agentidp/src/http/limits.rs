@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use super::error::ApiError;
 use crate::app::AppState;
 use crate::domain::audit::RequestMeta;
+use crate::domain::billing::Metric;
 use crate::domain::ids::AgentId;
 use crate::domain::token::{AccessClaims, Principal};
 use crate::infra::net::client_ip;
@@ -183,7 +184,12 @@ pub async fn bearer_with_claims(
             state.metrics.tenant_call(&principal.tenant_id.to_string());
             state
                 .idp
-                .count_call(principal.tenant_id, principal.agent_id, meta)
+                .count_usage(
+                    principal.tenant_id,
+                    principal.agent_id,
+                    Metric::ApiCalls,
+                    meta,
+                )
                 .await
                 .map_err(BearerRefusal::OverPlan)?;
             Ok((principal, claims))

@@ -9,6 +9,7 @@ use super::{Idp, ServiceError, ServiceResult, signing};
 use crate::domain::DomainError;
 use crate::domain::agent::AgentStatus;
 use crate::domain::audit::{Action, NewEvent, RequestMeta};
+use crate::domain::billing::Metric;
 use crate::domain::credential::{Client, SecretHasher};
 use crate::domain::ids::{AgentId, TenantId, TokenId};
 use crate::domain::jws::{CompactJws, Malformed};
@@ -96,7 +97,8 @@ impl Idp {
             Some(aud) => aud.as_str().to_owned(),
             None => self.settings.issuer.clone(),
         };
-        self.count_token(grant.tenant, grant.agent, meta).await?;
+        self.count_usage(grant.tenant, grant.agent, Metric::TokensIssued, meta)
+            .await?;
         let now = Timestamp::now();
         let iat = now.unix_seconds();
         let claims = AccessClaims {

@@ -137,35 +137,19 @@ impl Idp {
         })
     }
 
-    /// Counts one authenticated API call of `tenant`, refusing it past its daily limit.
-    pub(crate) async fn count_call(
+    /// Counts one unit of `metric` (an authenticated API call, an issued token) for
+    /// `tenant`, refusing it past the limit that applies.
+    pub(crate) async fn count_usage(
         &self,
         tenant: TenantId,
         agent: AgentId,
+        metric: Metric,
         meta: &RequestMeta,
     ) -> ServiceResult<()> {
         let applied = self.applied_limits(tenant).await?;
-        let limit = applied.limits.of(Metric::ApiCalls);
-        match self.meter.count(tenant, Metric::ApiCalls, limit).await? {
-            Ok(()) => Ok(()),
-            Err(exceeded) => Err(self
-                .over_limit(tenant, agent, applied, exceeded, meta)
-                .await?),
-        }
-    }
-
-    /// Counts one issued token of `tenant`, refusing it past its monthly limit.
-    pub(crate) async fn count_token(
-        &self,
-        tenant: TenantId,
-        agent: AgentId,
-        meta: &RequestMeta,
-    ) -> ServiceResult<()> {
-        let applied = self.applied_limits(tenant).await?;
-        let limit = applied.limits.of(Metric::TokensIssued);
         match self
             .meter
-            .count(tenant, Metric::TokensIssued, limit)
+            .count(tenant, metric, applied.limits.of(metric))
             .await?
         {
             Ok(()) => Ok(()),
