@@ -157,11 +157,10 @@ async fn sigterm_stops_the_server_cleanly_after_flushing_usage_counters() {
     assert_eq!(count, 3);
 }
 
-#[tokio::test]
-async fn a_killed_server_loses_at_most_the_usage_of_its_last_flush_interval() {
-    let dir = std::env::temp_dir().join(format!("agentidp-kill-{}", uuid::Uuid::now_v7().simple()));
-    let url = format!("sqlite://{}/agentidp.db", dir.display());
-    let server = Server::start(&[("DATABASE_URL", url.as_str())]).await;
+/// Issues three tokens, waits one flush interval, issues two more and kills the server with
+/// SIGKILL; answers how many of the five the database holds.
+async fn tokens_stored_after_a_kill(env: &[(&str, &str)]) -> i64 {
+    let server = Server::start(env).await;
     let (id, secret) = server.admin.clone();
     for _ in 0..3 {
         server.token(&id, &secret).await.unwrap();
@@ -173,18 +172,55 @@ async fn a_killed_server_loses_at_most_the_usage_of_its_last_flush_interval() {
     }
     drop(server); // SIGKILL: no shutdown flush.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let (stored,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM usage_events WHERE metric = 'tokens_issued'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    pool.close().await;
+    const SQL: &str = "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM usage_events WHERE metric = 'tokens_issued'";
+    let url = env
+        .iter()
+        .find(|(k, _)| *k == "DATABASE_URL")
+        .map(|(_, v)| *v)
+        .unwrap();
+    let (stored,): (i64,) = if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        let row = sqlx::query_as(SQL).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        row
+    } else {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        let row = sqlx::query_as(SQL).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        row
+    };
+    stored
+}
+
+#[tokio::test]
+async fn a_killed_server_loses_at_most_the_usage_of_its_last_flush_interval() {
+    let dir = std::env::temp_dir().join(format!("agentidp-kill-{}", uuid::Uuid::now_v7().simple()));
+    let url = format!("sqlite://{}/agentidp.db", dir.display());
+    let stored = tokens_stored_after_a_kill(&[("DATABASE_URL", url.as_str())]).await;
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
         (3..=5).contains(&stored),
-        "what is lost is at most the last interval's counts: {stored} of 5 stored"
+        "at most the last interval is lost: {stored} of 5 stored"
+    );
+}
+
+#[tokio::test]
+async fn a_killed_node_on_postgresql_with_redis_loses_at_most_its_last_flush_interval() {
+    let (Some(server), Ok(redis)) = (
+        common_postgres::postgres_url(),
+        std::env::var("AGENTIDP_TEST_REDIS_URL"),
+    ) else {
+        return;
+    };
+    let url = common_postgres::fresh_postgres_database(&server).await;
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("REDIS_URL", redis.as_str()),
+    ];
+    let stored = tokens_stored_after_a_kill(&env).await;
+    assert!(
+        (3..=5).contains(&stored),
+        "at most the last interval is lost: {stored} of 5 stored"
     );
 }
 
