@@ -37,8 +37,11 @@ fuzz() {
   [ -n "$id" ] || { cat "$dir/err.log" >&2; return 1; }
   token="$(curl -fsS -u "$id:$secret" -d grant_type=client_credentials "$base/oauth2/token" | jq -r .access_token)"
   echo "--- schemathesis on $name, ${MAX_TIME}s"
+  # One worker: with two, Hypothesis parses lambda sources in two threads at once and
+  # CPython 3.11's parser can fail with "AST constructor recursion depth mismatch" (a runtime
+  # error of the tool, not a finding), which made runs fail at random.
   st run "$base/openapi.json" --checks not_a_server_error,status_code_conformance \
-    --header "Authorization: Bearer $token" --max-time "$MAX_TIME" --workers 2 \
+    --header "Authorization: Bearer $token" --max-time "$MAX_TIME" --workers 1 \
     --seed 1 --no-color 2>&1 | tail -25
   # A server error must also never be logged as one.
   if grep -q '"internal error"\|internal error' "$dir/err.log"; then
