@@ -23,12 +23,10 @@ DURATION="${DURATION:-10s}"
 ROUNDS="${ROUNDS:-3}"
 DATABASE="${DATABASE:-sqlite}"
 PG_SERVER_URL="${PG_SERVER_URL:-postgres://postgres@127.0.0.1:5432}"
-command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
-[ -x "$BIN" ] || { echo "no server binary at $BIN (cargo build --release)" >&2; exit 1; }
 HERE="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=load/measure.sh
 source "$HERE/measure.sh"
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+require_tools "$BIN"
 
 dir="$(mktemp -d)"
 mkdir -p "$dir/off" "$dir/on"

@@ -23,11 +23,11 @@ THREADS="${THREADS:-2}"
 DATABASE="${DATABASE:-sqlite}"
 PG_SERVER_URL="${PG_SERVER_URL:-postgres://postgres@127.0.0.1:5432}"
 export CONNECTIONS DURATION WARMUP THREADS DATABASE PG_SERVER_URL
-command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
 [ $# -ge 2 ] || { echo "usage: $0 baseline=BIN other=BIN[:VAR=VALUE,...] ..." >&2; exit 1; }
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=load/measure.sh
 source "$here/measure.sh"
+require_tools
 
 names=() bins=() envs=()
 for spec in "$@"; do

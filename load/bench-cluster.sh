@@ -16,11 +16,10 @@ CONNECTIONS="${CONNECTIONS:-64}"
 DURATION="${DURATION:-15s}"
 WARMUP="${WARMUP:-3s}"
 ALG="${JWT_ALGORITHM:-ES256}"
-command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
-[ -x "$BIN" ] || { echo "no server binary at $BIN (cargo build --release)" >&2; exit 1; }
 
 # shellcheck source=load/measure.sh
 source "$(dirname "$0")/measure.sh"
+require_tools "$BIN"
 PIDS=()
 DIRS=()
 cleanup() {

@@ -31,12 +31,11 @@ WARMUP="${WARMUP:-3s}"
 GROWTH="${GROWTH:-40000}"
 ROUNDS="${ROUNDS:-3}"
 PG_SERVER_URL="${PG_SERVER_URL:-postgres://postgres@127.0.0.1:5432}"
-command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
-[ -x "$BIN" ] || { echo "no server binary at $BIN (cargo build --release)" >&2; exit 1; }
 [ -x "$SEED" ] || { echo "no seeder at $SEED (cargo build --release --example seed_fleet)" >&2; exit 1; }
 
 # shellcheck source=load/measure.sh
 source "$(dirname "$0")/measure.sh"
+require_tools "$BIN"
 
 work="$(mktemp -d)"
 server_pid=""
@@ -115,7 +114,6 @@ run_cell() {
 
 rows=()
 declare -A reference
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # measure_cells STORE AGENTS_LABEL ALG: every K in CLIENTS (at most the fleet), ROUNDS times in
 # turn, then one row per K with the medians.

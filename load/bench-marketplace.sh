@@ -22,11 +22,10 @@ THREADS="${THREADS:-2}"
 DURATION="${DURATION:-20s}"
 DATABASE="${DATABASE:-sqlite}"
 PG_SERVER_URL="${PG_SERVER_URL:-postgres://postgres@127.0.0.1:5432}"
-command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
-[ -x "$BIN" ] || { echo "no server binary at $BIN (cargo build --release)" >&2; exit 1; }
 HERE="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=load/measure.sh
 source "$HERE/measure.sh"
+require_tools "$BIN"
 
 dir="$(mktemp -d)"
 port="$(free_port)"

@@ -30,13 +30,10 @@ WARMUP="${WARMUP:-3s}"
 ROUNDS="${ROUNDS:-1}"
 DATABASE="${DATABASE:-sqlite}"
 PG_SERVER_URL="${PG_SERVER_URL:-postgres://postgres@127.0.0.1:5432}"
-command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
-[ -x "$BIN" ] || { echo "no server binary at $BIN (cargo build --release)" >&2; exit 1; }
 
 # shellcheck source=load/measure.sh
 source "$(dirname "$0")/measure.sh"
-
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+require_tools "$BIN"
 
 results=()
 medians=()

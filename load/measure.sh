@@ -1,9 +1,18 @@
-# Sourced by the token benchmarks (free_port, cpu_us, token_lua, measure): `measure BINARY ALG` starts a fresh server (SQLite in a
+# Sourced by the benchmarks (require_tools, median, free_port, cpu_us, token_lua, measure): `measure BINARY ALG` starts a fresh server (SQLite in a
 # temporary directory, or a fresh PostgreSQL database with DATABASE=postgres), loads
 # POST /oauth2/token with wrk for WARMUP and then DURATION at CONNECTIONS, and prints
 # "RESULT requests tokens/s p50_ms p99_ms errors cpu_us_per_token". The server inherits the
 # caller's environment (so AUDIT_CHAIN_KEY, AUDIT_EXP and the like reach it).
 # Expects CONNECTIONS, THREADS, DURATION, WARMUP, DATABASE and PG_SERVER_URL to be set.
+
+# require_tools [BINARY]: exits unless wrk is installed and BINARY, when given, is executable.
+require_tools() {
+  command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
+  [ "$#" -eq 0 ] || [ -x "$1" ] || { echo "no server binary at $1 (cargo build --release)" >&2; exit 1; }
+}
+
+# median N…: the median of the numbers.
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
