@@ -8,7 +8,7 @@
 //! without, the stored total plus this node's counts since, read again after each flush, so
 //! nodes converge within one flush interval.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
@@ -32,7 +32,9 @@ pub struct Exceeded {
     pub metric: Metric,
     /// Its limit.
     pub limit: u64,
-    /// Seconds until its window ends.
+    /// The window whose total reached it.
+    pub window: Window,
+    /// Seconds until that window ends.
     pub retry_after: u64,
 }
 
@@ -59,8 +61,9 @@ struct WindowTotal {
 
 #[derive(Debug, Default)]
 struct Counts {
-    /// Counts not yet written, per tenant, metric and day.
-    pending: HashMap<(TenantId, Metric, NaiveDate), u64>,
+    /// Counts not yet written, per tenant and metric, by day (so that a window's pending
+    /// counts are found without walking every tenant's).
+    pending: HashMap<(TenantId, Metric), BTreeMap<NaiveDate, u64>>,
     /// Known totals of limit windows, marked stale at each flush so that other nodes' counts
     /// are read again, by one request at a time, while the others go on counting.
     windows: HashMap<(TenantId, Metric, Window), WindowTotal>,
@@ -70,13 +73,18 @@ struct Counts {
 
 impl Counts {
     fn pending_in(&self, tenant: TenantId, metric: Metric, window: &Window) -> u64 {
-        self.pending
-            .iter()
-            .filter(|((t, m, day), _)| {
-                *t == tenant && *m == metric && (window.first..=window.last).contains(day)
-            })
-            .map(|(_, n)| n)
-            .sum()
+        self.pending.get(&(tenant, metric)).map_or(0, |days| {
+            days.range(window.first..=window.last).map(|(_, n)| n).sum()
+        })
+    }
+
+    fn add_pending(&mut self, tenant: TenantId, metric: Metric, day: NaiveDate, n: u64) {
+        *self
+            .pending
+            .entry((tenant, metric))
+            .or_default()
+            .entry(day)
+            .or_default() += n;
     }
 }
 
@@ -125,16 +133,13 @@ impl Meter {
                 return Ok(Err(Exceeded {
                     metric,
                     limit,
+                    window,
                     retry_after: window.seconds_left(now),
                 }));
             }
         }
         let day = now.to_datetime().date_naive();
-        *self
-            .lock()
-            .pending
-            .entry((tenant, metric, day))
-            .or_default() += 1;
+        self.lock().add_pending(tenant, metric, day, 1);
         Ok(Ok(()))
     }
 
@@ -265,23 +270,19 @@ impl Meter {
 
     /// Writes the pending counts; a count that fails to be written stays pending.
     pub async fn flush(&self) -> StoreResult<()> {
-        let pending: Vec<_> = std::mem::take(&mut self.lock().pending)
-            .into_iter()
-            .collect();
+        let pending = std::mem::take(&mut self.lock().pending);
         let mut first_error = None;
-        for ((tenant, metric, day), n) in pending {
-            let delta = i64::try_from(n).unwrap_or(i64::MAX);
-            if let Err(e) = self
-                .db
-                .add_usage(tenant, &day_key(day), metric.as_str(), delta)
-                .await
-            {
-                *self
-                    .lock()
-                    .pending
-                    .entry((tenant, metric, day))
-                    .or_default() += n;
-                first_error.get_or_insert(e);
+        for ((tenant, metric), days) in pending {
+            for (day, n) in days {
+                let delta = i64::try_from(n).unwrap_or(i64::MAX);
+                if let Err(e) = self
+                    .db
+                    .add_usage(tenant, &day_key(day), metric.as_str(), delta)
+                    .await
+                {
+                    self.lock().add_pending(tenant, metric, day, n);
+                    first_error.get_or_insert(e);
+                }
             }
         }
         let today = self.clock.now().to_datetime().date_naive();
