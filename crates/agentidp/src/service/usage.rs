@@ -59,7 +59,8 @@ impl Idp {
                 .ok_or(ServiceError::InvalidToken(
                     "the token's tenant no longer exists",
                 ))?;
-        let limits = self.applied_limits(tenant).await?.limits;
+        let plan = self.effective_plan(&billing);
+        let limits = self.limits_of(plan).limits;
         let mut days: BTreeMap<String, BTreeMap<Metric, u64>> = BTreeMap::new();
         for row in self.db.usage_by_day(tenant, &month).await? {
             if let Some(metric) = Metric::parse(&row.metric) {
@@ -71,7 +72,7 @@ impl Idp {
         let today = Metric::ApiCalls.window(now);
         Ok(Usage {
             month: now.month(),
-            plan: self.effective_plan(&billing).as_str().to_owned(),
+            plan: plan.as_str().to_owned(),
             billing_enabled: self.plans_settings.billing_enabled,
             subscription_status: billing.status,
             tokens: self

@@ -84,13 +84,8 @@ impl Idp {
 
     /// The limits that apply to `tenant` now.
     pub async fn applied_limits(&self, tenant: TenantId) -> ServiceResult<Applied> {
-        let s = &self.plans_settings;
-        if !s.billing_enabled {
-            return Ok(Applied {
-                plan: Plan::Free,
-                limits: s.unbilled,
-                billed: false,
-            });
+        if !self.plans_settings.billing_enabled {
+            return Ok(self.limits_of(Plan::Free));
         }
         let cached = {
             let plans = self
@@ -126,15 +121,23 @@ impl Idp {
                 plan
             }
         };
-        let limits = match plan {
-            Plan::Free => s.free,
-            Plan::Pro => s.pro,
+        Ok(self.limits_of(plan))
+    }
+
+    /// The limits a tenant on `plan` has: the plan's when billing is enabled, else the
+    /// server-wide ones.
+    pub(crate) fn limits_of(&self, plan: Plan) -> Applied {
+        let s = &self.plans_settings;
+        let limits = match (s.billing_enabled, plan) {
+            (false, _) => s.unbilled,
+            (true, Plan::Free) => s.free,
+            (true, Plan::Pro) => s.pro,
         };
-        Ok(Applied {
+        Applied {
             plan,
             limits,
-            billed: true,
-        })
+            billed: s.billing_enabled,
+        }
     }
 
     /// Counts one unit of `metric` (an authenticated API call, an issued token) for
@@ -172,7 +175,6 @@ impl Idp {
         let limit_type = exceeded.metric.limit_type();
         self.metrics
             .billing_limit_rejection(&tenant.to_string(), limit_type);
-        let window = exceeded.metric.window(self.clock.now());
         let first = {
             let mut reported = self
                 .plan_cache
@@ -182,7 +184,7 @@ impl Idp {
             if reported.len() >= PLAN_CACHE_MAX {
                 reported.clear();
             }
-            reported.insert((tenant, exceeded.metric, window))
+            reported.insert((tenant, exceeded.metric, exceeded.window))
         };
         if first {
             let event = NewEvent::new(
