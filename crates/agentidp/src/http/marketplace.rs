@@ -93,7 +93,7 @@ pub(crate) async fn search(
 }
 
 /// A public agent's marketplace page: its public view, DID document and signed agent card.
-#[utoipa::path(get, path = "/v1/marketplace/agents/{agentId}", tag = "marketplace",
+#[utoipa::path(get, path = "/v1/marketplace/agents/{agentId}", tag = "marketplace", operation_id = "get_marketplace_agent",
     params(("agentId" = Uuid, Path, description = "Agent id")),
     responses(
         (status = 200, description = "The agent's public page", body = wire::MarketplaceAgentPage),

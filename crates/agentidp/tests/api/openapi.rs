@@ -70,3 +70,19 @@ fn every_endpoint_is_documented_with_its_errors_and_security() {
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     assert!(doc["components"]["schemas"]["OAuthErrorBody"].is_object());
 }
+
+#[test]
+fn every_operation_id_is_unique_so_generated_clients_compile() {
+    let doc = generated();
+    let mut seen = std::collections::BTreeSet::new();
+    for (path, methods) in doc["paths"].as_object().unwrap() {
+        for (method, op) in methods.as_object().unwrap() {
+            if let Some(id) = op["operationId"].as_str() {
+                assert!(
+                    seen.insert(id.to_owned()),
+                    "{method} {path} reuses the operationId {id}"
+                );
+            }
+        }
+    }
+}
