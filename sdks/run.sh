@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every SDK's own test suite against a real agentidp binary, and checks that each SDK's
+# committed generated files are current.
+#
+#   sdks/run.sh [path/to/agentidp] [node|python ...]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+export AGENTIDP_BIN="$(realpath "${1:-${CARGO_TARGET_DIR:-$root/target}/debug/agentidp}")"
+[ -x "$AGENTIDP_BIN" ] || { echo "no server binary at $AGENTIDP_BIN (cargo build --bin agentidp)" >&2; exit 1; }
+shift || true
+sdks=("$@")
+[ "$#" -gt 0 ] || sdks=(node python)
+
+for sdk in "${sdks[@]}"; do
+  case "$sdk" in
+    node)
+      echo "--- Node.js SDK"
+      cd "$here/node"
+      npm ci --no-audit --no-fund --silent
+      npm run build --silent
+      if ! git -C "$root" diff --quiet -- sdks/node/dist || [ -n "$(git -C "$root" ls-files --others --exclude-standard -- sdks/node/dist)" ]; then
+        echo "sdks/node/dist is not what the sources build to: run 'npm run build' in sdks/node and commit it" >&2
+        git -C "$root" status --short -- sdks/node/dist >&2
+        exit 1
+      fi
+      npm test
+      # The packed tarball installs into an empty project and exports the SDK.
+      pack="$(mktemp -d)"
+      npm pack --silent --pack-destination "$pack" >/dev/null
+      (cd "$pack" && npm init -y >/dev/null && npm install --no-audit --no-fund --silent ./*.tgz \
+        && node -e "import('@sentryagent/agentidp').then((m) => { if (!m.TokenVerifier || !m.AgentIdPClient) process.exit(1); console.log('packed tarball installs and imports'); })")
+      rm -rf "$pack"
+      ;;
+    python)
+      echo "--- Python SDK"
+      cd "$here/python"
+      venv="${AGENTIDP_SDK_VENV:-${TMPDIR:-/tmp}/agentidp-python-sdk-venv}"
+      [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+      "$venv/bin/python" -m pip install --quiet --upgrade pip
+      "$venv/bin/python" -m pip install --quiet -e '.[test,frameworks]'
+      "$venv/bin/python" -m pytest -q
+      ;;
+    *) echo "unknown SDK: $sdk" >&2; exit 2 ;;
+  esac
+done
