@@ -37,9 +37,17 @@ for sdk in "${sdks[@]}"; do
       cd "$here/python"
       venv="${AGENTIDP_SDK_VENV:-${TMPDIR:-/tmp}/agentidp-python-sdk-venv}"
       [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-      "$venv/bin/python" -m pip install --quiet --upgrade pip
       "$venv/bin/python" -m pip install --quiet -e '.[test,frameworks]'
+      "$venv/bin/python" -m mypy --strict src/agentidp
       "$venv/bin/python" -m pytest -q
+      # The built wheel and sdist install into a fresh environment and import.
+      dist="$(mktemp -d)"
+      "$venv/bin/python" -m build --outdir "$dist" . > "$dist/build.log" 2>&1 || { cat "$dist/build.log"; exit 1; }
+      python3 -m venv "$dist/venv"
+      "$dist/venv/bin/python" -m pip install --quiet "$dist"/*.whl
+      "$dist/venv/bin/python" -c "import agentidp; assert agentidp.TokenVerifier and agentidp.AgentIdPClient; import importlib.resources as r; assert r.files('agentidp').joinpath('py.typed').is_file(); print('wheel installs and imports', agentidp.__version__)"
+      ls "$dist"/*.tar.gz >/dev/null
+      rm -rf "$dist"
       ;;
     *) echo "unknown SDK: $sdk" >&2; exit 2 ;;
   esac

@@ -1,6 +1,6 @@
 /** Offline verification of AgentIdP access tokens (RFC 9068) against the issuer's JWKS, on
  * `jose`: the algorithm pinned to the key, issuer, audience, lifetime and scopes checked. */
-import { createRemoteJWKSet, customFetch, errors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, } from 'jose';
 import { TokenVerificationError } from './errors.js';
 /** A token that passed every check. */
 export class VerifiedToken {
@@ -34,6 +34,9 @@ export class TokenVerifier {
     #opts;
     #jwks;
     #algorithms;
+    /** Imported keys by kid and algorithm, so a verification skips jose's JWKS search; emptied
+     * whenever the JWKS is fetched again, so a withdrawn key stops verifying. */
+    #keys = new Map();
     constructor(opts) {
         if (!opts.issuer)
             throw new TypeError('issuer is required');
@@ -48,7 +51,10 @@ export class TokenVerifier {
             cooldownDuration: opts.jwksCooldownMs ?? 30_000,
             cacheMaxAge: opts.jwksMaxAgeMs ?? 3_600_000,
             timeoutDuration: opts.timeoutMs ?? 5_000,
-            ...(opts.fetch ? { [customFetch]: opts.fetch } : {}),
+            [customFetch]: (url, init) => {
+                this.#keys.clear();
+                return (opts.fetch ?? fetch)(url, init);
+            },
         });
     }
     /** Verifies `token` and returns its claims; throws {@link TokenVerificationError} with the
@@ -56,7 +62,7 @@ export class TokenVerifier {
     async verify(token, options = {}) {
         let payload;
         try {
-            ({ payload } = await jwtVerify(token, this.#jwks, {
+            ({ payload } = await jwtVerify(token, this.#key, {
                 issuer: this.#opts.issuer,
                 audience: this.#opts.audience,
                 algorithms: this.#algorithms,
@@ -74,6 +80,17 @@ export class TokenVerifier {
             throw new TokenVerificationError('insufficient_scope', `the token lacks the scope ${missing.join(' ')}`);
         return verified;
     }
+    /** The key for a token's header: from the cache while the JWKS is fresh, else from jose's
+     * remote set (which fetches when stale or, past the cooldown, on an unknown kid). */
+    #key = async (header) => {
+        const id = `${header.kid ?? ''} ${header.alg}`;
+        const hit = this.#keys.get(id);
+        if (hit && this.#jwks.fresh)
+            return hit;
+        const key = await this.#jwks(header);
+        this.#keys.set(id, key);
+        return key;
+    };
     /** Maps what jose threw to the shared refusal codes. */
     #refusal(error, token) {
         const refuse = (code, message) => new TokenVerificationError(code, message, { cause: error });

@@ -1,7 +1,9 @@
 /** Offline verification of AgentIdP access tokens (RFC 9068) against the issuer's JWKS, on
  * `jose`: the algorithm pinned to the key, issuer, audience, lifetime and scopes checked. */
 
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type RemoteJWKSet } from 'jose';
+import {
+  createRemoteJWKSet, customFetch, errors, jwtVerify, type CryptoKey, type JWTHeaderParameters, type JWTPayload, type RemoteJWKSet,
+} from 'jose';
 import { TokenVerificationError, type VerificationErrorCode } from './errors.js';
 
 /** The chain of agents acting for a token's subject (RFC 8693 §4.1), current actor first. */
@@ -88,6 +90,9 @@ export class TokenVerifier {
   readonly #opts: TokenVerifierOptions;
   readonly #jwks: RemoteJWKSet;
   readonly #algorithms: string[];
+  /** Imported keys by kid and algorithm, so a verification skips jose's JWKS search; emptied
+   * whenever the JWKS is fetched again, so a withdrawn key stops verifying. */
+  readonly #keys = new Map<string, CryptoKey>();
 
   constructor(opts: TokenVerifierOptions) {
     if (!opts.issuer) throw new TypeError('issuer is required');
@@ -100,7 +105,10 @@ export class TokenVerifier {
       cooldownDuration: opts.jwksCooldownMs ?? 30_000,
       cacheMaxAge: opts.jwksMaxAgeMs ?? 3_600_000,
       timeoutDuration: opts.timeoutMs ?? 5_000,
-      ...(opts.fetch ? { [customFetch]: opts.fetch } : {}),
+      [customFetch]: (url: string, init: RequestInit) => {
+        this.#keys.clear();
+        return (opts.fetch ?? fetch)(url, init);
+      },
     });
   }
 
@@ -109,7 +117,7 @@ export class TokenVerifier {
   async verify(token: string, options: { requiredScopes?: string[] } = {}): Promise<VerifiedToken> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.#jwks, {
+      ({ payload } = await jwtVerify(token, this.#key, {
         issuer: this.#opts.issuer,
         audience: this.#opts.audience,
         algorithms: this.#algorithms,
@@ -125,6 +133,17 @@ export class TokenVerifier {
     if (missing.length) throw new TokenVerificationError('insufficient_scope', `the token lacks the scope ${missing.join(' ')}`);
     return verified;
   }
+
+  /** The key for a token's header: from the cache while the JWKS is fresh, else from jose's
+   * remote set (which fetches when stale or, past the cooldown, on an unknown kid). */
+  #key = async (header: JWTHeaderParameters): Promise<CryptoKey> => {
+    const id = `${header.kid ?? ''} ${header.alg}`;
+    const hit = this.#keys.get(id);
+    if (hit && this.#jwks.fresh) return hit;
+    const key = await this.#jwks(header);
+    this.#keys.set(id, key);
+    return key;
+  };
 
   /** Maps what jose threw to the shared refusal codes. */
   #refusal(error: unknown, token: string): TokenVerificationError {
