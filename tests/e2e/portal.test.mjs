@@ -5,14 +5,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { chromium } from 'playwright-core';
+import { TokenVerifier } from '@sentryagent/agentidp';
 
-const { BASE, ADMIN_ID, ADMIN_SECRET, SCREENSHOT_DIR, CHROMIUM } = process.env;
+const { BASE, ADMIN_ID, ADMIN_SECRET, SCREENSHOT_DIR, CHROMIUM, SDK_PYTHON } = process.env;
+const here = dirname(fileURLToPath(import.meta.url));
 let browser;
 const wizardAgent = {};
 
@@ -113,6 +116,24 @@ test('the wizard signs in, creates an agent and a credential, and its snippet ge
   const answer = JSON.parse(execFileSync('bash', ['-c', snippet], { env: { ...process.env, AGENT_SECRET: secret } }));
   assert.equal(answer.token_type, 'Bearer');
   assert.equal(answer.scope, 'weather:read');
+
+  // The Node.js and Python snippets, saved and run as the page says, get tokens for the agent.
+  for (const [label, file, command] of [['Node.js SDK', 'wizard-snippet.mjs', process.execPath], ['Python SDK', 'wizard-snippet.py', SDK_PYTHON]]) {
+    await page.getByLabel(label).check();
+    const code = await page.locator('#snippet').textContent();
+    assert.ok(code.includes(agentId) && code.includes(BASE), code);
+    assert.match(await page.locator('#snippet-how').textContent(), new RegExp(`save this as token\\.${file.split('.').pop()}`));
+    const path = join(here, file);
+    writeFileSync(path, code);
+    try {
+      const token = execFileSync(command, [path], { env: { ...process.env, AGENT_SECRET: secret } }).toString().trim();
+      const verified = await new TokenVerifier({ issuer: BASE, audience: BASE }).verify(token, { requiredScopes: ['weather:read'] });
+      assert.equal(verified.agentId, agentId, `${label}: the token is the wizard agent's`);
+    } finally {
+      rmSync(path, { force: true });
+    }
+  }
+  await shot(page, 'wizard-4-snippet-python');
 
   await page.getByLabel('Rust SDK').check();
   assert.match(await page.locator('#snippet').textContent(), /TokenProvider::new/);

@@ -4,7 +4,7 @@
 #   tests/e2e/run.sh [path/to/agentidp]
 #
 # Needs Debian's chromium (`apt-get install chromium`; CHROMIUM overrides /usr/bin/chromium)
-# and Node; installs playwright-core from npm. Screenshots of every page go to
+# and Node; installs playwright-core and the Node.js SDK from npm, and the Python SDK into a venv. Screenshots of every page go to
 # tests/e2e/screenshots/ (SCREENSHOT_DIR overrides).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -19,6 +19,11 @@ export AGENTIDP_BIN="$BIN"
 mkdir -p "$SCREENSHOT_DIR"
 
 (cd "$here" && npm ci --no-audit --no-fund --silent)
+# The wizard's Python snippet runs with the Python SDK installed as its README says.
+venv="${TMPDIR:-/tmp}/agentidp-e2e-venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet "$root/sdks/python"
+export SDK_PYTHON="$venv/bin/python"
 
 dir="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"

@@ -28,10 +28,23 @@ function renderSnippet() {
     curl: 'curl -s -u "' + id + ':$AGENT_SECRET" \\\n  -d grant_type=client_credentials \\\n  ' + base + '/oauth2/token',
     cli: 'sentryagent configure --api-url ' + base + '\n' +
          'SENTRYAGENT_AGENT_SECRET="$AGENT_SECRET" sentryagent issue-token --agent-id ' + id,
+    node: "import { ClientCredentialsTokenProvider } from '@sentryagent/agentidp';\n\n" +
+          'const tokens = new ClientCredentialsTokenProvider({\n' +
+          "  baseUrl: '" + base + "',\n  clientId: '" + id + "',\n  clientSecret: process.env.AGENT_SECRET,\n});\n" +
+          'console.log(await tokens.getToken());',
+    python: 'import os\n\nfrom agentidp import ClientCredentialsTokenProvider\n\n' +
+            'tokens = ClientCredentialsTokenProvider(\n    "' + base + '",\n    "' + id + '",\n' +
+            '    os.environ["AGENT_SECRET"],\n)\nprint(tokens.get_token())',
     rust: 'let tokens = sentryagent_sdk::TokenProvider::new(\n    "' + base + '",\n    "' + id + '",\n' +
           '    std::env::var("AGENT_SECRET")?,\n    Default::default(),\n)?;\n' +
           'let token = tokens.token().await?;\nprintln!("{}", token.secret());',
   };
+  const hows = {
+    node: 'after npm install --install-links ./sdks/node (from a checkout of the repository), save this as token.mjs and run node token.mjs:',
+    python: 'after pip install ./sdks/python (from a checkout of the repository), save this as token.py and run python token.py:',
+    rust: 'add sentryagent-sdk to your Cargo.toml and call:',
+  };
+  document.getElementById('snippet-how').textContent = hows[sdk] || 'run:';
   document.getElementById('snippet').textContent = snippets[sdk];
 }
 
