@@ -1,7 +1,8 @@
 /** One HTTP exchange with AgentIdP: JSON in and out, errors mapped, 429 and 5xx retried with
  * backoff that honours `Retry-After`. Shared by the token provider and the API client. */
 import { AgentIdPError } from './errors.js';
-const USER_AGENT = 'agentidp-node/0.1.0';
+import { VERSION } from './version.js';
+const USER_AGENT = `agentidp-node/${VERSION}`;
 /** Sends `req`, retrying as `opts` allow; resolves to the parsed JSON body (`undefined` for 204). */
 export async function send(req, opts = {}) {
     const retries = opts.retries ?? 3;

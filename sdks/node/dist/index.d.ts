@@ -6,3 +6,4 @@ export { TokenVerifier, VerifiedToken, type AccessTokenClaims, type ActorClaim, 
 export { AgentIdPClient, OPERATIONS, Paginator, type AgentIdPClientOptions, type ClientSecretAuth, type Page } from './client.js';
 export { bearerToken, expressMiddleware, fastifyHook, refusal, verifyRequest, type GuardOptions, type RequestLike } from './middleware.js';
 export type * from './types.js';
+export { VERSION } from './version.js';

@@ -5,3 +5,4 @@ export { ClientCredentialsTokenProvider, PrivateKeyJwtTokenProvider, } from './t
 export { TokenVerifier, VerifiedToken } from './verifier.js';
 export { AgentIdPClient, OPERATIONS, Paginator } from './client.js';
 export { bearerToken, expressMiddleware, fastifyHook, refusal, verifyRequest } from './middleware.js';
+export { VERSION } from './version.js';

@@ -2,6 +2,7 @@
  * backoff that honours `Retry-After`. Shared by the token provider and the API client. */
 
 import { AgentIdPError } from './errors.js';
+import { VERSION } from './version.js';
 
 /** How failed requests are retried. */
 export interface RetryOptions {
@@ -36,7 +37,7 @@ export interface HttpOptions extends RetryOptions {
   headers?: Record<string, string>;
 }
 
-const USER_AGENT = 'agentidp-node/0.1.0';
+const USER_AGENT = `agentidp-node/${VERSION}`;
 
 /** Sends `req`, retrying as `opts` allow; resolves to the parsed JSON body (`undefined` for 204). */
 export async function send<T>(req: HttpRequest, opts: HttpOptions = {}): Promise<T> {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AgentIdPClient, OPERATIONS } from '../dist/index.js';
+import { AgentIdPClient, OPERATIONS, VERSION } from '../dist/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const spec = JSON.parse(readFileSync(join(root, '../../docs/openapi.json'), 'utf8'));
@@ -33,4 +33,11 @@ test('every operation of the API has a client method', () => {
     assert.equal(typeof AgentIdPClient.prototype[method], 'function', `OPERATIONS names ${method}, which the client lacks`);
   }
   for (const id of Object.keys(OPERATIONS)) assert.ok(ids.includes(id), `OPERATIONS names ${id}, which the API no longer has`);
+});
+
+test('the SDK version follows the server version', () => {
+  const server = readFileSync(join(root, '../../Cargo.toml'), 'utf8').match(/^version = "([^"]+)"/m)[1];
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  assert.equal(pkg.version, server);
+  assert.equal(VERSION, server);
 });

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -31,3 +32,15 @@ def test_every_operation_of_the_api_has_a_method_on_both_clients() -> None:
         for client in (AgentIdPClient, AsyncAgentIdPClient):
             assert callable(getattr(client, OPERATIONS[op], None)), f"{client.__name__} lacks {OPERATIONS[op]}"
     assert set(OPERATIONS) <= set(ids), "OPERATIONS names operations the API no longer has"
+
+
+def test_the_sdk_version_follows_the_server_version() -> None:
+    import tomllib  # Python 3.11+: here only, so the other tests still run on 3.10
+
+    import agentidp
+
+    cargo = (ROOT.parents[1] / "Cargo.toml").read_text()
+    server = re.search(r'^version = "([^"]+)"', cargo, re.M)
+    assert server is not None
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert agentidp.__version__ == project["version"] == server.group(1)
