@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The `aud` claim: one audience or several.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Audience {
     /// A single audience (how this server issues tokens).

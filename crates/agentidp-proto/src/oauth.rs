@@ -155,7 +155,6 @@ pub struct Introspection {
     pub sub: Option<String>,
     /// Its audience.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub aud: Option<Audience>,
     /// Its issuer.
     #[serde(default, skip_serializing_if = "Option::is_none")]

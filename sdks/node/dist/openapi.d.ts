@@ -640,6 +640,8 @@ export interface components {
             /** @description Keywords, 1 to 20 (A2A requires at least one). */
             tags: string[];
         };
+        /** @description The `aud` claim: one audience or several. */
+        Audience: string | string[];
         /** @description Answer of `POST /v1/billing/checkout`. */
         CheckoutSession: {
             /** @description Stripe's hosted payment page: send the user there. */
@@ -970,8 +972,7 @@ export interface components {
             act?: components["schemas"]["Actor"] | null;
             /** @description Whether the token is valid right now. */
             active: boolean;
-            /** @description Its audience. */
-            aud?: Record<string, never> | null;
+            aud?: components["schemas"]["Audience"] | null;
             /** @description The client it was issued to. */
             client_id?: string | null;
             /**

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict, Union
 
-__all__ = ['Actor', 'AdminCredentials', 'AgentList', 'AgentResponse', 'AgentSkill', 'CheckoutSession', 'Checks', 'CreateAgentRequest', 'CreateCredentialRequest', 'CreateTrustPolicyRequest', 'CredentialResponse', 'CredentialWithSecret', 'DayUsage', 'DependencyHealth', 'DetailedHealth', 'ErrorBody', 'EventList', 'EventResponse', 'Health', 'IntrospectionResponse', 'IssuedCredential', 'MarketplaceAgent', 'MarketplaceAgentPage', 'MarketplaceList', 'MeteredResponse', 'OAuthErrorBody', 'RotateCredentialRequest', 'ServerMetadata', 'SignUpRequest', 'TenantCreated', 'TokenForm', 'TokenParam', 'TokenResponse', 'TrustPolicy', 'TrustPolicyList', 'UpdateAgentRequest', 'UpdateTrustPolicyRequest', 'UsageResponse', 'WebhookAck', 'WorkloadTokenRequest']
+__all__ = ['Actor', 'AdminCredentials', 'AgentList', 'AgentResponse', 'AgentSkill', 'Audience', 'CheckoutSession', 'Checks', 'CreateAgentRequest', 'CreateCredentialRequest', 'CreateTrustPolicyRequest', 'CredentialResponse', 'CredentialWithSecret', 'DayUsage', 'DependencyHealth', 'DetailedHealth', 'ErrorBody', 'EventList', 'EventResponse', 'Health', 'IntrospectionResponse', 'IssuedCredential', 'MarketplaceAgent', 'MarketplaceAgentPage', 'MarketplaceList', 'MeteredResponse', 'OAuthErrorBody', 'RotateCredentialRequest', 'ServerMetadata', 'SignUpRequest', 'TenantCreated', 'TokenForm', 'TokenParam', 'TokenResponse', 'TrustPolicy', 'TrustPolicyList', 'UpdateAgentRequest', 'UpdateTrustPolicyRequest', 'UsageResponse', 'WebhookAck', 'WorkloadTokenRequest']
 
 
 class _ActorRequired(TypedDict):
@@ -115,6 +115,10 @@ class AgentSkill(_AgentSkillRequired, total=False):
 
     examples: list[str]
     """Example requests, at most 10."""
+
+
+Audience = Union["str", "list[str]"]
+"""The `aud` claim: one audience or several."""
 
 
 class CheckoutSession(TypedDict):
@@ -413,8 +417,8 @@ class IntrospectionResponse(_IntrospectionResponseRequired, total=False):
 
     act: Actor | None
     """"""
-    aud: dict[str, Any] | None
-    """Its audience."""
+    aud: Audience | None
+    """"""
     client_id: str | None
     """The client it was issued to."""
     exp: int | None
