@@ -2,7 +2,7 @@
 # Runs every SDK's own test suite against a real agentidp binary, and checks that each SDK's
 # committed generated files are current.
 #
-#   sdks/run.sh [path/to/agentidp] [node|python ...]
+#   sdks/run.sh [path/to/agentidp] [node|python|go ...]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -10,7 +10,7 @@ export AGENTIDP_BIN="$(realpath "${1:-${CARGO_TARGET_DIR:-$root/target}/debug/ag
 [ -x "$AGENTIDP_BIN" ] || { echo "no server binary at $AGENTIDP_BIN (cargo build --bin agentidp)" >&2; exit 1; }
 shift || true
 sdks=("$@")
-[ "$#" -gt 0 ] || sdks=(node python)
+[ "$#" -gt 0 ] || sdks=(node python go)
 
 for sdk in "${sdks[@]}"; do
   case "$sdk" in
@@ -48,6 +48,13 @@ for sdk in "${sdks[@]}"; do
       "$dist/venv/bin/python" -c "import agentidp; assert agentidp.TokenVerifier and agentidp.AgentIdPClient; import importlib.resources as r; assert r.files('agentidp').joinpath('py.typed').is_file(); print('wheel installs and imports', agentidp.__version__)"
       ls "$dist"/*.tar.gz >/dev/null
       rm -rf "$dist"
+      ;;
+    go)
+      echo "--- Go SDK"
+      cd "$here/go"
+      if [ -n "$(gofmt -l .)" ]; then echo "gofmt: $(gofmt -l .)" >&2; exit 1; fi
+      go vet ./...
+      go test -count=1 ./...
       ;;
     *) echo "unknown SDK: $sdk" >&2; exit 2 ;;
   esac
