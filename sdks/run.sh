@@ -2,7 +2,7 @@
 # Runs every SDK's own test suite against a real agentidp binary, and checks that each SDK's
 # committed generated files are current.
 #
-#   sdks/run.sh [path/to/agentidp] [node|python|go ...]
+#   sdks/run.sh [path/to/agentidp] [node|python|go|java ...]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -10,7 +10,7 @@ export AGENTIDP_BIN="$(realpath "${1:-${CARGO_TARGET_DIR:-$root/target}/debug/ag
 [ -x "$AGENTIDP_BIN" ] || { echo "no server binary at $AGENTIDP_BIN (cargo build --bin agentidp)" >&2; exit 1; }
 shift || true
 sdks=("$@")
-[ "$#" -gt 0 ] || sdks=(node python go)
+[ "$#" -gt 0 ] || sdks=(node python go java)
 
 for sdk in "${sdks[@]}"; do
   case "$sdk" in
@@ -55,6 +55,12 @@ for sdk in "${sdks[@]}"; do
       if [ -n "$(gofmt -l .)" ]; then echo "gofmt: $(gofmt -l .)" >&2; exit 1; fi
       go vet ./...
       go test -count=1 ./...
+      ;;
+    java)
+      echo "--- Java SDK"
+      cd "$here/java"
+      # Tests against the server, then the jar and its Javadoc (a missing comment fails).
+      mvn -q -B verify
       ;;
     *) echo "unknown SDK: $sdk" >&2; exit 2 ;;
   esac
