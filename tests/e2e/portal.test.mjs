@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,8 +14,31 @@ import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { TokenVerifier } from '@sentryagent/agentidp';
 
-const { BASE, ADMIN_ID, ADMIN_SECRET, SCREENSHOT_DIR, CHROMIUM, SDK_PYTHON } = process.env;
+const { BASE, ADMIN_ID, ADMIN_SECRET, SCREENSHOT_DIR, CHROMIUM, SDK_PYTHON, SDK_JAVA_CP } = process.env;
 const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../..');
+
+/** How each SDK's wizard snippet is run, as its README says: [radio label, file name, run]. */
+const SNIPPET_RUNNERS = [
+  // The Node.js SDK resolves from this suite's node_modules, installed from sdks/node.
+  ['Node.js SDK', 'token.mjs', (dir, file, env) => {
+    writeFileSync(join(here, 'wizard-snippet.mjs'), readFileSync(join(dir, file)));
+    try {
+      return execFileSync(process.execPath, [join(here, 'wizard-snippet.mjs')], { env });
+    } finally {
+      rmSync(join(here, 'wizard-snippet.mjs'), { force: true });
+    }
+  }],
+  ['Python SDK', 'get_token.py', (dir, file, env) => execFileSync(SDK_PYTHON, [join(dir, file)], { env })],
+  ['Go SDK', 'main.go', (dir, file, env) => {
+    writeFileSync(join(dir, 'go.mod'), 'module wizardsnippet\n\ngo 1.23\n\nrequire github.com/sentryagent/agentidp/sdks/go v0.1.0\n\n' +
+      `replace github.com/sentryagent/agentidp/sdks/go => ${join(root, 'sdks/go')}\n`);
+    execFileSync('go', ['mod', 'tidy'], { cwd: dir, env, stdio: 'ignore' });
+    return execFileSync('go', ['run', '.'], { cwd: dir, env });
+  }],
+  // Java's single-file launch compiles and runs Token.java against the SDK jar and its dependencies.
+  ['Java SDK', 'Token.java', (dir, file, env) => execFileSync('java', ['-cp', SDK_JAVA_CP, join(dir, file)], { cwd: dir, env })],
+];
 let browser;
 const wizardAgent = {};
 
@@ -117,23 +140,23 @@ test('the wizard signs in, creates an agent and a credential, and its snippet ge
   assert.equal(answer.token_type, 'Bearer');
   assert.equal(answer.scope, 'weather:read');
 
-  // The Node.js and Python snippets, saved and run as the page says, get tokens for the agent.
-  for (const [label, file, command] of [['Node.js SDK', 'wizard-snippet.mjs', process.execPath], ['Python SDK', 'wizard-snippet.py', SDK_PYTHON]]) {
+  // Each SDK's snippet, saved and run as the page says, gets a token for the agent.
+  for (const [label, file, run] of SNIPPET_RUNNERS) {
     await page.getByLabel(label).check();
     const code = await page.locator('#snippet').textContent();
     assert.ok(code.includes(agentId) && code.includes(BASE), code);
-    assert.match(await page.locator('#snippet-how').textContent(), new RegExp(`save this as token\\.${file.split('.').pop()}`));
-    const path = join(here, file);
-    writeFileSync(path, code);
+    assert.match(await page.locator('#snippet-how').textContent(), new RegExp(`save this as ${file.replace('.', '\\.')}`));
+    const dir = mkdtempSync(join(tmpdir(), 'wizard-snippet-'));
+    writeFileSync(join(dir, file), code);
     try {
-      const token = execFileSync(command, [path], { env: { ...process.env, AGENT_SECRET: secret } }).toString().trim();
+      const token = run(dir, file, { ...process.env, AGENT_SECRET: secret }).toString().trim().split('\n').pop();
       const verified = await new TokenVerifier({ issuer: BASE, audience: BASE }).verify(token, { requiredScopes: ['weather:read'] });
       assert.equal(verified.agentId, agentId, `${label}: the token is the wizard agent's`);
     } finally {
-      rmSync(path, { force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   }
-  await shot(page, 'wizard-4-snippet-python');
+  await shot(page, 'wizard-4-snippet-java');
 
   await page.getByLabel('Rust SDK').check();
   assert.match(await page.locator('#snippet').textContent(), /TokenProvider::new/);

@@ -4,7 +4,8 @@
 #   tests/e2e/run.sh [path/to/agentidp]
 #
 # Needs Debian's chromium (`apt-get install chromium`; CHROMIUM overrides /usr/bin/chromium)
-# and Node; installs playwright-core and the Node.js SDK from npm, and the Python SDK into a venv. Screenshots of every page go to
+# and Node, Go, Java and Maven; installs playwright-core and the Node.js SDK from npm, the Python
+# SDK into a venv, and builds the Java SDK, so that the wizard's snippets run as each SDK's README says. Screenshots of every page go to
 # tests/e2e/screenshots/ (SCREENSHOT_DIR overrides).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -24,6 +25,10 @@ venv="${TMPDIR:-/tmp}/agentidp-e2e-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet "$root/sdks/python"
 export SDK_PYTHON="$venv/bin/python"
+# The Java snippet runs against the SDK jar and its dependencies (the Go one builds its own module).
+(cd "$root/sdks/java" && mvn -q -B package -DskipTests -Dmaven.javadoc.skip=true \
+  && mvn -q -B dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile=target/classpath.txt)
+export SDK_JAVA_CP="$root/sdks/java/target/agentidp-sdk-0.1.0.jar:$(cat "$root/sdks/java/target/classpath.txt")"
 
 dir="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"

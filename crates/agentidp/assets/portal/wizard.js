@@ -35,13 +35,28 @@ function renderSnippet() {
     python: 'import os\n\nfrom agentidp import ClientCredentialsTokenProvider\n\n' +
             'tokens = ClientCredentialsTokenProvider(\n    "' + base + '",\n    "' + id + '",\n' +
             '    os.environ["AGENT_SECRET"],\n)\nprint(tokens.get_token())',
+    go: 'package main\n\nimport (\n\t"context"\n\t"fmt"\n\t"log"\n\t"os"\n\n' +
+        '\tagentidp "github.com/sentryagent/agentidp/sdks/go"\n)\n\nfunc main() {\n' +
+        '\ttokens, err := agentidp.NewClientCredentialsTokenSource(agentidp.TokenSourceConfig{\n' +
+        '\t\tBaseURL:  "' + base + '",\n\t\tClientID: "' + id + '",\n\t}, os.Getenv("AGENT_SECRET"))\n' +
+        '\tif err != nil {\n\t\tlog.Fatal(err)\n\t}\n' +
+        '\ttoken, err := tokens.TokenContext(context.Background())\n' +
+        '\tif err != nil {\n\t\tlog.Fatal(err)\n\t}\n\tfmt.Println(token)\n}',
+    java: 'import ai.sentryagent.agentidp.CachingTokenProvider.Options;\n' +
+          'import ai.sentryagent.agentidp.ClientCredentialsTokenProvider;\n\n' +
+          'public class Token {\n  public static void main(String[] args) {\n' +
+          '    var tokens = new ClientCredentialsTokenProvider(\n' +
+          '        Options.of("' + base + '", "' + id + '"), System.getenv("AGENT_SECRET"));\n' +
+          '    System.out.println(tokens.getToken());\n  }\n}',
     rust: 'let tokens = sentryagent_sdk::TokenProvider::new(\n    "' + base + '",\n    "' + id + '",\n' +
           '    std::env::var("AGENT_SECRET")?,\n    Default::default(),\n)?;\n' +
           'let token = tokens.token().await?;\nprintln!("{}", token.secret());',
   };
   const hows = {
     node: 'after npm install --install-links ./sdks/node (from a checkout of the repository), save this as token.mjs and run node token.mjs:',
-    python: 'after pip install ./sdks/python (from a checkout of the repository), save this as token.py and run python token.py:',
+    python: 'after pip install ./sdks/python (from a checkout of the repository), save this as get_token.py and run python get_token.py (not token.py, which would hide the token module of the standard library):',
+    go: 'require github.com/sentryagent/agentidp/sdks/go in your go.mod (see sdks/go/README.md), save this as main.go and run go run .:',
+    java: 'after mvn install in sdks/java and adding ai.sentryagent:agentidp-sdk to your build, save this as Token.java and run it:',
     rust: 'add sentryagent-sdk to your Cargo.toml and call:',
   };
   document.getElementById('snippet-how').textContent = hows[sdk] || 'run:';
