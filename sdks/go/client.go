@@ -6,8 +6,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -37,15 +35,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if cfg.BaseURL == "" {
 		return nil, errors.New("agentidp: BaseURL is required")
 	}
-	httpClient := cfg.HTTPClient
-	if httpClient == nil {
-		httpClient = &http.Client{Timeout: 30 * time.Second}
-	}
-	policy := DefaultRetryPolicy
-	if cfg.Retry != nil {
-		policy = *cfg.Retry
-	}
-	return &Client{t: &transport{base: strings.TrimRight(cfg.BaseURL, "/"), http: httpClient, policy: policy}, tokens: cfg.TokenSource}, nil
+	return &Client{t: newTransport(cfg.BaseURL, cfg.HTTPClient, cfg.Retry), tokens: cfg.TokenSource}, nil
 }
 
 // call sends req, with the bearer token when it needs one; a 401 makes a caching token source

@@ -60,18 +60,10 @@ func newCachingSource(cfg TokenSourceConfig) (*cachingSource, error) {
 	if cfg.BaseURL == "" || cfg.ClientID == "" {
 		return nil, errors.New("agentidp: BaseURL and ClientID are required")
 	}
-	client := cfg.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
-	policy := DefaultRetryPolicy
-	if cfg.Retry != nil {
-		policy = *cfg.Retry
-	}
 	if cfg.Context == nil {
 		cfg.Context = context.Background()
 	}
-	return &cachingSource{cfg: cfg, t: &transport{base: strings.TrimRight(cfg.BaseURL, "/"), http: client, policy: policy}}, nil
+	return &cachingSource{cfg: cfg, t: newTransport(cfg.BaseURL, cfg.HTTPClient, cfg.Retry)}, nil
 }
 
 // TokenContext returns a token valid for at least the refresh margin.

@@ -50,6 +50,19 @@ type transport struct {
 	policy RetryPolicy
 }
 
+// newTransport sends to base with client (default: a 30 s timeout) and retry (default
+// DefaultRetryPolicy).
+func newTransport(base string, client *http.Client, retry *RetryPolicy) *transport {
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	policy := DefaultRetryPolicy
+	if retry != nil {
+		policy = *retry
+	}
+	return &transport{base: strings.TrimRight(base, "/"), http: client, policy: policy}
+}
+
 // send performs req, retrying as the policy allows, and decodes a JSON answer into out (if non-nil).
 func (t *transport) send(ctx context.Context, req request, out any) error {
 	var body []byte
