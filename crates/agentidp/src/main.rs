@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 mod audit_cli;
+mod health_cli;
 
 use audit_cli::AuditCommand;
 
@@ -57,6 +58,15 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Ask a running server's /health; exit 0 when it answers 200 (a container HEALTHCHECK).
+    Healthcheck {
+        /// The URL to ask (default: /health on BIND_ADDR, on loopback when it is 0.0.0.0).
+        #[arg(long)]
+        url: Option<String>,
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 3)]
+        timeout_secs: u64,
     },
 }
 
@@ -136,6 +146,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             };
             let kid = signing::rotate(&db, &settings).await?;
             println!("new active signing key {kid}; running servers pick it up within 60 s");
+        }
+        Command::Healthcheck { url, timeout_secs } => {
+            let url = url.unwrap_or_else(|| health_cli::default_url(config.bind_addr));
+            health_cli::check(&url, std::time::Duration::from_secs(timeout_secs)).await?;
+            println!("healthy: {url}");
         }
         Command::Audit {
             command:
