@@ -13,6 +13,9 @@ use super::extract::bearer_token;
 use crate::app::AppState;
 use crate::infra::metrics::{CONTENT_TYPE, Snapshot};
 
+/// How long a scrape waits for the database's answer before reporting it down.
+const DATABASE_PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The routes of this module.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(metrics))
@@ -42,6 +45,10 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
             .into_response();
         }
     }
+    // A bounded ping, so a hung database shows as down instead of stalling the scrape.
+    let database_up = tokio::time::timeout(DATABASE_PING_TIMEOUT, state.idp.db.ping())
+        .await
+        .is_ok_and(|ping| ping.is_ok());
     let pool = state.idp.db.pool_stats();
     let watch = state.idp.chain_watch.status();
     let body = state.metrics.render(&Snapshot {
@@ -51,6 +58,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         chains_broken: watch.broken,
         chains_verified_at: watch.finished_at.map_or(0, |t| t.unix_seconds()),
         redis_up: state.redis.as_ref().map(|r| r.is_up()),
+        database_up,
     });
     let mut response = body.into_response();
     response

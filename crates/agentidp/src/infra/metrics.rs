@@ -76,6 +76,8 @@ pub struct Snapshot {
     pub chains_verified_at: i64,
     /// Whether shared state goes through Redis (`None` when no Redis is configured).
     pub redis_up: Option<bool>,
+    /// Whether the database answered a ping just now.
+    pub database_up: bool,
 }
 
 /// The gauges set from a [`Snapshot`] at each scrape.
@@ -87,6 +89,7 @@ struct Gauges {
     chains_broken: Gauge<i64, AtomicI64>,
     chains_verified_at: Gauge<i64, AtomicI64>,
     redis_up: Gauge<i64, AtomicI64>,
+    database_up: Gauge<i64, AtomicI64>,
 }
 
 /// The server's metrics and the registry that renders them.
@@ -157,7 +160,12 @@ impl Metrics {
             "Requests refused for a tenant's plan or server limit, by tenant and limit (agents, api_calls_per_day, tokens_per_month)",
             limit_rejections.clone(),
         );
-        let scraped: [(&str, &str, &Gauge<i64, AtomicI64>); 5] = [
+        let scraped: [(&str, &str, &Gauge<i64, AtomicI64>); 6] = [
+            (
+                "agentidp_database_up",
+                "1 when the database answered a ping at this scrape, 0 when it did not",
+                &gauges.database_up,
+            ),
             (
                 "agentidp_db_pool_active_connections",
                 "Database connections executing a statement or holding a transaction",
@@ -269,6 +277,7 @@ impl Metrics {
         g.chains_broken.set(count(now.chains_broken));
         g.chains_verified_at.set(now.chains_verified_at);
         g.redis_up.set(i64::from(now.redis_up.unwrap_or(false)));
+        g.database_up.set(i64::from(now.database_up));
         let mut out = String::with_capacity(4096);
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
