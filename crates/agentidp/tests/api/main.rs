@@ -17,6 +17,7 @@ mod auth;
 mod billing;
 mod credentials;
 mod delegation;
+mod deploy;
 mod errors;
 mod exchange;
 mod federation;

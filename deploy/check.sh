@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Checks what deploy/ ships, with the tools' own validators: the Helm chart (helm lint, then
+# every rendering through kubeconform -strict against Kubernetes' schemas) and the alert rules
+# (promtool check rules). The tools come from the Go module proxy (GOPATH/bin); Kubernetes'
+# schemas are made from the OpenAPI document in the k8s.io/kubernetes module, since kubeconform's
+# default location (GitHub) is not reachable from CI.
+#
+#   deploy/check.sh
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+bin="$(go env GOPATH)/bin"
+HELM_VERSION=v4.3.2
+KUBECONFORM_VERSION=v0.8.0
+PROMTOOL_VERSION=v0.316.0
+KUBERNETES_VERSION=v1.34.2
+
+[ -x "$bin/helm" ] || go install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
+[ -x "$bin/kubeconform" ] || go install "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+[ -x "$bin/promtool" ] || go install "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION"
+
+schemas="${TMPDIR:-/tmp}/agentidp-k8s-schemas-$KUBERNETES_VERSION"
+if [ ! -f "$schemas/_definitions.json" ]; then
+  module="$(cd "$(mktemp -d)" && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+  python3 "$here/helm/k8s_schemas.py" "$module/api/openapi-spec/swagger.json" "$schemas"
+fi
+
+chart="$here/helm/agentidp"
+"$bin/helm" lint --strict "$chart"
+validate() {
+  "$bin/helm" template check "$chart" "$@" |
+    "$bin/kubeconform" -strict -summary -skip ServiceMonitor \
+      -schema-location "$schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+}
+echo "chart, default values:"
+validate
+echo "chart, ingress with TLS, autoscaling, ServiceMonitor (a CRD: its schema is the operator's, skipped):"
+validate --set ingress.enabled=true --set ingress.className=nginx \
+  --set 'ingress.tls[0].secretName=idp-tls' --set 'ingress.tls[0].hosts[0]=idp.example.com' \
+  --set autoscaling.enabled=true --set serviceMonitor.enabled=true --set migrations.enabled=false
+# A chart without its required values refuses to render.
+if "$bin/helm" template check "$chart" --set secrets.existingSecret= >/dev/null 2>&1; then
+  echo "the chart rendered without secrets.existingSecret" >&2
+  exit 1
+fi
+
+"$bin/promtool" check rules "$here/prometheus/alerts.yaml"
