@@ -41,6 +41,16 @@ pub enum StartupError {
     Config(String),
 }
 
+/// Where signing keys come from and how their private halves are kept, from the settings.
+pub fn key_settings(config: &Config) -> Result<KeySettings, StartupError> {
+    Ok(KeySettings {
+        algorithm: config.jwt_algorithm.into(),
+        pem_file: config.jwt_private_key_file.clone(),
+        token_ttl_secs: config.token_ttl_seconds,
+        envelope: Arc::new(config.envelope().map_err(StartupError::Config)?),
+    })
+}
+
 /// Everything a request needs, shared behind one `Arc`.
 #[derive(Debug)]
 pub struct App {
@@ -103,11 +113,7 @@ impl App {
                 .map(|o| (o.route.clone(), o.max_requests)),
             redis.clone(),
         );
-        let key_settings = KeySettings {
-            algorithm: config.jwt_algorithm.into(),
-            pem_file: config.jwt_private_key_file.clone(),
-            token_ttl_secs: config.token_ttl_seconds,
-        };
+        let key_settings = key_settings(&config)?;
         let keys = signing::load(&db, &key_settings, None).await?;
         let settings = Settings {
             issuer: config.issuer(),

@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use agentidp::app::App;
+use agentidp::app::key_settings;
 use agentidp::config::{Config, LogFormat};
 use agentidp::domain::audit::chain_key::VerifyPolicy;
 use agentidp::domain::tenant::TenantAdmin;
 use agentidp::service::audit::verify::check_chain_key;
-use agentidp::service::signing::{self, KeySettings};
+use agentidp::service::signing;
 use agentidp::service::tenants::Bootstrap;
 use agentidp::store::Db;
 use agentidp::{AppState, http};
@@ -74,6 +75,9 @@ enum Command {
 enum KeysCommand {
     /// Generate a new active signing key; the old one stays in the JWKS until its tokens expire.
     Rotate,
+    /// Encrypt every stored private key under KEY_ENCRYPTION_KEY: keys stored in plain text
+    /// and keys encrypted under a retired key (KEY_ENCRYPTION_RETIRED_KEYS).
+    Encrypt,
 }
 
 fn init_logging(format: LogFormat) {
@@ -139,13 +143,18 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => {
             let db = open_db(&config).await?;
             check_chain_key(&db).await?;
-            let settings = KeySettings {
-                algorithm: config.jwt_algorithm.into(),
-                pem_file: config.jwt_private_key_file.clone(),
-                token_ttl_secs: config.token_ttl_seconds,
-            };
-            let kid = signing::rotate(&db, &settings).await?;
+            let kid = signing::rotate(&db, &key_settings(&config)?).await?;
             println!("new active signing key {kid}; running servers pick it up within 60 s");
+        }
+        Command::Keys {
+            command: KeysCommand::Encrypt,
+        } => {
+            let db = open_db(&config).await?;
+            check_chain_key(&db).await?;
+            let sealed = signing::encrypt_stored(&db, &key_settings(&config)?).await?;
+            println!(
+                "{sealed} signing key(s) encrypted under KEY_ENCRYPTION_KEY; the others already were"
+            );
         }
         Command::Healthcheck { url, timeout_secs } => {
             let url = url.unwrap_or_else(|| health_cli::default_url(config.bind_addr));

@@ -171,6 +171,26 @@ pub struct Config {
         global = true
     )]
     pub audit_chain_retired_keys: Option<SecretString>,
+    /// Key that encrypts the signing keys' private halves in the database (AES-256-GCM), as
+    /// 64 hex characters (`openssl rand -hex 32`). Keep it outside the database, like
+    /// `SECRET_PEPPER`: a database dump then holds no usable private key. Keys stored before
+    /// it was set are encrypted by `agentidp keys encrypt`.
+    #[arg(
+        long,
+        env = "KEY_ENCRYPTION_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub key_encryption_key: Option<SecretString>,
+    /// Former key-encryption keys, comma-separated hex: what they encrypted still opens, and
+    /// `agentidp keys encrypt` re-encrypts it under `KEY_ENCRYPTION_KEY`.
+    #[arg(
+        long,
+        env = "KEY_ENCRYPTION_RETIRED_KEYS",
+        hide_env_values = true,
+        global = true
+    )]
+    pub key_encryption_retired_keys: Option<SecretString>,
     /// How long after a group commit of audit events started the next one may wait for more
     /// events, in ms (0: each commit starts as soon as the previous one ends). It waits only
     /// while every runtime worker is busy; longer packs more events into each commit under
@@ -367,6 +387,15 @@ impl Config {
                 Err("AUDIT_CHAIN_RETIRED_KEYS needs AUDIT_CHAIN_KEY, the key new links use".into())
             }
         }
+    }
+
+    /// The key-encryption keys; `Err` says which setting is malformed.
+    pub fn envelope(&self) -> Result<crate::domain::envelope::Envelope, String> {
+        crate::domain::envelope::Envelope::from_config(
+            self.key_encryption_key.as_ref(),
+            self.key_encryption_retired_keys.as_ref(),
+        )
+        .map_err(|e| e.to_string())
     }
 
     /// The secret pepper, unless unset or empty (an empty key would silently differ from none).

@@ -12,6 +12,7 @@ pub mod client_key;
 pub mod credential;
 pub mod delegation;
 pub mod did;
+pub mod envelope;
 pub mod federation;
 pub mod ids;
 pub mod jcs;

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use super::ServiceResult;
 use crate::domain::DomainError;
 use crate::domain::audit::{Action, NewEvent, RequestMeta, SYSTEM_TENANT};
+use crate::domain::envelope::Envelope;
 use crate::domain::keys::{Algorithm, KeySet, SigningKey, VerifyingKey};
 use crate::domain::time::Timestamp;
 use crate::store::{Db, StoredKey};
@@ -22,6 +23,18 @@ pub struct KeySettings {
     pub pem_file: Option<PathBuf>,
     /// Token lifetime: retired keys stay published this long (plus a minute of slack).
     pub token_ttl_secs: i64,
+    /// The key-encryption keys the private halves are stored under.
+    pub envelope: Arc<Envelope>,
+}
+
+impl KeySettings {
+    /// A generated key's private half as it is stored: sealed when a key-encryption key is set.
+    fn seal(&self, key: &SigningKey, der: &[u8]) -> ServiceResult<Vec<u8>> {
+        Ok(self
+            .envelope
+            .seal(der, key.kid())
+            .map_err(|e| DomainError::Crypto(e.to_string()))?)
+    }
 }
 
 fn stored(key: &SigningKey, private_key: Option<Vec<u8>>) -> StoredKey {
@@ -60,7 +73,8 @@ pub async fn rotate(db: &Db, settings: &KeySettings) -> ServiceResult<String> {
         .into());
     }
     let (key, der) = SigningKey::generate(settings.algorithm)?;
-    db.activate_key(&stored(&key, Some(der)), &[key_event(&key, "rotate")])
+    let sealed = settings.seal(&key, &der)?;
+    db.activate_key(&stored(&key, Some(sealed)), &[key_event(&key, "rotate")])
         .await?;
     Ok(key.kid().to_owned())
 }
@@ -120,15 +134,23 @@ pub async fn load(
                     "the active signing key's algorithm is not JWT_ALGORITHM; signing with it"
                 );
             }
-            Arc::new(SigningKey::from_pkcs8(
-                algorithm,
-                row.private_key.as_deref().unwrap_or_default(),
-            )?)
+            let opened = settings
+                .envelope
+                .open(row.private_key.as_deref().unwrap_or_default(), &row.kid)
+                .map_err(|e| DomainError::Crypto(format!("signing key: {e}")))?;
+            if opened.needs_resealing {
+                tracing::warn!(
+                    kid = row.kid,
+                    "the signing key is not encrypted under KEY_ENCRYPTION_KEY: run `agentidp keys encrypt`"
+                );
+            }
+            Arc::new(SigningKey::from_pkcs8(algorithm, &opened.plaintext)?)
         }
         (None, None, Some(cur)) => cur,
         (None, None, None) => {
             let (key, der) = SigningKey::generate(settings.algorithm)?;
-            db.activate_key(&stored(&key, Some(der)), &[key_event(&key, "initial")])
+            let sealed = settings.seal(&key, &der)?;
+            db.activate_key(&stored(&key, Some(sealed)), &[key_event(&key, "initial")])
                 .await?;
             tracing::info!(kid = key.kid(), alg = wanted, "generated a new signing key");
             rows = db.published_keys(retired_since).await?;
@@ -151,4 +173,45 @@ pub async fn load(
         jwks: Arc::new(json!({ "keys": jwks })),
         loaded_at: now,
     })
+}
+
+/// Encrypts every stored private key under the current key-encryption key: those stored in
+/// plain text and those under a retired one. Returns how many it changed; each change is a
+/// `key.encrypted` event. Fails, changing nothing more, on a key no configured key opens.
+pub async fn encrypt_stored(db: &Db, settings: &KeySettings) -> ServiceResult<usize> {
+    let envelope = &settings.envelope;
+    let Some(kek) = envelope.current_id() else {
+        return Err(DomainError::Crypto(
+            "KEY_ENCRYPTION_KEY is not set: there is nothing to encrypt under".into(),
+        )
+        .into());
+    };
+    let mut changed = 0;
+    for (kid, stored) in db.private_keys().await? {
+        let opened = envelope
+            .open(&stored, &kid)
+            .map_err(|e| DomainError::Crypto(format!("signing key: {e}")))?;
+        if !opened.needs_resealing {
+            continue;
+        }
+        let sealed = envelope
+            .seal(&opened.plaintext, &kid)
+            .map_err(|e| DomainError::Crypto(e.to_string()))?;
+        let event = NewEvent::new(
+            SYSTEM_TENANT,
+            "operator",
+            Action::KeyEncrypted,
+            &RequestMeta::default(),
+            Timestamp::now(),
+        )
+        .with("kid", kid.as_str())
+        .with("key_encryption_key", kek);
+        if db
+            .replace_private_key(&kid, &stored, &sealed, &[event])
+            .await?
+        {
+            changed += 1;
+        }
+    }
+    Ok(changed)
 }

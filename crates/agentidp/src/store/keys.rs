@@ -67,4 +67,31 @@ impl Db {
         });
         Ok(())
     }
+
+    /// Every stored private key (PEM-provided keys have none), by `kid`.
+    pub async fn private_keys(&self) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        const SQL: &str = "SELECT kid, private_key FROM signing_keys WHERE private_key IS NOT NULL ORDER BY created_at";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).fetch_all(p).await)?)
+    }
+
+    /// Replaces the stored private key of `kid` if it still is `old` (another node may have
+    /// re-encrypted it meanwhile), with `events`; whether it did.
+    pub async fn replace_private_key(
+        &self,
+        kid: &str,
+        old: &[u8],
+        new: &[u8],
+        events: &[NewEvent],
+    ) -> StoreResult<bool> {
+        const SQL: &str =
+            "UPDATE signing_keys SET private_key = $3 WHERE kid = $1 AND private_key = $2";
+        let replaced = in_tx!(self, tx => {
+            let replaced = sqlx::query(SQL).bind(kid).bind(old).bind(new).execute(&mut *tx).await?.rows_affected() == 1;
+            if replaced {
+                append_events!(self, tx, events);
+            }
+            replaced
+        });
+        Ok(replaced)
+    }
 }

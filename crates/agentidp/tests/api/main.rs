@@ -23,6 +23,7 @@ mod exchange;
 mod federation;
 mod health;
 mod identity;
+mod key_encryption;
 mod keys;
 mod limits;
 mod marketplace;

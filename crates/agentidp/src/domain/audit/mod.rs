@@ -71,6 +71,8 @@ actions! {
     TokenRevoked = "token.revoked",
     /// The signing key was rotated.
     KeyRotated = "key.rotated",
+    /// A signing key's private half was encrypted under the key-encryption key.
+    KeyEncrypted = "key.encrypted",
     /// Authentication failed: bad client secret, bad, expired or revoked token.
     AuthFailed = "auth.failed",
     /// An authenticated caller lacked the scope a route needs.
