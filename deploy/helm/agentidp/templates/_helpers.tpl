@@ -46,12 +46,12 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
   value: {{ $value | quote }}
 {{- end }}
 {{- $secret := required "secrets.existingSecret is required" .Values.secrets.existingSecret }}
-{{- range $key := list "DATABASE_URL" "SECRET_PEPPER" "AUDIT_CHAIN_KEY" }}
+{{- range $key := list "DATABASE_URL" "SECRET_PEPPER" "AUDIT_CHAIN_KEY" "KEY_ENCRYPTION_KEY" }}
 - name: {{ $key }}
   valueFrom:
     secretKeyRef: { name: {{ $secret }}, key: {{ $key }} }
 {{- end }}
-{{- range $key := list "REDIS_URL" "METRICS_TOKEN" }}
+{{- range $key := list "REDIS_URL" "METRICS_TOKEN" "KEY_ENCRYPTION_RETIRED_KEYS" }}
 - name: {{ $key }}
   valueFrom:
     secretKeyRef: { name: {{ $secret }}, key: {{ $key }}, optional: true }
