@@ -44,3 +44,12 @@ if "$bin/helm" template check "$chart" --set secrets.existingSecret= >/dev/null 
 fi
 
 "$bin/promtool" check rules "$here/prometheus/alerts.yaml"
+# The Compose stack's Prometheus configuration, with its container paths pointed at deploy/.
+config="$(mktemp -d)"
+sed "s#/etc/prometheus/#$config/#" "$here/prometheus/prometheus.yml" > "$config/prometheus.yml"
+cp "$here/prometheus/alerts.yaml" "$config/alerts.yaml"
+printf 'not-a-real-token' > "$config/metrics-token"
+"$bin/promtool" check config "$config/prometheus.yml"
+rm -rf "$config"
+# The Compose file and the dashboard are well-formed.
+python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$here/grafana/agentidp.json"
