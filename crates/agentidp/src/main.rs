@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use agentidp::app::App;
-use agentidp::app::key_settings;
+use agentidp::app::{App, key_settings};
 use agentidp::config::{Config, LogFormat};
 use agentidp::domain::audit::chain_key::VerifyPolicy;
 use agentidp::domain::tenant::TenantAdmin;

@@ -72,6 +72,19 @@ pub async fn rotate(db: &Db, settings: &KeySettings) -> ServiceResult<String> {
         )
         .into());
     }
+    if !settings.envelope.enabled()
+        && db
+            .private_keys()
+            .await?
+            .iter()
+            .any(|(_, blob)| Envelope::is_sealed(blob))
+    {
+        // A key stored in plain text beside encrypted ones would undo the encryption.
+        return Err(DomainError::Crypto(
+            "the stored signing keys are encrypted: set KEY_ENCRYPTION_KEY to rotate".into(),
+        )
+        .into());
+    }
     let (key, der) = SigningKey::generate(settings.algorithm)?;
     let sealed = settings.seal(&key, &der)?;
     db.activate_key(&stored(&key, Some(sealed)), &[key_event(&key, "rotate")])

@@ -50,6 +50,13 @@ backend_tests! {
         assert!(wrong.contains("neither KEY_ENCRYPTION_KEY nor one of KEY_ENCRYPTION_RETIRED_KEYS"), "{wrong}");
         let malformed = refusal(&app, &["--key-encryption-key", "abc"]).await;
         assert!(malformed.contains("64 hex characters"), "{malformed}");
+
+        // Rotation without the key would store a plain key beside the encrypted ones.
+        let plain = signing::KeySettings { envelope: Default::default(), ..(*app.state.idp.key_settings).clone() };
+        let refused = signing::rotate(&app.state.idp.db, &plain).await.expect_err("a plain key beside encrypted ones");
+        assert!(agentidp::error_chain(&refused).contains("set KEY_ENCRYPTION_KEY to rotate"));
+        let kid = signing::rotate(&app.state.idp.db, &app.state.idp.key_settings).await.expect("rotation with the key");
+        assert!(stored(&app).await.iter().all(|b| Envelope::is_sealed(b)), "the new key {kid} is encrypted too");
     }
 
     async fn keys_stored_before_are_encrypted_and_the_key_can_be_rotated_without_breaking_tokens(app) {
