@@ -105,20 +105,25 @@ impl Db {
     async fn migrate_through(&self, through: i64) -> StoreResult<usize> {
         const CREATE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)";
-        on_pool!(self, p => sqlx::query(CREATE).execute(p).await.map(|_| ()))?;
         if let Pool::Postgres(p) = &self.pool {
             let mut conn = p.acquire().await?;
             sqlx::query("SELECT pg_advisory_lock($1)")
                 .bind(PG_MIGRATION_LOCK)
                 .execute(&mut *conn)
                 .await?;
-            let applied = self.apply_pending(through).await;
+            // Under the lock: two concurrent `CREATE TABLE IF NOT EXISTS` can both try to create.
+            let created = on_pool!(self, p => sqlx::query(CREATE).execute(p).await.map(|_| ()));
+            let applied = match created {
+                Ok(()) => self.apply_pending(through).await,
+                Err(e) => Err(e.into()),
+            };
             sqlx::query("SELECT pg_advisory_unlock($1)")
                 .bind(PG_MIGRATION_LOCK)
                 .execute(&mut *conn)
                 .await?;
             return applied;
         }
+        on_pool!(self, p => sqlx::query(CREATE).execute(p).await.map(|_| ()))?;
         self.apply_pending(through).await
     }
 
