@@ -77,7 +77,7 @@ fn migrate_bootstrap_and_key_rotation_work_on_a_fresh_database() {
     let url = dir.db_url();
     assert!(
         stdout(&agentidp(&dir.0, &["--database-url", &url, "migrate"]))
-            .contains("13 migration(s) applied")
+            .contains("14 migration(s) applied")
     );
     assert!(
         stdout(&agentidp(&dir.0, &["--database-url", &url, "migrate"]))

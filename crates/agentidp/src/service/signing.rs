@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::ServiceResult;
+use super::{ServiceError, ServiceResult};
 use crate::domain::DomainError;
 use crate::domain::audit::{Action, NewEvent, RequestMeta, SYSTEM_TENANT};
 use crate::domain::envelope::Envelope;
 use crate::domain::keys::{Algorithm, KeySet, SigningKey, VerifyingKey};
 use crate::domain::time::Timestamp;
-use crate::store::{Db, StoredKey};
+use crate::store::{Db, StoreError, StoredKey};
 
 /// Where signing keys come from.
 #[derive(Debug, Clone)]
@@ -99,6 +99,26 @@ pub async fn load(
     settings: &KeySettings,
     current: Option<Arc<SigningKey>>,
 ) -> ServiceResult<KeySet> {
+    match load_once(db, settings, current.clone()).await {
+        Ok(Some(set)) => Ok(set),
+        // Another node stored the first key at the same moment (at most one key is active):
+        // the second pass finds that key and signs with it.
+        Ok(None) | Err(ServiceError::Store(StoreError::UniqueViolation(_))) => {
+            load_once(db, settings, current).await?.ok_or_else(|| {
+                DomainError::Crypto("no active signing key, though another node stored one".into())
+                    .into()
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// One pass of [`load`]; `None` when another node stored the first key before this one.
+async fn load_once(
+    db: &Db,
+    settings: &KeySettings,
+    current: Option<Arc<SigningKey>>,
+) -> ServiceResult<Option<KeySet>> {
     let now = Timestamp::now();
     let retired_since = now.plus_seconds(-(settings.token_ttl_secs + 60));
     let mut rows = db.published_keys(retired_since).await?;
@@ -163,8 +183,13 @@ pub async fn load(
         (None, None, None) => {
             let (key, der) = SigningKey::generate(settings.algorithm)?;
             let sealed = settings.seal(&key, &der)?;
-            db.activate_key(&stored(&key, Some(sealed)), &[key_event(&key, "initial")])
-                .await?;
+            let first = stored(&key, Some(sealed));
+            if !db
+                .activate_first_key(&first, &[key_event(&key, "initial")])
+                .await?
+            {
+                return Ok(None);
+            }
             tracing::info!(kid = key.kid(), alg = wanted, "generated a new signing key");
             rows = db.published_keys(retired_since).await?;
             Arc::new(key)
@@ -180,12 +205,12 @@ pub async fn load(
         verifiers.insert(kid, verifier);
         jwks.push(jwk);
     }
-    Ok(KeySet {
+    Ok(Some(KeySet {
         active,
         verifiers,
         jwks: Arc::new(json!({ "keys": jwks })),
         loaded_at: now,
-    })
+    }))
 }
 
 /// Encrypts every stored private key under the current key-encryption key: those stored in

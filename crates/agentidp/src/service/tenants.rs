@@ -104,9 +104,14 @@ impl Idp {
         if self.db.count_tenants().await? > 0 {
             return Ok(None);
         }
-        self.create_tenant(name, "system", &RequestMeta::default())
+        match self
+            .create_tenant(name, "system", &RequestMeta::default())
             .await
-            .map(Some)
+        {
+            // Another node starting on the same empty database created it a moment before.
+            Err(ServiceError::TenantExists) => Ok(None),
+            created => created.map(Some),
+        }
     }
 
     /// Operator bootstrap: creates the tenant; or gives its active bootstrap admin agent a new

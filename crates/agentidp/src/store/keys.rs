@@ -53,7 +53,9 @@ impl Db {
             ON CONFLICT (kid) DO UPDATE SET status = 'active', retired_at = NULL";
         const RETIRE: &str = "UPDATE signing_keys SET status = 'retired', retired_at = $2
             WHERE status = 'active' AND kid <> $1";
+        // Retire first: at most one key is active (a unique index on status), even in between.
         in_tx!(self, tx => {
+            sqlx::query(RETIRE).bind(key.kid.as_str()).bind(key.created_at).execute(&mut *tx).await?;
             sqlx::query(INSERT)
                 .bind(key.kid.as_str())
                 .bind(key.algorithm.as_str())
@@ -62,10 +64,40 @@ impl Db {
                 .bind(key.created_at)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query(RETIRE).bind(key.kid.as_str()).bind(key.created_at).execute(&mut *tx).await?;
             append_events!(self, tx, events);
         });
         Ok(())
+    }
+
+    /// Stores `key` as the active key, with `events`, only while no key is active: of nodes
+    /// starting together on an empty database one stores its key and the others (false, or a
+    /// unique violation when they overlap) load that one.
+    pub async fn activate_first_key(
+        &self,
+        key: &StoredKey,
+        events: &[NewEvent],
+    ) -> StoreResult<bool> {
+        const SQL: &str =
+            "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, status, created_at)
+            SELECT $1, $2, $3, $4, 'active', $5
+            WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE status = 'active')";
+        let stored = in_tx!(self, tx => {
+            let stored = sqlx::query(SQL)
+                .bind(key.kid.as_str())
+                .bind(key.algorithm.as_str())
+                .bind(key.private_key.as_deref())
+                .bind(key.public_jwk.as_str())
+                .bind(key.created_at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            if stored {
+                append_events!(self, tx, events);
+            }
+            stored
+        });
+        Ok(stored)
     }
 
     /// Every stored private key (PEM-provided keys have none), by `kid`.

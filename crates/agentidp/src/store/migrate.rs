@@ -90,6 +90,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0013_billing.sql"),
         postgres: include_str!("../../migrations/postgres/0013_billing.sql"),
     },
+    Migration {
+        version: 14,
+        description: "at most one active signing key",
+        sqlite: include_str!("../../migrations/sqlite/0014_one_active_key.sql"),
+        postgres: include_str!("../../migrations/postgres/0014_one_active_key.sql"),
+    },
 ];
 
 /// Serialises concurrent `migrate` runs on PostgreSQL (several nodes starting at once).
@@ -287,6 +293,55 @@ mod tests {
             assert!(refused, "the blocks still refuse {tamper}");
         }
     }
+
+    /// Two keys left active by nodes that started together before version 14: the newest
+    /// stays active, the other retires, and from then on a second active key is refused.
+    async fn two_active_keys_become_one(db: Db) {
+        db.migrate_through(13).await.expect("migrations through 13");
+        const KEY: &str =
+            "INSERT INTO signing_keys (kid, algorithm, public_jwk, status, created_at)
+            VALUES ($1, 'ES256', '{}', 'active', $2)";
+        let insert = |kid: &'static str, at: Timestamp| {
+            let db = db.clone();
+            async move {
+                on_pool!(db, p => sqlx::query(KEY).bind(kid).bind(at).execute(p).await.map(|_| ()))
+                    .map_err(StoreError::from)
+            }
+        };
+        let now = Timestamp::now();
+        insert("older", now.plus_seconds(-5))
+            .await
+            .expect("first key");
+        insert("newer", now)
+            .await
+            .expect("a second active key before 14");
+
+        assert_eq!(db.migrate().await.expect("migrate to the latest"), 1);
+
+        let keys = db
+            .published_keys(now.plus_seconds(-60))
+            .await
+            .expect("keys");
+        let status: Vec<_> = keys
+            .iter()
+            .map(|k| (k.kid.as_str(), k.status.as_str(), k.retired_at.is_some()))
+            .collect();
+        assert_eq!(
+            status,
+            [("newer", "active", false), ("older", "retired", true)]
+        );
+        let third = insert("third", Timestamp::now()).await;
+        assert!(
+            matches!(third, Err(StoreError::UniqueViolation(_))),
+            "{third:?}"
+        );
+    }
+
+    test_db::on_both_stores!(
+        two_active_keys_become_one,
+        a_sqlite_database_keeps_one_active_key,
+        a_postgres_database_keeps_one_active_key
+    );
 
     test_db::on_both_stores!(
         events_survive_the_audit_migrations,

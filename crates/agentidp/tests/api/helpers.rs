@@ -30,7 +30,7 @@ struct TestCli {
 
 /// The configuration of a test server on `url`: the test issuer, ES256, a small pool, then
 /// `args` (later flags override earlier ones).
-fn test_config(url: &str, args: &[&str]) -> Config {
+pub fn test_config(url: &str, args: &[&str]) -> Config {
     let mut argv = vec![
         "agentidp",
         "--database-url",

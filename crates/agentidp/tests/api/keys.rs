@@ -1,11 +1,16 @@
 //! Signing keys: every algorithm, rotation with overlap, PEM import.
 
+use agentidp::app::App;
 use agentidp::domain::keys::{Algorithm, SigningKey};
+use agentidp::domain::time::Timestamp;
 use agentidp::service::signing;
+use agentidp::store::Db;
 use axum::http::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestApp, backend_tests, decode_jwt};
+use crate::helpers::{
+    Backend, TestApp, backend_tests, decode_jwt, fresh_postgres_database, postgres_url, test_config,
+};
 
 async fn kids(app: &TestApp) -> Vec<Value> {
     let jwks = app
@@ -114,4 +119,50 @@ async fn a_pem_private_key_signs_tokens_with_its_thumbprint_as_kid() {
         "a PEM-configured server rotates by replacing the file"
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Nodes started together on an empty PostgreSQL database (a Compose or Kubernetes first
+/// start): they agree on one active signing key, and exactly one creates the first tenant.
+#[tokio::test]
+async fn nodes_starting_together_on_an_empty_database_share_one_key_and_one_first_tenant() {
+    let Some(server) = postgres_url() else { return };
+    let url = fresh_postgres_database(&server).await;
+    let config = test_config(&url, &[]);
+    let pool = config.pool();
+    let connect = || Db::connect(&url, &pool);
+    // Migrated first (the migrate Job or service), so the nodes meet at the empty key table.
+    connect().await.unwrap().migrate().await.unwrap();
+    let nodes = futures_util::future::join_all(
+        (0..4).map(|_| async { App::with_db(config.clone(), connect().await.unwrap()).await }),
+    )
+    .await
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()
+    .expect("every node starts");
+
+    let kids: Vec<String> = nodes
+        .iter()
+        .map(|n| n.idp.keys.current().active.kid().to_owned())
+        .collect();
+    assert!(
+        kids.iter().all(|k| *k == kids[0]),
+        "one signing key: {kids:?}"
+    );
+    let active = nodes[0]
+        .idp
+        .db
+        .published_keys(Timestamp::now().plus_seconds(-3600))
+        .await
+        .unwrap();
+    assert_eq!(active.iter().filter(|k| k.status == "active").count(), 1);
+
+    let bootstraps =
+        futures_util::future::join_all(nodes.iter().map(|n| n.idp.bootstrap_if_empty("default")))
+            .await;
+    let created = bootstraps
+        .into_iter()
+        .map(|b| b.expect("no node fails"))
+        .filter(Option::is_some)
+        .count();
+    assert_eq!(created, 1, "exactly one node prints the first admin");
 }
