@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Checks what deploy/ ships, with the tools' own validators: the Helm chart (helm lint, then
-# every rendering through kubeconform -strict against Kubernetes' schemas) and the alert rules
-# (promtool check rules). The tools come from the Go module proxy (GOPATH/bin); Kubernetes'
-# schemas are made from the OpenAPI document in the k8s.io/kubernetes module, since kubeconform's
-# default location (GitHub) is not reachable from CI.
+# every rendering through kubeconform -strict against Kubernetes' schemas), the alert rules and
+# Prometheus configuration (promtool) and the Compose file (Compose's own loader, through
+# compose-config/). The tools come from the Go module proxy (GOPATH/bin), Prometheus among them
+# for deploy/stack_test.py; Kubernetes' schemas are made from the OpenAPI document in the
+# k8s.io/kubernetes module, since kubeconform's default location (GitHub) is not reachable.
 #
 #   deploy/check.sh
 set -euo pipefail
@@ -17,6 +18,8 @@ KUBERNETES_VERSION=v1.34.2
 [ -x "$bin/helm" ] || go install "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
 [ -x "$bin/kubeconform" ] || go install "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
 [ -x "$bin/promtool" ] || go install "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION"
+[ -x "$bin/prometheus" ] || go install "github.com/prometheus/prometheus/cmd/prometheus@$PROMTOOL_VERSION"
+go build -C "$here/compose-config" -o "$bin/agentidp-compose-config" .
 
 schemas="${TMPDIR:-/tmp}/agentidp-k8s-schemas-$KUBERNETES_VERSION"
 if [ ! -f "$schemas/_definitions.json" ]; then
@@ -51,5 +54,16 @@ cp "$here/prometheus/alerts.yaml" "$config/alerts.yaml"
 printf 'not-a-real-token' > "$config/metrics-token"
 "$bin/promtool" check config "$config/prometheus.yml"
 rm -rf "$config"
-# The Compose file and the dashboard are well-formed.
+# The Compose file loads with a filled env file, and refuses to without the secrets.
+env="$(mktemp)"
+sed 's/^\([A-Z_]*\)=$/\1=x/' "$here/env.example" > "$env"
+"$bin/agentidp-compose-config" -f "$here/compose.yaml" --env-file "$env" > /dev/null
+if "$bin/agentidp-compose-config" -f "$here/compose.yaml" --env-file "$here/env.example" 2> "$env"; then
+  echo "compose.yaml loaded without its secrets" >&2
+  exit 1
+fi
+grep -q "set POSTGRES_PASSWORD in deploy/.env" "$env"
+rm -f "$env"
+echo "compose.yaml: loads, and refuses to without deploy/.env's secrets"
+# The dashboard is well-formed JSON.
 python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$here/grafana/agentidp.json"
