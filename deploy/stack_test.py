@@ -209,6 +209,7 @@ class Stack:
         argv = [self.args.nginx, "-p", str(nginx), "-c", str(nginx / "nginx.conf")]
         subprocess.run(argv + ["-t", "-q"], check=True)
         self.start("proxy", argv)
+        self.wait_listening("proxy")
 
     def prometheus(self):
         """Prometheus with the service's command, its volumes mounted under a directory of ours."""
@@ -230,6 +231,16 @@ class Stack:
             [self.args.prometheus, *argv, f"--storage.tsdb.path={self.workdir}/tsdb",
              f"--web.listen-address=127.0.0.1:{self.ports['prometheus']}"],
         )
+        self.wait_listening("prometheus")
+
+    def wait_listening(self, name):
+        """Until `name` accepts connections on its port, as a started container would."""
+        def accepts():
+            if self.procs[name].poll() is not None:
+                raise SystemExit(f"{name} exited: {self.log(name, 'err')[-2000:]}")
+            with socket.create_connection(("127.0.0.1", self.ports[name]), timeout=1):
+                return True
+        wait_until(f"{name} to listen", accepts)
 
 
 def check_project(project):
