@@ -167,7 +167,7 @@ async fn workload_token(
         audience,
     };
     let issued = state.idp.exchange_workload_token(request, &meta).await?;
-    Ok(token_response(&state, issued, true))
+    Ok(token_response(issued, true))
 }
 
 /// Create a trust policy: a workload whose identity token matches acts as the agent.

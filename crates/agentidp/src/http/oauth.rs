@@ -14,6 +14,7 @@ use super::client_auth::{authenticate_client, client_credentials, token_client};
 use super::error::{OAuthError, OAuthErrorBody};
 use super::extract::{Meta, bearer_token};
 use super::limits::{BearerRefusal, RateSlot, authenticate_bearer};
+use super::ops::IssuedWith;
 use super::token_exchange;
 use crate::app::AppState;
 use crate::domain::audit::RequestMeta;
@@ -95,8 +96,8 @@ fn no_store(mut response: Response) -> Response {
 }
 
 /// The token response, `no-store`; `issued_token_type` set for an exchange.
-pub(crate) fn token_response(state: &AppState, issued: IssuedToken, exchanged: bool) -> Response {
-    state.metrics.token_issued(issued.algorithm.as_str());
+pub(crate) fn token_response(issued: IssuedToken, exchanged: bool) -> Response {
+    let algorithm = issued.algorithm;
     let body = wire::TokenResponse {
         access_token: issued.access_token.into(),
         token_type: "Bearer".to_owned(),
@@ -104,7 +105,9 @@ pub(crate) fn token_response(state: &AppState, issued: IssuedToken, exchanged: b
         scope: issued.scope.to_string(),
         issued_token_type: exchanged.then(|| token_exchange::ACCESS_TOKEN_TYPE.to_owned()),
     };
-    no_store(axum::Json(body).into_response())
+    let mut response = no_store(axum::Json(body).into_response());
+    response.extensions_mut().insert(IssuedWith(algorithm));
+    response
 }
 
 /// Obtain an access token: the client-credentials grant, or a token exchange (RFC 8693): a
@@ -165,7 +168,7 @@ async fn token(
         .map_err(|e| OAuthError::bad_request("invalid_scope", e.to_string()))?;
     if exchange {
         let issued = token_exchange::exchange(&state, &slot, &meta, &form, scope, audience).await?;
-        return Ok(token_response(&state, issued, true));
+        return Ok(token_response(issued, true));
     }
     if form.expires_in.is_some() || form.actor_token.is_some() {
         return Err(OAuthError::bad_request(
@@ -178,7 +181,7 @@ async fn token(
         .idp
         .issue_token(&agent, TokenRequest { scope, audience }, &meta)
         .await?;
-    Ok(token_response(&state, issued, false))
+    Ok(token_response(issued, false))
 }
 
 /// Introspect a token (RFC 7662). The caller authenticates with client credentials or a

@@ -11,6 +11,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::error::{ApiError, OAuthError, OAuthShaped};
 use crate::app::AppState;
+use crate::domain::keys::Algorithm;
 
 /// The route template a request matched (`unmatched` for the fallback): the label of its
 /// metrics and the scope of its rate limit, never the raw path with its ids.
@@ -21,18 +22,25 @@ pub fn route_of(req: &Request) -> String {
         .to_owned()
 }
 
-/// Records every request in the HTTP metrics, labelled by its route template.
+/// Marks a response that carries an access token, signed with this algorithm: [`track`]
+/// counts it and times its request (every grant's handler, one timing).
+#[derive(Debug, Clone, Copy)]
+pub struct IssuedWith(pub Algorithm);
+
+/// Records every request in the HTTP metrics, labelled by its route template, and every
+/// issued token by its algorithm.
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
     let route = route_of(&req);
     let response = next.run(req).await;
-    state.metrics.request(
-        method.as_str(),
-        &route,
-        response.status().as_u16(),
-        start.elapsed(),
-    );
+    let took = start.elapsed();
+    state
+        .metrics
+        .request(method.as_str(), &route, response.status().as_u16(), took);
+    if let Some(IssuedWith(algorithm)) = response.extensions().get() {
+        state.metrics.token_issued(algorithm.as_str(), took);
+    }
     response
 }
 

@@ -99,6 +99,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RequestLabels, Histogram>,
     tokens: Family<AlgorithmLabel, Counter>,
+    token_latency: Family<AlgorithmLabel, Histogram>,
     auth_failures: Family<RouteLabel, Counter>,
     rate_limit_hits: Family<EndpointLabel, Counter>,
     tenant_calls: Family<TenantLabel, Counter>,
@@ -119,6 +120,9 @@ impl Metrics {
             latency_histogram as fn() -> Histogram,
         );
         let tokens = Family::<AlgorithmLabel, Counter>::default();
+        let token_latency = Family::<AlgorithmLabel, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
         let auth_failures = Family::<RouteLabel, Counter>::default();
         let rate_limit_hits = Family::<EndpointLabel, Counter>::default();
         let tenant_calls = Family::<TenantLabel, Counter>::default();
@@ -139,6 +143,11 @@ impl Metrics {
             "agentidp_tokens_issued",
             "Access tokens issued, by signing algorithm",
             tokens.clone(),
+        );
+        registry.register(
+            "agentidp_token_issue_duration_seconds",
+            "Latency of the requests that issued an access token, by signing algorithm",
+            token_latency.clone(),
         );
         registry.register(
             "agentidp_auth_failures",
@@ -207,6 +216,7 @@ impl Metrics {
             requests,
             latency,
             tokens,
+            token_latency,
             auth_failures,
             rate_limit_hits,
             tenant_calls,
@@ -234,12 +244,15 @@ impl Metrics {
         }
     }
 
-    /// Counts an issued token.
-    pub fn token_issued(&self, algorithm: &str) {
+    /// Counts an issued token, and the latency of the request that issued it.
+    pub fn token_issued(&self, algorithm: &str, took: Duration) {
         let label = AlgorithmLabel {
             algorithm: algorithm.to_owned(),
         };
         self.tokens.get_or_create(&label).inc();
+        self.token_latency
+            .get_or_create(&label)
+            .observe(took.as_secs_f64());
     }
 
     /// Counts a request refused by the rate limiter.
@@ -294,7 +307,7 @@ mod tests {
         let m = Metrics::new(false);
         m.request("POST", "/oauth2/token", 200, Duration::from_millis(3));
         m.request("POST", "/oauth2/token", 401, Duration::from_millis(30));
-        m.token_issued("ES256");
+        m.token_issued("ES256", Duration::from_millis(4));
         m.rate_limited("/oauth2/token");
         m.tenant_call("t1");
         let text = m.render(&Snapshot {

@@ -191,6 +191,7 @@ backend_tests! {
             r#"agentidp_http_requests_total{method="POST",route="/oauth2/token",status="429"} 1"#,
             r#"agentidp_http_requests_total{method="GET",route="/v1/agents",status="200"} 1"#,
             r#"agentidp_tokens_issued_total{algorithm="ES256"} 1"#,
+            r#"agentidp_token_issue_duration_seconds_count{algorithm="ES256"} 1"#,
             r#"agentidp_rate_limit_hits_total{endpoint="/oauth2/token"} 1"#,
             tenant_line.as_str(),
         ] {
