@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks what deploy/ ships, with the tools' own validators: the Helm chart (helm lint, then
-# every rendering through kubeconform -strict against Kubernetes' schemas), the alert rules and
-# Prometheus configuration (promtool) and the Compose file (Compose's own loader, through
-# compose-config/). The tools come from the Go module proxy (GOPATH/bin), Prometheus among them
+# every rendering through kubeconform -strict against Kubernetes' schemas), the alert rules (promtool
+# check and their unit tests), the Prometheus configuration (promtool) and the Compose file
+# (Compose's own loader, through compose-config/). The tools come from the Go module proxy (GOPATH/bin), Prometheus among them
 # for deploy/stack_test.py; Kubernetes' schemas are made from the OpenAPI document in the
 # k8s.io/kubernetes module, since kubeconform's default location (GitHub) is not reachable.
 #
@@ -47,6 +47,8 @@ if "$bin/helm" template check "$chart" --set secrets.existingSecret= >/dev/null 
 fi
 
 "$bin/promtool" check rules "$here/prometheus/alerts.yaml"
+# Each alert fires on the series that should raise it, after its `for`, and not on healthy ones.
+"$bin/promtool" test rules "$here/prometheus/alerts_test.yaml"
 # The Compose stack's Prometheus configuration, with its container paths pointed at deploy/.
 config="$(mktemp -d)"
 sed "s#/etc/prometheus/#$config/#" "$here/prometheus/prometheus.yml" > "$config/prometheus.yml"
