@@ -65,6 +65,9 @@ pub struct Principal {
     pub scopes: ScopeSet,
     /// Where the request came from (for the audit log).
     pub meta: super::audit::RequestMeta,
+    /// For a delegated token: the agent acting for this caller and the actors before it,
+    /// recorded in every audit event the request causes.
+    pub act: Option<Actor>,
 }
 
 impl Principal {
@@ -74,9 +77,14 @@ impl Principal {
     }
 
     /// An audit event of `action` by this caller at `at`, in its tenant's chain, with its
-    /// request's metadata.
+    /// request's metadata and, for a delegated token, who acted for the caller (`act`).
     pub fn event(&self, action: super::audit::Action, at: Timestamp) -> super::audit::NewEvent {
-        super::audit::NewEvent::new(self.tenant_id, self.actor(), action, &self.meta, at)
+        let event =
+            super::audit::NewEvent::new(self.tenant_id, self.actor(), action, &self.meta, at);
+        match &self.act {
+            Some(act) => event.with("act", serde_json::to_value(act).unwrap_or_default()),
+            None => event,
+        }
     }
 }
 

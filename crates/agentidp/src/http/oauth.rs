@@ -85,6 +85,7 @@ async fn caller(
         tenant_id: agent.tenant_id,
         agent_id: agent.id,
         scopes: agent.allowed_scopes,
+        act: None,
     })
 }
 

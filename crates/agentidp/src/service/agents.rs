@@ -7,7 +7,7 @@ use crate::domain::DomainError;
 use crate::domain::agent::{
     ADMIN_SCOPE, Agent, AgentFilter, AgentPatch, AgentStatus, NewAgent, administers,
 };
-use crate::domain::audit::{Action, NewEvent};
+use crate::domain::audit::Action;
 use crate::domain::delegation::AllowedActors;
 use crate::domain::ids::AgentId;
 use crate::domain::scope::ScopeSet;
@@ -254,17 +254,12 @@ impl Idp {
         } else {
             Action::AgentStatusChanged
         };
-        let event = NewEvent::new(
-            caller.tenant_id,
-            caller.actor(),
-            action,
-            &caller.meta,
-            agent.updated_at,
-        )
-        .subject(agent.id)
-        .with("fields", json!(fields))
-        .with("from", before.as_str())
-        .with("to", agent.status.as_str());
+        let event = caller
+            .event(action, agent.updated_at)
+            .subject(agent.id)
+            .with("fields", json!(fields))
+            .with("from", before.as_str())
+            .with("to", agent.status.as_str());
         let also = AgentWrite {
             revoke_credentials: revoke,
             keep_admin: (was_admin && !administers(agent.status, &agent.allowed_scopes))

@@ -171,6 +171,7 @@ impl Idp {
                     scopes: ScopeSet::parse(&claims.scope)
                         .map_err(|_| ServiceError::InvalidToken("bad scope"))?,
                     meta: meta.clone(),
+                    act: claims.act.clone(),
                 },
                 claims,
             )),

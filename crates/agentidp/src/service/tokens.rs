@@ -292,15 +292,10 @@ impl Idp {
         }
         let expires = Timestamp::from_micros(claims.exp.saturating_mul(1_000_000));
         let now = Timestamp::now();
-        let event = NewEvent::new(
-            tenant,
-            caller.actor(),
-            Action::TokenRevoked,
-            &caller.meta,
-            now,
-        )
-        .subject(agent)
-        .with("jti", jti.to_string());
+        let event = caller
+            .event(Action::TokenRevoked, now)
+            .subject(agent)
+            .with("jti", jti.to_string());
         self.db
             .revoke_token(jti, tenant, expires, now, &[event])
             .await?;

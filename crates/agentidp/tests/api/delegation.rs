@@ -179,6 +179,38 @@ backend_tests! {
         assert_eq!(introspect(&app, &twice).await["active"], false);
     }
 
+    async fn the_audit_log_names_who_acted_for_the_subject_on_this_servers_api(app) {
+        let admin = app.admin_token().await;
+        let actor = app.agent_with_secret(&admin, json!({})).await;
+        let target = app.agent_with_secret(&admin, json!({})).await;
+        let subject = app.agent_with_secret(&admin, json!({
+            "allowedScopes": ["agents:read", "agents:write"], "allowedActors": [actor.0],
+        })).await;
+        let subject_token = token_of(&app, &subject, &[]).await;
+        let actor_token = token_of(&app, &actor, &[]).await;
+        let delegated = delegate(&app, &subject_token, &actor_token, &[]).await;
+        let delegated = delegated.expect(StatusCode::OK)["access_token"].as_str().unwrap().to_owned();
+
+        app.request(Method::PATCH, &format!("/v1/agents/{}", target.0), Some(&delegated),
+            Some(json!({"description": "changed by a delegate"}))).await.expect(StatusCode::OK);
+        app.request(Method::GET, "/v1/audit/events", Some(&delegated), None).await
+            .expect_error(StatusCode::FORBIDDEN, "INSUFFICIENT_SCOPE");
+        // The subject's own token, for contrast: no `act`.
+        app.request(Method::PATCH, &format!("/v1/agents/{}", target.0), Some(&subject_token),
+            Some(json!({"description": "changed by the subject"}))).await.expect(StatusCode::OK);
+
+        let events = app.request(Method::GET, "/v1/audit/events?limit=100", Some(&admin), None).await;
+        let events = events.expect(StatusCode::OK)["data"].as_array().unwrap().clone();
+        let by_subject: Vec<(&str, &Value)> = events.iter()
+            .filter(|e| e["actor"] == subject.0.as_str() && e["action"] != "token.issued")
+            .map(|e| (e["action"].as_str().unwrap(), &e["metadata"]["act"])).collect();
+        let act = json!({"sub": actor.0});
+        assert_eq!(by_subject.len(), 3, "{events:?}");
+        assert!(by_subject.contains(&("agent.updated", &act)), "{by_subject:?}");
+        assert!(by_subject.contains(&("access.denied", &act)), "{by_subject:?}");
+        assert!(by_subject.contains(&("agent.updated", &Value::Null)), "{by_subject:?}");
+    }
+
     async fn allowed_actors_must_be_other_agents_of_the_tenant(app) {
         let admin = app.admin_token().await;
         let (id, _) = app.agent_with_secret(&admin, json!({})).await;
