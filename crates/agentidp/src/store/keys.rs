@@ -34,6 +34,18 @@ from_row!(StoredKey {
     retired_at
 });
 
+/// Binds a [`StoredKey`]'s columns as `$1`..`$5`: kid, algorithm, private key, public JWK,
+/// created at (the order of both inserts below).
+macro_rules! bind_key {
+    ($q:expr, $key:expr) => {
+        $q.bind($key.kid.as_str())
+            .bind($key.algorithm.as_str())
+            .bind($key.private_key.as_deref())
+            .bind($key.public_jwk.as_str())
+            .bind($key.created_at)
+    };
+}
+
 impl Db {
     /// Keys that are active or were retired after `retired_since` (still verifying tokens),
     /// newest first.
@@ -56,14 +68,7 @@ impl Db {
         // Retire first: at most one key is active (a unique index on status), even in between.
         in_tx!(self, tx => {
             sqlx::query(RETIRE).bind(key.kid.as_str()).bind(key.created_at).execute(&mut *tx).await?;
-            sqlx::query(INSERT)
-                .bind(key.kid.as_str())
-                .bind(key.algorithm.as_str())
-                .bind(key.private_key.as_deref())
-                .bind(key.public_jwk.as_str())
-                .bind(key.created_at)
-                .execute(&mut *tx)
-                .await?;
+            bind_key!(sqlx::query(INSERT), key).execute(&mut *tx).await?;
             append_events!(self, tx, events);
         });
         Ok(())
@@ -82,12 +87,7 @@ impl Db {
             SELECT $1, $2, $3, $4, 'active', $5
             WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE status = 'active')";
         let stored = in_tx!(self, tx => {
-            let stored = sqlx::query(SQL)
-                .bind(key.kid.as_str())
-                .bind(key.algorithm.as_str())
-                .bind(key.private_key.as_deref())
-                .bind(key.public_jwk.as_str())
-                .bind(key.created_at)
+            let stored = bind_key!(sqlx::query(SQL), key)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()

@@ -118,9 +118,8 @@ impl Db {
                 .execute(&mut *conn)
                 .await?;
             // Under the lock: two concurrent `CREATE TABLE IF NOT EXISTS` can both try to create.
-            let created = on_pool!(self, p => sqlx::query(CREATE).execute(p).await.map(|_| ()));
-            let applied = match created {
-                Ok(()) => self.apply_pending(through).await,
+            let applied = match sqlx::query(CREATE).execute(p).await {
+                Ok(_) => self.apply_pending(through).await,
                 Err(e) => Err(e.into()),
             };
             sqlx::query("SELECT pg_advisory_unlock($1)")
